@@ -1,0 +1,255 @@
+"""One department's quarterly intake: every file read, every row accounted for.
+
+For every file: rows read = accepted + rejected + duplicates + ignored (title, repeated
+header, footer, blank). A file that cannot be read at all is reported with a Chinese reason
+and never stops the other files or departments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from transforms.config import CountyConfig, DatasetSpec
+from transforms.layout import HeaderMatch, classify_rows, locate_header
+from transforms.reading import SUPPORTED_SUFFIXES, RawSheet, UnreadableFile, read_extract
+from transforms.reasons import explain
+from transforms.validation import REJECT_SCHEMA, sort_rows
+
+
+@dataclass
+class FileReport:
+    """The manifest's account of one input file."""
+
+    department: str
+    path: str
+    sha256: str
+    size_bytes: int
+    encoding: str | None = None
+    datasets: list[str] = field(default_factory=list)
+    sheets: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    ignored: int = 0
+    ignored_by_kind: dict[str, int] = field(default_factory=lambda: {"title": 0, "header": 0, "footer": 0, "blank": 0})
+    error: str | None = None
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_read == self.accepted + self.rejected + self.duplicates + self.ignored
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class DepartmentIntake:
+    """What one department sent this quarter, sorted out."""
+
+    department: str
+    files: list[FileReport]
+    accepted: dict[str, pl.DataFrame]
+    rejects: pl.DataFrame
+    skipped: list[str] = field(default_factory=list)
+
+
+@dataclass
+class InboxListing:
+    """The inbox of a quarter: department folders found, and what could not be placed."""
+
+    files: dict[str, list[Path]]
+    unplaced: list[str]
+
+
+def list_inbox(inbox: Path, config: CountyConfig) -> InboxListing:
+    """Map department folders (by code or Chinese name) to their files, sorted."""
+    files: dict[str, list[Path]] = {d.code: [] for d in config.departments}
+    unplaced: list[str] = []
+    if not inbox.is_dir():
+        return InboxListing(files, unplaced)
+    for entry in sorted(inbox.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        dept = config.department_for_folder(entry.name) if entry.is_dir() else None
+        if dept is None:
+            unplaced.append(entry.name)
+            continue
+        files[dept.code].extend(sorted(p for p in entry.rglob("*") if p.is_file()))
+    return InboxListing(files, unplaced)
+
+
+def is_not_an_extract(path: Path) -> bool:
+    """Hidden files and Excel's lock files (~$name.xlsx) are skipped, and listed as such."""
+    return path.name.startswith((".", "~$")) or path.name in ("Thumbs.db", "desktop.ini")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _file_reject(department: str, rel: str, code: str, reason: str, *, sheet: str | None = None,
+                 dataset: str | None = None) -> pl.DataFrame:
+    return pl.DataFrame(
+        [{"department": department, "dataset": dataset, "file": rel, "sheet": sheet, "row_number": None,
+          "column": None, "value": None, "reason": reason, "reason_code": code, "row_values": None}],
+        schema=REJECT_SCHEMA,
+    )
+
+
+def _no_header_rejects(sheet: RawSheet, kinds: pl.DataFrame, department: str, rel: str, reason: str) -> pl.DataFrame:
+    rows = kinds.filter(pl.col("row_kind") == "data").select("row_number")
+    return rows.with_columns(
+        pl.lit(department).alias("department"),
+        pl.lit(None, dtype=pl.String).alias("dataset"),
+        pl.lit(rel).alias("file"),
+        pl.lit(sheet.name).alias("sheet"),
+        pl.lit(None, dtype=pl.String).alias("column"),
+        pl.lit(None, dtype=pl.String).alias("value"),
+        pl.lit(reason).alias("reason"),
+        pl.lit("no_header").alias("reason_code"),
+        pl.lit(None, dtype=pl.String).alias("row_values"),
+    ).select(list(REJECT_SCHEMA)).cast(REJECT_SCHEMA)
+
+
+def read_file(
+    path: Path, rel: str, department: str, config: CountyConfig
+) -> tuple[FileReport, dict[str, list[pl.DataFrame]], list[pl.DataFrame]]:
+    """Read one file: its report, its accepted frames by dataset, its rejects."""
+    report = FileReport(department=department, path=rel, sha256=_sha256(path), size_bytes=path.stat().st_size)
+    accepted: dict[str, list[pl.DataFrame]] = {}
+    rejects: list[pl.DataFrame] = []
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        report.error = explain("unreadable_file", detail=f"不支持的文件类型“{path.suffix}”，请报送CSV、TXT或Excel文件")
+        rejects.append(_file_reject(department, rel, "unreadable_file", report.error))
+        return report, accepted, rejects
+    try:
+        sheets = read_extract(path)
+    except UnreadableFile as e:
+        report.error = e.reason
+        rejects.append(_file_reject(department, rel, "unreadable_file", e.reason))
+        return report, accepted, rejects
+    datasets = config.datasets_of(department)
+    rules = config.reading
+    for sheet in sheets:
+        report.sheets.append(sheet.name)
+        report.encoding = sheet.encoding
+        report.rows_read += sheet.cells.height
+        header = locate_header(sheet.cells, datasets, rules)
+        matched = header if isinstance(header, HeaderMatch) else None
+        kinds = classify_rows(sheet.cells, matched, rules)
+        counts = dict(kinds.group_by("row_kind").len().iter_rows())
+        for kind in report.ignored_by_kind:
+            report.ignored_by_kind[kind] += counts.get(kind, 0)
+        report.ignored += sum(counts.get(k, 0) for k in report.ignored_by_kind)
+        n_data = counts.get("data", 0)
+        if matched is None:
+            if n_data:
+                ds_label = header.dataset.label if header.dataset else "本部门数据"
+                reason = explain("no_header", rows=rules.header_search_rows, dataset=ds_label,
+                                 missing="、".join(header.missing) or "（无）")
+                where = f"工作表“{sheet.name}”：" if sheet.name else ""
+                report.error = (report.error + "；" if report.error else "") + where + reason
+                rejects.append(_no_header_rejects(sheet, kinds, department, rel, reason))
+                report.rejected += n_data
+            continue
+        code = matched.dataset.code
+        if code not in report.datasets:
+            report.datasets.append(code)
+        data = kinds.filter(pl.col("row_kind") == "data")
+        sorted_rows = sort_rows(data, matched, rules, department=department, file=rel, sheet=sheet.name)
+        accepted.setdefault(code, []).append(sorted_rows.accepted)
+        rejects.append(sorted_rows.rejected)
+        report.rejected += sorted_rows.rejected.height
+    return report, accepted, rejects
+
+
+def settle_duplicates(
+    ds: DatasetSpec, frame: pl.DataFrame, department: str
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Across all files of a dataset (in file order): identical rows are duplicates (the first
+    kept); different rows sharing the dataset's key are conflicts (the first kept, the rest
+    rejected). Returns (accepted, duplicates' lineage, conflict rejects)."""
+    fields = [f.name for f in ds.fields]
+    first = frame.select(pl.struct(fields).is_first_distinct()).to_series()
+    duplicates = frame.filter(~first).select("source_file", "source_sheet", "source_row")
+    kept = frame.filter(first)
+    if not ds.unique_by:
+        return kept, duplicates, pl.DataFrame(schema=REJECT_SCHEMA)
+    key = list(ds.unique_by)
+    key_first = kept.select(pl.struct(key).is_first_distinct()).to_series()
+    conflicts = kept.filter(~key_first)
+    kept = kept.filter(key_first)
+    if conflicts.height == 0:
+        return kept, duplicates, pl.DataFrame(schema=REJECT_SCHEMA)
+    label = "、".join(ds.field(k).label for k in key)
+    where = kept.select(
+        *key, pl.col("source_file").alias("first_file"), pl.col("source_row").alias("first_row")
+    )
+    text = explain("key_conflict", column=label)
+    rejects = (
+        conflicts.join(where, on=key, how="left")
+        .select(
+            pl.lit(department).alias("department"),
+            pl.lit(ds.code).alias("dataset"),
+            pl.col("source_file").alias("file"),
+            pl.col("source_sheet").alias("sheet"),
+            pl.col("source_row").alias("row_number"),
+            pl.lit(label).alias("column"),
+            pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator="、").alias("value"),
+            (pl.lit(text + "（已采用：") + pl.col("first_file") + pl.lit(" 第")
+             + pl.col("first_row").cast(pl.String) + pl.lit("行）")).alias("reason"),
+            pl.lit("key_conflict").alias("reason_code"),
+            pl.lit(None, dtype=pl.String).alias("row_values"),
+        )
+        .cast(REJECT_SCHEMA)
+    )
+    return kept, duplicates, rejects
+
+
+def take_in_department(department: str, paths: list[Path], folder_root: Path, config: CountyConfig) -> DepartmentIntake:
+    """Read every file a department dropped; settle duplicates; account for every row."""
+    reports: list[FileReport] = []
+    skipped: list[str] = []
+    by_dataset: dict[str, list[pl.DataFrame]] = {}
+    rejects: list[pl.DataFrame] = []
+    for path in paths:
+        rel = path.relative_to(folder_root).as_posix()
+        if is_not_an_extract(path):
+            skipped.append(rel)
+            continue
+        report, accepted, file_rejects = read_file(path, rel, department, config)
+        reports.append(report)
+        for code, frames in accepted.items():
+            by_dataset.setdefault(code, []).extend(frames)
+        rejects.extend(file_rejects)
+    by_file = {r.path: r for r in reports}
+    final: dict[str, pl.DataFrame] = {}
+    for code, frames in by_dataset.items():
+        ds = config.dataset(code)
+        kept, dups, conflict_rejects = settle_duplicates(ds, pl.concat(frames, how="vertical"), department)
+        final[code] = kept
+        rejects.append(conflict_rejects)
+        for file, n in kept.group_by("source_file").len().iter_rows():
+            by_file[file].accepted += n
+        for file, n in dups.group_by("source_file").len().iter_rows():
+            by_file[file].duplicates += n
+        for file, n in conflict_rejects.group_by("file").len().iter_rows():
+            by_file[file].rejected += n
+    all_rejects = pl.concat([r for r in rejects if r.height], how="vertical") if any(r.height for r in rejects) \
+        else pl.DataFrame(schema=REJECT_SCHEMA)
+    for report in reports:
+        if not report.balanced:
+            raise AssertionError(
+                f"row accounting broke for {report.path}: read {report.rows_read} != accepted {report.accepted}"
+                f" + rejected {report.rejected} + duplicates {report.duplicates} + ignored {report.ignored}"
+            )
+    return DepartmentIntake(department, reports, final, all_rejects, skipped)

@@ -1,0 +1,117 @@
+"""Where the data is in a sheet: which row is the header, which dataset it belongs to, and
+which rows are titles, repeated headers, footers or blank (recognisably not data)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from transforms.cells import fold_text
+from transforms.config import DatasetSpec, ReadingRules, fold_label
+
+ROW_KINDS = ("data", "title", "header", "footer", "blank")
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """The header row of a sheet and what each of its columns means."""
+
+    row_number: int
+    dataset: DatasetSpec
+    columns: dict[str, str]  # field name -> raw cell column (c0..cN)
+    labels: dict[str, str]  # field name -> header text as written in the file
+
+
+@dataclass(frozen=True)
+class HeaderMiss:
+    """No header found; the closest dataset and what its header lacked, for the message."""
+
+    dataset: DatasetSpec | None
+    missing: tuple[str, ...]
+
+
+def cell_columns(frame: pl.DataFrame) -> list[str]:
+    return [c for c in frame.columns if c != "row_number"]
+
+
+def _match_row(cells: dict[str, str], dataset: DatasetSpec) -> tuple[dict[str, str], dict[str, str]]:
+    columns: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    taken: set[str] = set()
+    folded = {col: fold_label(text) for col, text in cells.items()}
+    for f in dataset.fields:
+        wanted = [fold_label(h) for h in f.headers]
+        for alias in wanted:  # earlier aliases win, then earlier columns
+            col = next((c for c, t in folded.items() if t == alias and c not in taken), None)
+            if col is not None:
+                columns[f.name], labels[f.name] = col, cells[col].strip()
+                taken.add(col)
+                break
+    return columns, labels
+
+
+def locate_header(
+    frame: pl.DataFrame, datasets: tuple[DatasetSpec, ...], rules: ReadingRules
+) -> HeaderMatch | HeaderMiss:
+    """Find the first of the top rows that holds every required header of a dataset.
+
+    When several datasets fit one row, the one matching more of its fields wins
+    (a settlement header also contains an enrolment's 公民身份号码 and 姓名).
+    """
+    cols = cell_columns(frame)
+    best_miss: tuple[int, DatasetSpec | None, tuple[str, ...]] = (-1, None, ())
+    for row in frame.head(rules.header_search_rows).iter_rows(named=True):
+        cells = {c: str(row[c]) for c in cols if row[c] is not None and str(row[c]).strip()}
+        if not cells:
+            continue
+        fits: list[tuple[int, int, HeaderMatch]] = []
+        for ds in datasets:
+            columns, labels = _match_row(cells, ds)
+            required = [f.name for f in ds.required_fields]
+            found = sum(1 for r in required if r in columns)
+            if found == len(required):
+                match = HeaderMatch(row["row_number"], ds, columns, labels)
+                fits.append((len(columns), -len(ds.fields), match))
+            elif found > best_miss[0]:
+                missing = tuple(ds.field(r).label for r in required if r not in columns)
+                best_miss = (found, ds, missing)
+        if fits:
+            return max(fits, key=lambda t: (t[0], t[1]))[2]
+    return HeaderMiss(best_miss[1], best_miss[2])
+
+
+def classify_rows(frame: pl.DataFrame, header: HeaderMatch | None, rules: ReadingRules) -> pl.DataFrame:
+    """Add `row_kind`: data, title (above the header), header (the header, or a repeat of it),
+    footer (合计, 制表人：… after the header) or blank."""
+    cols = cell_columns(frame)
+    if not cols:
+        return frame.with_columns(pl.lit("blank").alias("row_kind"))
+    folded = [fold_text(pl.col(c)) for c in cols]
+    is_blank = pl.all_horizontal([f.is_null() for f in folded])
+    if header is None:
+        return frame.with_columns(pl.when(is_blank).then(pl.lit("blank")).otherwise(pl.lit("data")).alias("row_kind"))
+    first_cell = pl.coalesce(folded)
+    is_footer = pl.any_horizontal(
+        [first_cell.str.starts_with(fold_label(p)) for p in rules.footer_prefixes]
+    ).fill_null(False)
+    repeats = [
+        fold_text(pl.col(col)).str.replace_all(r"\s", "") == fold_label(header.labels[name])
+        for name, col in header.columns.items()
+    ]
+    # A row repeating the header: every matched column holds its header text again.
+    is_header_again = pl.all_horizontal([r.fill_null(False) for r in repeats])
+    kind = (
+        pl.when(is_blank)
+        .then(pl.lit("blank"))
+        .when(pl.col("row_number") < header.row_number)
+        .then(pl.lit("title"))
+        .when(pl.col("row_number") == header.row_number)
+        .then(pl.lit("header"))
+        .when(is_header_again)
+        .then(pl.lit("header"))
+        .when(is_footer)
+        .then(pl.lit("footer"))
+        .otherwise(pl.lit("data"))
+    )
+    return frame.with_columns(kind.alias("row_kind"))

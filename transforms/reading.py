@@ -1,0 +1,141 @@
+"""Read an extract as a department's system exported it: every cell as text, every row kept,
+each with the row number a person would see in Excel or a text editor.
+
+CSV/TXT: the encoding is detected (UTF-8 with or without BOM, else GB18030, a superset of
+GBK), then polars parses the UTF-8 bytes. Excel (.xlsx, .xls): fastexcel (calamine) with no
+header and no skipped rows, so row numbers stay those of the sheet.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+SUPPORTED_SUFFIXES = (".csv", ".txt", ".xlsx", ".xls", ".xlsm")
+
+
+class UnreadableFile(Exception):
+    """The file cannot be read at all; `reason` is Chinese text for the department clerk."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class RawSheet:
+    """One sheet (a CSV is one sheet named "") as text cells `c0..cN` plus `row_number`."""
+
+    name: str
+    cells: pl.DataFrame
+    encoding: str | None = None
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode a text extract; returns (text, encoding name). Raises UnreadableFile."""
+    if b"\x00" in data[:65536]:
+        raise UnreadableFile("文件含有二进制内容，不是文本表格（CSV/TXT），请导出为CSV或Excel后重新报送")
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as e:
+            raise UnreadableFile(f"文件标明为UTF-8但第{e.start}字节处编码错误，请重新导出") from e
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as e:
+        raise UnreadableFile(
+            f"文件编码无法识别（既不是UTF-8，也不是GBK/GB18030；第{e.start}字节处无法解码），"
+            "请用“另存为CSV（UTF-8）”或Excel格式重新导出"
+        ) from e
+
+
+def sniff_delimiter(text: str) -> str:
+    """Tab or comma: whichever splits the widest of the first lines into more fields."""
+    lines = text[:200_000].splitlines()[:30]
+    tabs = max((line.count("\t") for line in lines), default=0)
+    commas = max((_unquoted_commas(line) for line in lines), default=0)
+    return "\t" if tabs >= 2 and tabs >= commas else ","
+
+
+def _unquoted_commas(line: str) -> int:
+    count, quoted = 0, False
+    for ch in line:
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "," and not quoted:
+            count += 1
+    return count
+
+
+def _field_count(text: str, delimiter: str) -> int:
+    lines = text[:2_000_000].splitlines()[:200]
+    if delimiter == ",":
+        return max((_unquoted_commas(line) for line in lines), default=0) + 1
+    return max((line.count("\t") for line in lines), default=0) + 1
+
+
+def read_delimited(path: Path) -> RawSheet:
+    """Read a CSV/TXT extract with every cell as text; blank lines are kept as rows."""
+    text, encoding = decode_text(path.read_bytes())
+    if not text.strip():
+        return RawSheet("", pl.DataFrame({"row_number": []}, schema={"row_number": pl.Int64}), encoding)
+    delimiter = sniff_delimiter(text)
+    width = _field_count(text, delimiter)
+    schema = {f"c{i}": pl.String for i in range(width)}
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            has_header=False,
+            separator=delimiter,
+            schema=schema,
+            missing_columns="insert",
+            truncate_ragged_lines=True,
+            quote_char='"',
+        )
+    except pl.exceptions.PolarsError as e:
+        sep = "制表符" if delimiter == "\t" else "逗号"
+        # The parser's message can quote cells (names, identity numbers): not repeated here.
+        raise UnreadableFile(f"文件无法按{sep}分隔解析（引号不成对或行格式错乱），请重新导出") from e
+    frame = frame.with_row_index("row_number", offset=1).with_columns(pl.col("row_number").cast(pl.Int64))
+    return RawSheet("", frame, encoding)
+
+
+def read_workbook(path: Path) -> list[RawSheet]:
+    """Read every sheet of an .xlsx/.xls workbook with every cell as text."""
+    try:
+        reader = fastexcel.read_excel(path)
+    except Exception as e:  # calamine raises its own error types for corrupt files
+        raise UnreadableFile(f"Excel文件已损坏或不是有效的Excel格式，无法打开：{_short(e)}") from e
+    sheets = []
+    for name in reader.sheet_names:
+        try:
+            sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
+            frame = sheet.to_polars()
+        except Exception as e:
+            raise UnreadableFile(f"工作表“{name}”无法读取：{_short(e)}") from e
+        frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
+        frame = frame.with_row_index("row_number", offset=1).with_columns(pl.col("row_number").cast(pl.Int64))
+        sheets.append(RawSheet(name, frame))
+    return sheets
+
+
+def read_extract(path: Path) -> list[RawSheet]:
+    """Read any supported extract into raw sheets. Raises UnreadableFile with a Chinese reason."""
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        return [read_delimited(path)]
+    if suffix in (".xlsx", ".xls", ".xlsm"):
+        return read_workbook(path)
+    raise UnreadableFile(f"不支持的文件类型“{path.suffix}”，请报送CSV、TXT或Excel文件")
+
+
+def _short(e: Exception) -> str:
+    return str(e).splitlines()[0][:200] if str(e) else type(e).__name__

@@ -1,0 +1,42 @@
+"""Why a row was rejected, in words a department clerk understands (Chinese).
+
+Each reason has a stable code (kept in `rejects.parquet` as `reason_code`, for counting and
+for tests) and a Chinese template. `{column}` is the header as it stands in the clerk's own
+file; `{allowed}` lists the accepted values.
+"""
+
+from __future__ import annotations
+
+REASONS: dict[str, str] = {
+    "required_missing": "“{column}”为必填项，不能为空",
+    "id_float": (
+        "“{column}”被Excel存成了数字，末尾几位已丢失（如显示为4.10102E+17或末三位为000），"
+        "无法恢复；请把该列设为“文本”格式后重新导出"
+    ),
+    "id_chars": "“{column}”只能由数字和末位X组成",
+    "id_length": "“{column}”应为18位（或15位旧号码），位数不对",
+    "id_birth_date": "“{column}”中的出生日期不存在",
+    "id_check_digit": "“{column}”校验位不符（GB 11643），请核对是否录错",
+    "date_invalid": "“{column}”不是可识别的日期（可用2026-07-15、2026/7/15、2026年7月15日或20260715）",
+    "date_too_early": "“{column}”日期过早，请核对",
+    "amount_invalid": "“{column}”不是有效金额",
+    "amount_negative": "“{column}”不能为负数",
+    "integer_invalid": "“{column}”应为整数",
+    "integer_too_small": "“{column}”不能小于{minimum}",
+    "enum_invalid": "“{column}”的值不在规定范围内（应为：{allowed}）",
+    "policy_cost_exceeds_total": "政策范围内费用大于医疗总费用",
+    "end_before_start": "终止日期早于起始日期",
+    "monitoring_type_missing": "户类型为监测户，但未填写监测对象类别",
+    "key_conflict": "与同批数据中另一行的{column}相同但内容不同（该行已被采用），请核对后只保留一行",
+    "no_header": "未能识别表头（前{rows}行中找不到{dataset}的必需列：{missing}），整张表无法读取",
+    "unreadable_file": "{detail}",
+}
+
+
+def explain(code: str, **values: object) -> str:
+    """The Chinese sentence for a reason code, with the named values filled in."""
+    template = REASONS[code]
+    try:
+        return template.format(**values)
+    except KeyError:
+        return template

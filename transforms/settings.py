@@ -1,0 +1,81 @@
+"""Paths and the quarter: the one place that says where a county's files live."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SQL_DIR = REPO_ROOT / "sql"
+DEFAULT_DATA_ROOT = Path("data/county")
+SAMPLE_DATA_ROOT = REPO_ROOT / "data" / "sample"
+
+_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    """A calendar quarter, written `2026Q3`; its reference date is its last day."""
+
+    year: int
+    number: int
+
+    @classmethod
+    def parse(cls, text: str) -> Quarter:
+        m = _QUARTER.match(text.strip().upper())
+        if not m:
+            raise ValueError(f"季度格式应为 2026Q3 / quarter must look like 2026Q3, got {text!r}")
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    def __str__(self) -> str:
+        return f"{self.year}Q{self.number}"
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, 3 * self.number - 2, 1)
+
+    @property
+    def last_day(self) -> date:
+        nxt = self.next()
+        return nxt.first_day - timedelta(days=1)
+
+    def next(self) -> Quarter:
+        return Quarter(self.year + 1, 1) if self.number == 4 else Quarter(self.year, self.number + 1)
+
+    def previous(self) -> Quarter:
+        return Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+
+
+def resolve_data_root(data_root: str | Path | None) -> Path:
+    """`--data-root`, else `POVWATCH_DATA_ROOT`, else `./data/county`."""
+    chosen = data_root or os.environ.get("POVWATCH_DATA_ROOT") or DEFAULT_DATA_ROOT
+    return Path(chosen).resolve()
+
+
+@dataclass(frozen=True)
+class DataRoot:
+    """The folder that holds everything a county's runs touch (contract: 'The data root')."""
+
+    path: Path
+
+    def inbox(self, quarter: Quarter) -> Path:
+        return self.path / "inbox" / str(quarter)
+
+    def out(self, quarter: Quarter) -> Path:
+        return self.path / "out" / str(quarter)
+
+    @property
+    def publications(self) -> Path:
+        """Where each publication's folder lives; `out/<quarter>` links to the current one."""
+        return self.path / "out" / ".publications"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.path / "warehouse.duckdb"
+
+    def planted(self, quarter: Quarter) -> Path:
+        """Sample counties only: what the generator planted, for the tests."""
+        return self.path / "planted" / str(quarter)

@@ -1,0 +1,218 @@
+"""From raw text cells to staged rows: cast each field, then apply the dataset's row contract.
+
+Every data row ends up in exactly one of two frames: accepted (typed, with lineage) or
+rejected (with a Chinese reason naming the column as it is headed in the clerk's file).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+from pandera.errors import SchemaErrors
+
+from schemas.datasets import ROW_CONTRACTS
+from transforms import cells
+from transforms.config import DatasetSpec, FieldSpec, ReadingRules
+from transforms.layout import HeaderMatch
+from transforms.reasons import explain
+
+# Which field a dataframe-level check is about, so the reject names a column.
+CHECK_FIELDS = {
+    "policy_cost_exceeds_total": "policy_cost",
+    "end_before_start": "end_date",
+    "monitoring_type_missing": "monitoring_type",
+}
+
+REJECT_SCHEMA = {
+    "department": pl.String,
+    "dataset": pl.String,
+    "file": pl.String,
+    "sheet": pl.String,
+    "row_number": pl.Int64,
+    "column": pl.String,
+    "value": pl.String,
+    "reason": pl.String,
+    "reason_code": pl.String,
+    "row_values": pl.String,
+}
+
+
+@dataclass(frozen=True)
+class SheetRows:
+    """The data rows of one sheet, sorted out."""
+
+    accepted: pl.DataFrame
+    rejected: pl.DataFrame
+
+
+def _parse(f: FieldSpec, raw: pl.Expr, rules: ReadingRules) -> tuple[pl.Expr, pl.Expr]:
+    if f.type == "id_number":
+        return cells.parse_id_number(raw)
+    if f.type == "date":
+        return cells.parse_date(raw, rules.excel_serial_range, rules.earliest_date)
+    if f.type == "amount":
+        return cells.parse_amount(raw)
+    if f.type == "integer":
+        return cells.parse_integer(raw)
+    if f.type == "enum":
+        return cells.parse_enum(raw, f.aliases)
+    if f.type == "enum_list":
+        return cells.parse_enum_list(raw, f.aliases, f.values, f.separators)
+    return raw, pl.lit(None, dtype=pl.String)
+
+
+def _empty_rejects() -> pl.DataFrame:
+    return pl.DataFrame(schema=REJECT_SCHEMA)
+
+
+def cast_rows(data: pl.DataFrame, header: HeaderMatch, rules: ReadingRules) -> pl.DataFrame:
+    """Raw data rows -> one column per field (typed), `raw__<field>` (folded text) and
+    `why__<field>` (reason code or null)."""
+    ds = header.dataset
+    exprs: list[pl.Expr] = [pl.col("row_number")]
+    for f in ds.fields:
+        col = header.columns.get(f.name)
+        raw = cells.fold_text(pl.col(col)) if col else pl.lit(None, dtype=pl.String)
+        exprs.append(raw.alias(f"raw__{f.name}"))
+    folded = data.select(exprs)
+    typed: list[pl.Expr] = [pl.col("row_number")]
+    for f in ds.fields:
+        raw = pl.col(f"raw__{f.name}")
+        value, why = _parse(f, raw, rules)
+        if f.required:
+            why = pl.when(raw.is_null()).then(pl.lit("required_missing")).otherwise(why)
+        typed += [value.alias(f.name), why.alias(f"why__{f.name}"), raw]
+    return folded.select(typed)
+
+
+def _contract_failures(ds: DatasetSpec, frame: pl.DataFrame) -> pl.DataFrame:
+    """Run the pandera row contract; return (index, field, code) for each failing cell."""
+    contract = ROW_CONTRACTS[ds.code]
+    try:
+        contract.validate(frame, lazy=True)
+    except SchemaErrors as err:
+        fc = err.failure_cases.filter(pl.col("index").is_not_null())
+        out = []
+        kinds = {f.name: f.type for f in ds.fields}
+        for row in fc.select("index", "column", "check").iter_rows(named=True):
+            check = str(row["check"])
+            column = str(row["column"])
+            if check in CHECK_FIELDS:
+                out.append((row["index"], CHECK_FIELDS[check], check))
+            elif check.startswith("isin"):
+                out.append((row["index"], column, "enum_invalid"))
+            elif check == "not_nullable":
+                out.append((row["index"], column, "required_missing"))
+            elif check.startswith("greater_than_or_equal_to"):
+                code = "amount_negative" if kinds.get(column) == "amount" else "integer_too_small"
+                out.append((row["index"], column, code))
+            elif check.startswith("str_matches"):
+                out.append((row["index"], column, "id_chars"))
+            else:
+                raise RuntimeError(f"row contract {ds.code}: unmapped check {check!r} on {column}")
+        if fc.height != err.failure_cases.height:
+            raise RuntimeError(f"row contract {ds.code} failed on the whole frame: {err.schema_errors}") from None
+        return pl.DataFrame(
+            out, schema={"index": pl.Int64, "field": pl.String, "code": pl.String}, orient="row"
+        )
+    return pl.DataFrame(schema={"index": pl.Int64, "field": pl.String, "code": pl.String})
+
+
+def sort_rows(
+    data: pl.DataFrame,
+    header: HeaderMatch,
+    rules: ReadingRules,
+    *,
+    department: str,
+    file: str,
+    sheet: str,
+) -> SheetRows:
+    """Cast and validate the data rows of one sheet into accepted and rejected rows."""
+    ds = header.dataset
+    casted = cast_rows(data, header, rules)
+    why_cols = [f"why__{f.name}" for f in ds.fields]
+    cast_failed = pl.any_horizontal([pl.col(c).is_not_null() for c in why_cols])
+    clean = casted.filter(~cast_failed)
+    lineage = [
+        pl.lit(file).alias("source_file"),
+        pl.lit(sheet).alias("source_sheet"),
+        pl.col("row_number").alias("source_row"),
+    ]
+    candidates = clean.select([pl.col(f.name) for f in ds.fields] + lineage)
+    failures = _contract_failures(ds, candidates)
+
+    # Long form of every problem: (row_number, field, code).
+    long_parts = [
+        casted.filter(pl.col(f"why__{f.name}").is_not_null()).select(
+            "row_number", pl.lit(f.name).alias("field"), pl.col(f"why__{f.name}").alias("code")
+        )
+        for f in ds.fields
+    ]
+    if failures.height:
+        rows = clean.select("row_number").with_row_index("index").with_columns(pl.col("index").cast(pl.Int64))
+        long_parts.append(failures.join(rows, on="index").select("row_number", "field", "code"))
+    problems = pl.concat(long_parts).unique(maintain_order=True)
+    bad_rows = problems.select("row_number").unique()
+    accepted = candidates.filter(~pl.col("source_row").is_in(bad_rows["row_number"]))
+    if problems.height == 0:
+        return SheetRows(accepted, _empty_rejects())
+    return SheetRows(accepted, _rejects(casted, problems, header, department=department, file=file, sheet=sheet))
+
+
+def _rejects(
+    casted: pl.DataFrame,
+    problems: pl.DataFrame,
+    header: HeaderMatch,
+    *,
+    department: str,
+    file: str,
+    sheet: str,
+) -> pl.DataFrame:
+    ds = header.dataset
+    casted = casted.filter(pl.col("row_number").is_in(problems["row_number"].unique()))
+    order = {f.name: i for i, f in enumerate(ds.fields)}
+    fields = {f.name: f for f in ds.fields}
+    texts = []
+    for name, code in problems.select("field", "code").unique().iter_rows():
+        f = fields[name]
+        label = header.labels.get(name, f.label)
+        texts.append(
+            (name, code, label, explain(code, column=label, allowed="、".join(f.values), minimum=f.minimum))
+        )
+    text_frame = pl.DataFrame(
+        texts, schema=["field", "code", "label", "text"], orient="row"
+    )
+    raw_long = casted.unpivot(
+        index="row_number", on=[f"raw__{f.name}" for f in ds.fields], variable_name="field", value_name="value"
+    ).with_columns(pl.col("field").str.strip_prefix("raw__"))
+    detailed = (
+        problems.join(text_frame, on=["field", "code"], how="left")
+        .join(raw_long, on=["row_number", "field"], how="left")
+        .with_columns(pl.col("field").replace_strict(order, return_dtype=pl.Int32).alias("_order"))
+        .sort("row_number", "_order")
+    )
+    per_row = detailed.group_by("row_number", maintain_order=True).agg(
+        pl.col("label").first().alias("column"),
+        pl.col("value").first().alias("value"),
+        pl.col("text").str.join("；").alias("reason"),
+        pl.col("code").first().alias("reason_code"),
+    )
+    present = [f for f in ds.fields if f.name in header.columns]
+    row_values = casted.select(
+        "row_number",
+        pl.struct([pl.col(f"raw__{f.name}").alias(header.labels[f.name]) for f in present])
+        .struct.json_encode()
+        .alias("row_values"),
+    )
+    return (
+        per_row.join(row_values, on="row_number", how="left")
+        .with_columns(
+            pl.lit(department).alias("department"),
+            pl.lit(ds.code).alias("dataset"),
+            pl.lit(file).alias("file"),
+            pl.lit(sheet).alias("sheet"),
+        )
+        .select(list(REJECT_SCHEMA))
+        .cast(REJECT_SCHEMA)
+    )

@@ -1,0 +1,74 @@
+"""The county's DuckDB warehouse (`warehouse.duckdb`): staging tables per dataset, one slice
+per quarter. Loading a quarter replaces that quarter's slice in one transaction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from transforms.config import DatasetSpec
+from transforms.settings import SQL_DIR, Quarter
+
+
+def read_sql(relative: str) -> str:
+    """The text of a model file under `sql/`, e.g. `staging/stg_roster__persons.sql`."""
+    return (SQL_DIR / relative).read_text(encoding="utf-8")
+
+
+def connect(path: Path) -> duckdb.DuckDBPyConnection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(path))
+
+
+INGEST_FILES_DDL = """
+create table if not exists meta_ingest_files (
+    quarter varchar, department varchar, path varchar, sha256 varchar, datasets varchar[],
+    rows_read bigint, accepted bigint, rejected bigint, duplicates bigint, ignored bigint,
+    error varchar
+)
+"""
+
+
+def stage_dataset(con: duckdb.DuckDBPyConnection, ds: DatasetSpec, quarter: Quarter, rows: pl.DataFrame) -> int:
+    """Replace the quarter's slice of `stg_<dataset>` with `rows` (accepted, validated)."""
+    model = read_sql(f"staging/{ds.staging_table}.sql")
+    params = {"quarter": str(quarter)}
+    table = ds.staging_table  # an identifier from our own model file name, not user data
+    con.register("accepted_rows", rows.to_arrow())
+    try:
+        con.execute("begin transaction")
+        con.execute(f"create table if not exists {table} as select * from ({model}) limit 0", params)
+        con.execute(f"delete from {table} where quarter = $quarter", params)
+        con.execute(f"insert into {table} by name {model}", params)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("accepted_rows")
+    return rows.height
+
+
+def empty_rows(ds: DatasetSpec) -> pl.DataFrame:
+    """A zero-row frame of a dataset, for a quarter in which it did not arrive."""
+    types = {"date": pl.Date, "amount": pl.Float64, "integer": pl.Int64}
+    schema = {f.name: types.get(f.type, pl.String) for f in ds.fields}
+    schema |= {"source_file": pl.String, "source_sheet": pl.String, "source_row": pl.Int64}
+    return pl.DataFrame(schema=schema)
+
+
+def record_files(con: duckdb.DuckDBPyConnection, quarter: Quarter, files: list[dict]) -> None:
+    """Keep each quarter's per-file accounting, replacing a rerun's."""
+    con.execute(INGEST_FILES_DDL)
+    con.execute("begin transaction")
+    con.execute("delete from meta_ingest_files where quarter = $quarter", {"quarter": str(quarter)})
+    for f in files:
+        con.execute(
+            "insert into meta_ingest_files values ($q, $d, $p, $s, $ds, $r, $a, $rj, $du, $ig, $e)",
+            {"q": str(quarter), "d": f["department"], "p": f["path"], "s": f["sha256"], "ds": f["datasets"],
+             "r": f["rows_read"], "a": f["accepted"], "rj": f["rejected"], "du": f["duplicates"],
+             "ig": f["ignored"], "e": f["error"]},
+        )
+    con.execute("commit")
