@@ -15,6 +15,7 @@ import yaml
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 
+CONFIG_FILES = ("county.yaml", "departments.yaml", "datasets.yaml", "reading.yaml")
 FieldType = Literal["id_number", "text", "enum", "enum_list", "date", "amount", "integer"]
 FIELD_TYPES: tuple[str, ...] = ("id_number", "text", "enum", "enum_list", "date", "amount", "integer")
 
@@ -95,6 +96,7 @@ class ReadingRules:
 class CountyConfig:
     """Everything a run reads from `config/`, with a digest for the manifest."""
 
+    county_name: str
     departments: tuple[Department, ...]
     datasets: tuple[DatasetSpec, ...]
     reading: ReadingRules
@@ -140,14 +142,14 @@ def _field(name: str, raw: dict) -> FieldSpec:
 
 
 def load_config(config_dir: Path | None = None) -> CountyConfig:
-    """Load and check `departments.yaml`, `datasets.yaml` and `reading.yaml`."""
+    """Load and check the county's configuration files (`CONFIG_FILES`)."""
     return _load_config(str(config_dir or CONFIG_DIR))
 
 
 @cache
 def _load_config(config_dir: str) -> CountyConfig:
     folder = Path(config_dir)
-    texts = {n: (folder / n).read_bytes() for n in ("departments.yaml", "datasets.yaml", "reading.yaml")}
+    texts = {n: (folder / n).read_bytes() for n in CONFIG_FILES}
     digest = hashlib.sha256(b"".join(texts[n] for n in sorted(texts))).hexdigest()
     deps_raw = yaml.safe_load(texts["departments.yaml"])["departments"]
     departments = tuple(
@@ -179,4 +181,5 @@ def _load_config(config_dir: str) -> CountyConfig:
         excel_serial_range=(int(r["excel_serial_range"][0]), int(r["excel_serial_range"][1])),
         earliest_date=date.fromisoformat(str(r["earliest_date"])),
     )
-    return CountyConfig(departments, tuple(datasets), reading, digest)
+    county_name = str(yaml.safe_load(texts["county.yaml"])["county_name"])
+    return CountyConfig(county_name, departments, tuple(datasets), reading, digest)

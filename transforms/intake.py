@@ -25,7 +25,7 @@ class FileReport:
     """The manifest's account of one input file."""
 
     department: str
-    path: str
+    path: str  # relative to the department's folder, as the clerk knows it
     sha256: str
     size_bytes: int
     encoding: str | None = None
@@ -38,6 +38,7 @@ class FileReport:
     ignored: int = 0
     ignored_by_kind: dict[str, int] = field(default_factory=lambda: {"title": 0, "header": 0, "footer": 0, "blank": 0})
     error: str | None = None
+    location: str | None = None  # relative to the data root: inbox/<quarter>/<folder>/<path>
 
     @property
     def balanced(self) -> bool:
@@ -215,18 +216,22 @@ def settle_duplicates(
     return kept, duplicates, rejects
 
 
-def take_in_department(department: str, paths: list[Path], folder_root: Path, config: CountyConfig) -> DepartmentIntake:
-    """Read every file a department dropped; settle duplicates; account for every row."""
+def take_in_department(
+    department: str, paths: list[Path], inbox: Path, config: CountyConfig, data_root: Path | None = None
+) -> DepartmentIntake:
+    """Read every file a department dropped into its folder(s) under `inbox`; settle
+    duplicates; account for every row."""
     reports: list[FileReport] = []
     skipped: list[str] = []
     by_dataset: dict[str, list[pl.DataFrame]] = {}
     rejects: list[pl.DataFrame] = []
     for path in paths:
-        rel = path.relative_to(folder_root).as_posix()
+        rel = Path(*path.relative_to(inbox).parts[1:]).as_posix()
         if is_not_an_extract(path):
             skipped.append(rel)
             continue
         report, accepted, file_rejects = read_file(path, rel, department, config)
+        report.location = path.relative_to(data_root).as_posix() if data_root else None
         reports.append(report)
         for code, frames in accepted.items():
             by_dataset.setdefault(code, []).extend(frames)

@@ -1,0 +1,67 @@
+"""What the intake publishes: `rejects.parquet`, the departments' rejected-row workbooks and
+the inputs section of `manifest.json`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from schemas.datasets import Rejects
+from transforms.config import CountyConfig
+from transforms.intake import DepartmentIntake
+from transforms.quality_workbook import write_quality_workbook
+from transforms.validation import REJECT_SCHEMA
+
+REJECT_COLUMNS = ["department", "file", "sheet", "row_number", "column", "value", "reason", "reason_code",
+                  "dataset", "row_values"]
+
+
+def combine_rejects(intakes: list[DepartmentIntake]) -> pl.DataFrame:
+    """All rejected rows of a run, in a stable order (department, file, sheet, row)."""
+    frames = [i.rejects for i in intakes if i.rejects.height]
+    rejects = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=REJECT_SCHEMA)
+    rejects = rejects.sort("department", "file", "sheet", "row_number", nulls_last=False).select(REJECT_COLUMNS)
+    return Rejects.validate(rejects)
+
+
+def write_intake_outputs(folder: Path, intakes: list[DepartmentIntake], config: CountyConfig, quarter: str) -> None:
+    """rejects.parquet and quality/<department>_问题数据.xlsx for every department that sent files."""
+    combine_rejects(intakes).write_parquet(folder / "rejects.parquet")
+    labels = {d.code: d.label for d in config.datasets}
+    for intake in intakes:
+        if not intake.files:
+            continue
+        write_quality_workbook(
+            folder / "quality" / f"{intake.department}_问题数据.xlsx",
+            county=config.county_name,
+            quarter=quarter,
+            department_label=config.department(intake.department).label,
+            rejects=intake.rejects,
+            files=intake.files,
+            dataset_labels=labels,
+        )
+
+
+def inputs_manifest(intakes: list[DepartmentIntake], unplaced: list[str], failures: dict[str, str]) -> dict:
+    """The manifest's account of the inputs: per file, and per department."""
+    departments = {}
+    for intake in intakes:
+        status = "missing" if not intake.files else "error" if any(f.error for f in intake.files) else "ok"
+        departments[intake.department] = {
+            "status": status,
+            "files": len(intake.files),
+            "rows_read": sum(f.rows_read for f in intake.files),
+            "accepted": sum(f.accepted for f in intake.files),
+            "rejected": sum(f.rejected for f in intake.files),
+            "duplicates": sum(f.duplicates for f in intake.files),
+            "ignored": sum(f.ignored for f in intake.files),
+            "skipped_files": intake.skipped,
+        }
+    for department, reason in failures.items():
+        departments[department] = {"status": "failed", "error": reason}
+    return {
+        "inputs": [f.as_dict() for i in intakes for f in i.files],
+        "departments": departments,
+        "unplaced_inbox_entries": unplaced,
+    }

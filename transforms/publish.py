@@ -1,0 +1,111 @@
+"""Publication of a run's outputs, all at once.
+
+Everything is written into a fresh folder under `out/.publications/`, checked against the
+manifest, and only then made current by atomically replacing the link `out/<quarter>`.
+A run that fails or is killed before that leaves the previous publication untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+import polars as pl
+
+from transforms.settings import DataRoot, Quarter
+
+KEEP_PUBLICATIONS = 3
+PACKAGES = ("povwatch", "polars", "pyarrow", "duckdb", "pandera", "fastexcel", "xlsxwriter", "prefect")
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def describe_outputs(folder: Path) -> list[dict]:
+    """Every file of a publication (but the manifest) with its sha256 and, for Parquet, rows."""
+    outputs = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json"):
+        entry = {"path": path.relative_to(folder).as_posix(), "sha256": sha256_of(path)}
+        if path.suffix == ".parquet":
+            entry["rows"] = pl.scan_parquet(path).select(pl.len()).collect().item()
+        outputs.append(entry)
+    return outputs
+
+
+def write_manifest(folder: Path, manifest: dict) -> Path:
+    manifest = {**manifest, "outputs": describe_outputs(folder), "package_versions": package_versions()}
+    path = folder / "manifest.json"
+    path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    return path
+
+
+def verify_publication(folder: Path) -> None:
+    """Every output listed in the manifest is there with the digest it was written with."""
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest["outputs"]:
+        path = folder / entry["path"]
+        if not path.is_file() or sha256_of(path) != entry["sha256"]:
+            raise RuntimeError(f"publication check failed for {entry['path']}")
+
+
+def publish(root: DataRoot, quarter: Quarter, build: Callable[[Path], None]) -> Path:
+    """Build a publication in a fresh folder with `build(folder)`, verify it, then make it
+    current. Returns `out/<quarter>`."""
+    root.publications.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    folder = root.publications / f"{quarter}-{stamp}-{os.getpid()}"
+    building = folder.with_name(folder.name + ".building")
+    building.mkdir()
+    try:
+        build(building)
+        verify_publication(building)
+        building.rename(folder)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    current = root.out(quarter)
+    if current.exists() and not current.is_symlink():
+        # An older layout kept a real folder here: move it among the publications first.
+        current.rename(root.publications / f"{quarter}-legacy-{stamp}")
+    link = current.with_name(f".{quarter}.link-{os.getpid()}")
+    if link.is_symlink():
+        link.unlink()
+    link.symlink_to(Path(".publications") / folder.name)
+    os.replace(link, current)  # atomic: readers see the old or the new publication, never half
+    _prune(root, quarter, keep=folder.name)
+    return current
+
+
+def _prune(root: DataRoot, quarter: Quarter, keep: str) -> None:
+    mine = sorted(
+        (p for p in root.publications.iterdir() if p.name.startswith(f"{quarter}-") and p.is_dir()),
+        key=lambda p: p.stat().st_mtime,
+    )
+    day_ago = time.time() - 86_400  # a killed run's leftovers; never a run still building
+    for stale in [p for p in mine if p.name.endswith(".building") and p.stat().st_mtime < day_ago]:
+        shutil.rmtree(stale, ignore_errors=True)
+    finished = [p for p in mine if not p.name.endswith(".building")]
+    for old in finished[:-KEEP_PUBLICATIONS]:
+        if old.name != keep:
+            shutil.rmtree(old, ignore_errors=True)
