@@ -607,11 +607,11 @@ def write_settlements(county: County, size: SampleSize, q: Quarter, folder: Path
             r["name"] = None
         fixes.append(r)
     fixed = pl.DataFrame(fixes, schema=bad_rows.schema).drop("kind")
-    rendered = pl.concat([rendered.filter(~pl.col("i").is_in(bad_idx)), fixed]).sort("i")
+    rendered = pl.concat([rendered.filter(~pl.col("i").is_in(bad_idx.tolist())), fixed]).sort("i")
     # Duplicates: ~0.3% of clean rows exported twice, the copy placed later in the file.
     clean_pool = np.setdiff1d(np.arange(n), bad_idx)
     dup_src = np.sort(g.choice(clean_pool, max(3, n // 300), replace=False))
-    dups = rendered.filter(pl.col("i").is_in(dup_src)).with_columns(
+    dups = rendered.filter(pl.col("i").is_in(dup_src.tolist())).with_columns(
         (pl.col("i").cast(pl.Float64) + 0.5 + (pl.lit(n) - pl.col("i")).cast(pl.Float64) / 2).alias("pos"))
     rendered = pl.concat([rendered.with_columns(pl.col("i").cast(pl.Float64).alias("pos")), dups]).sort("pos")
     # Row numbers: title line 1, header line 2, data from line 3 on.
@@ -619,10 +619,10 @@ def write_settlements(county: County, size: SampleSize, q: Quarter, folder: Path
     file = f"结算明细_{q}.csv"
     is_dup = rendered.select(pl.col("i").is_duplicated() & ~pl.col("i").is_first_distinct()).to_series()
     plan.duplicates.extend(("medical", file, "", int(r)) for r in rendered.filter(is_dup)["row_number"].to_list())
-    bad_numbers = rendered.filter(pl.col("i").is_in(bad_idx)).join(bad, on="i")
+    bad_numbers = rendered.filter(pl.col("i").is_in(bad_idx.tolist())).join(bad, on="i")
     plan.bad.extend(("medical", file, "", int(r), k) for r, k in bad_numbers.select("row_number", "kind").iter_rows())
     plan.clean["medical__settlements"] = (
-        frame.with_row_index("i").filter(~pl.col("i").is_in(bad_idx)).drop("i").to_dicts()
+        frame.with_row_index("i").filter(~pl.col("i").is_in(bad_idx.tolist())).drop("i").to_dicts()
         if n <= 200_000 else []
     )
     body = rendered.select(pl.exclude("i", "pos", "row_number", "kind"))

@@ -154,7 +154,7 @@ def sort_rows(
         long_parts.append(failures.join(rows, on="index").select("row_number", "field", "code"))
     problems = pl.concat(long_parts).unique(maintain_order=True)
     bad_rows = problems.select("row_number").unique()
-    accepted = candidates.filter(~pl.col("source_row").is_in(bad_rows["row_number"]))
+    accepted = candidates.join(bad_rows.rename({"row_number": "source_row"}), on="source_row", how="anti")
     if problems.height == 0:
         return SheetRows(accepted, _empty_rejects())
     return SheetRows(accepted, _rejects(casted, problems, header, department=department, file=file, sheet=sheet))
@@ -170,7 +170,7 @@ def _rejects(
     sheet: str,
 ) -> pl.DataFrame:
     ds = header.dataset
-    casted = casted.filter(pl.col("row_number").is_in(problems["row_number"].unique()))
+    casted = casted.join(problems.select("row_number").unique(), on="row_number", how="semi")
     order = {f.name: i for i, f in enumerate(ds.fields)}
     fields = {f.name: f for f in ds.fields}
     texts = []

@@ -1,0 +1,129 @@
+"""Each reject reason at and around its boundary, through a real CSV file and the department
+intake (duplicates and key conflicts are settled across files there)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from transforms.cells import id_check_char
+from transforms.intake import take_in_department
+
+
+def _id(stem: str) -> str:
+    return stem + id_check_char(stem)
+
+
+A, B, C = _id("43112519620127301"), _id("43112519880214002"), _id("43112520120305001")
+SETTLEMENT_HEADER = "公民身份号码,姓名,结算日期,就诊类型,医疗总费用,政策范围内费用,基本医保统筹支付,大病保险支付,医疗救助支付,个人自付,定点医疗机构"
+
+
+def _run(tmp_path: Path, config, department: str, folder: str, files: dict[str, str]):
+    inbox = tmp_path / "inbox"
+    for name, text in files.items():
+        path = inbox / folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    paths = sorted((inbox / folder).iterdir())
+    return take_in_department(department, paths, inbox, config)
+
+
+def _outcome(tmp_path, config, line: str) -> str | None:
+    """The reason code a single settlement line gets, or None when it is accepted."""
+    intake = _run(tmp_path, config, "medical", "医保局", {"a.csv": SETTLEMENT_HEADER + "\n" + line + "\n"})
+    if intake.rejects.height:
+        return intake.rejects["reason_code"][0]
+    assert intake.accepted["medical__settlements"].height == 1
+    return None
+
+
+@pytest.mark.parametrize(
+    "total,policy,expected",
+    [("100.00", "100.00", None), ("100.00", "99.99", None), ("100.00", "100.01", "policy_cost_exceeds_total")],
+)
+def test_policy_cost_against_total(tmp_path, config, total, policy, expected):
+    line = f"{A},王伟,2026-07-15,住院,{total},{policy},0,0,0,0,"
+    assert _outcome(tmp_path, config, line) == expected
+
+
+@pytest.mark.parametrize("oop,expected", [("0", None), ("0.01", None), ("-0.01", "amount_negative"), ("一百", "amount_invalid")])
+def test_out_of_pocket_sign(tmp_path, config, oop, expected):
+    line = f"{A},王伟,2026-07-15,住院,100,90,0,0,0,{oop},"
+    assert _outcome(tmp_path, config, line) == expected
+
+
+@pytest.mark.parametrize(
+    "visit,expected", [("住院", None), ("门诊", None), ("门诊慢特", None), ("急诊留观", "enum_invalid"), ("", "required_missing")]
+)
+def test_visit_type_values_and_aliases(tmp_path, config, visit, expected):
+    line = f"{A},王伟,2026-07-15,{visit},100,90,0,0,0,10,"
+    assert _outcome(tmp_path, config, line) == expected
+
+
+def test_reason_names_the_clerks_own_header_in_chinese(tmp_path, config):
+    header = SETTLEMENT_HEADER.replace("公民身份号码", "身份证号")
+    text = header + "\n" + f"{A[:-1]}{'0' if A[-1] != '0' else '1'},王伟,2026-07-15,住院,100,90,0,0,0,10,\n"
+    intake = _run(tmp_path, config, "medical", "医保局", {"a.csv": text})
+    reject = intake.rejects.row(0, named=True)
+    assert reject["column"] == "身份证号"
+    assert "“身份证号”校验位不符" in reject["reason"]
+    assert reject["row_number"] == 2
+
+
+@pytest.mark.parametrize("size,expected", [("1", None), ("0", "integer_too_small"), ("1.5", "integer_invalid")])
+def test_household_size_minimum(tmp_path, config, size, expected):
+    header = "户编号,证件号码,姓名,与户主关系,乡镇（街道）,行政村（社区）,户类型,监测对象类别,风险是否消除,家庭人口数,家庭人均纯收入（元）"
+    line = f"H1,{A},王伟,户主,城关镇,南门村,脱贫户,,,{size},6000"
+    intake = _run(tmp_path, config, "roster", "名册", {"r.csv": header + "\n" + line + "\n"})
+    got = intake.rejects["reason_code"][0] if intake.rejects.height else None
+    assert got == expected
+
+
+def test_monitoring_household_needs_a_type(tmp_path, config):
+    header = "户编号,证件号码,姓名,与户主关系,乡镇（街道）,行政村（社区）,户类型,监测对象类别,风险是否消除,家庭人口数,家庭人均纯收入（元）"
+    lines = [f"H1,{A},王伟,户主,城关镇,南门村,监测户,,否,1,6000", f"H2,{B},李芳,户主,城关镇,南门村,监测户,边缘易致贫户,否,1,6000"]
+    intake = _run(tmp_path, config, "roster", "名册", {"r.csv": "\n".join([header, *lines]) + "\n"})
+    assert intake.rejects.select("row_number", "reason_code").rows() == [(2, "monitoring_type_missing")]
+    assert intake.accepted["roster__persons"]["id_number"].to_list() == [B]
+
+
+def test_duplicates_and_key_conflicts_across_files(tmp_path, config):
+    header = "户编号,证件号码,姓名,与户主关系,乡镇（街道）,行政村（社区）,户类型,监测对象类别,风险是否消除,家庭人口数,家庭人均纯收入（元）"
+    row_a = f"H1,{A},王伟,户主,城关镇,南门村,脱贫户,,,2,6000"
+    row_b = f"H1,{B},李芳,配偶,城关镇,南门村,脱贫户,,,2,6000"
+    row_a_again = f"H1,{A.lower()},王伟,户主,城关镇,南门村,脱贫户,,,2,\"6,000.00元\""  # same after normalising
+    row_a_other = f"H9,{A},王伟,户主,河东镇,柳树村,脱贫户,,,1,9000"  # same person, different content
+    files = {"1.csv": "\n".join([header, row_a, row_b]) + "\n", "2.csv": "\n".join([header, row_a_again, row_a_other]) + "\n"}
+    intake = _run(tmp_path, config, "roster", "名册", files)
+    by_file = {f.path: f for f in intake.files}
+    assert (by_file["1.csv"].accepted, by_file["1.csv"].duplicates, by_file["1.csv"].rejected) == (2, 0, 0)
+    assert (by_file["2.csv"].accepted, by_file["2.csv"].duplicates, by_file["2.csv"].rejected) == (0, 1, 1)
+    conflict = intake.rejects.row(0, named=True)
+    assert (conflict["file"], conflict["row_number"], conflict["reason_code"]) == ("2.csv", 3, "key_conflict")
+    assert "1.csv 第2行" in conflict["reason"]
+    assert sorted(intake.accepted["roster__persons"]["id_number"].to_list()) == sorted([A, B])
+
+
+def test_unknown_header_rejects_the_sheet_with_what_is_missing(tmp_path, config):
+    text = "身份证号,姓名,金额\n" + f"{A},王伟,100\n{B},李芳,200\n"
+    intake = _run(tmp_path, config, "medical", "医保局", {"x.csv": text})
+    report = intake.files[0]
+    # Without a header nothing can be told apart: every non-blank row goes back to the clerk.
+    assert (report.rows_read, report.rejected, report.ignored) == (3, 3, 0)
+    assert "参保状态" in report.error and "x.csv" == report.path
+    assert "未能识别表头" in report.error
+    assert set(intake.rejects["reason_code"]) == {"no_header"}
+    assert intake.accepted == {}
+
+
+def test_rejects_frame_matches_contract_columns(tmp_path, config):
+    line = f"{A},王伟,2026-13-01,住院,100,90,0,0,0,10,"
+    intake = _run(tmp_path, config, "medical", "医保局", {"a.csv": SETTLEMENT_HEADER + "\n" + line + "\n"})
+    assert intake.rejects.columns[:10] == [
+        "department", "dataset", "file", "sheet", "row_number", "column", "value", "reason", "reason_code", "row_values"
+    ]
+    row = intake.rejects.row(0, named=True)
+    assert (row["column"], row["value"], row["reason_code"]) == ("结算日期", "2026-13-01", "date_invalid")
+    assert pl.Series([row["row_values"]]).str.json_decode().to_list()[0]["结算日期"] == "2026-13-01"
