@@ -1,0 +1,79 @@
+"""A file with unreadable bytes or no recognisable header gets a clear error naming it,
+while every other file is still staged and published; a failed build leaves the previous
+publication intact."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import duckdb
+import polars as pl
+import pytest
+
+from transforms.publish import publish
+from transforms.settings import DataRoot
+
+from .conftest import Q3
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture()
+def damaged_root(tmp_path, sample_root):
+    root = tmp_path / "county"
+    shutil.copytree(sample_root / "inbox" / str(Q3), root / "inbox" / str(Q3))
+    civil = root / "inbox" / str(Q3) / "民政局"
+    (civil / "损坏的表.xlsx").write_bytes(b"PK\x03\x04 this is not really a workbook" * 10)
+    (civil / "乱码.csv").write_bytes(bytes(range(128, 256)) * 4)  # neither UTF-8 nor GB18030
+    (root / "inbox" / str(Q3) / "残联" / "说明.csv").write_text("这是一份说明\n请查收\n", encoding="utf-8")
+    (root / "inbox" / str(Q3) / "残联" / "~$残疾人两项补贴.xlsx").write_bytes(b"lock")
+    (root / "inbox" / str(Q3) / "不明部门").mkdir()
+    return root
+
+
+def test_bad_files_are_named_and_the_rest_is_published(damaged_root, prefect_api):
+    from flows.quarterly_run import quarterly_run
+
+    summary = quarterly_run(str(damaged_root), str(Q3))
+    out = DataRoot(damaged_root).out(Q3)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    files = {f["path"]: f for f in manifest["inputs"]}
+    assert "Excel文件已损坏" in files["损坏的表.xlsx"]["error"]
+    assert "编码无法识别" in files["乱码.csv"]["error"]
+    assert "未能识别表头" in files["说明.csv"]["error"]
+    assert manifest["departments"]["disability"]["skipped_files"] == ["~$残疾人两项补贴.xlsx"]
+    assert manifest["unplaced_inbox_entries"] == ["不明部门"]
+    assert summary.files_with_errors == 3
+    for f in files.values():
+        assert f["rows_read"] == f["accepted"] + f["rejected"] + f["duplicates"] + f["ignored"]
+    # The good civil file is staged as usual.
+    good = files["低保特困临时救助_2026Q3.txt"]
+    con = duckdb.connect(str(DataRoot(damaged_root).warehouse), read_only=True)
+    staged = con.execute("select count(*) from stg_civil__assistance where quarter = ?", [str(Q3)]).fetchone()[0]
+    con.close()
+    assert staged == good["accepted"] > 0
+    rejects = pl.read_parquet(out / "rejects.parquet")
+    file_level = rejects.filter(pl.col("row_number").is_null())
+    assert set(file_level["file"]) == {"损坏的表.xlsx", "乱码.csv"}
+    assert (out / "quality" / "civil_问题数据.xlsx").is_file()
+
+
+def test_a_failed_build_leaves_the_previous_publication_intact(tmp_path):
+    root = DataRoot(tmp_path)
+
+    def good(folder):
+        (folder / "rejects.parquet").write_bytes(b"first")
+        (folder / "manifest.json").write_text(json.dumps({"outputs": []}))
+
+    publish(root, Q3, good)
+    before = {p.name: p.read_bytes() for p in root.out(Q3).iterdir()}
+
+    def broken(folder):
+        (folder / "rejects.parquet").write_bytes(b"second, half written")
+        raise KeyboardInterrupt  # as if the run were killed mid-way
+
+    with pytest.raises(KeyboardInterrupt):
+        publish(root, Q3, broken)
+    assert {p.name: p.read_bytes() for p in root.out(Q3).iterdir()} == before
+    assert not [p for p in root.publications.iterdir() if p.name.endswith(".building")]
