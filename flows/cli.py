@@ -26,8 +26,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quarter", required=True, help="季度，如 2026Q3 / quarter, e.g. 2026Q3")
     demo = sub.add_parser("demo", help="生成示例县并运行 / make the sample county and run its quarters")
     demo.add_argument("--data-root", help=f"示例县目录 / where to make it (default {SAMPLE_DATA_ROOT})")
-    demo.add_argument("--scale", default="sample", choices=["sample", "county", "county10"],
-                      help="示例县规模 / size of the sample county")
+    demo.add_argument(
+        "--scale",
+        default="sample",
+        choices=["sample", "county", "county10"],
+        help="示例县规模 / size of the sample county",
+    )
     gen = sub.add_parser("make-sample", help="只生成示例县收件箱 / only write the sample county's inbox")
     gen.add_argument("--data-root", required=True)
     gen.add_argument("--scale", default="sample", choices=["sample", "county", "county10"])
@@ -60,8 +64,10 @@ def _run(data_root: Path, quarter: str) -> int:
         print(f"未发布 / not published: {e}", file=sys.stderr)
         return 1
     except Exception as e:  # a library's message may quote a cell: only the type is shown
-        print(f"运行失败，未发布 / run failed, nothing published: {type(e).__name__}（详见Prefect日志 / see the flow log）",
-              file=sys.stderr)
+        print(
+            f"运行失败，未发布 / run failed, nothing published: {type(e).__name__}（详见Prefect日志 / see the flow log）",
+            file=sys.stderr,
+        )
         return 1
     _print_summary(summary)
     return 0

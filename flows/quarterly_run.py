@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
@@ -17,6 +19,8 @@ from transforms.intake_outputs import inputs_manifest, write_intake_outputs
 from transforms.publish import publish, write_manifest
 from transforms.settings import DataRoot, Quarter
 from transforms.warehouse import connect, empty_rows, record_files, stage_dataset
+
+CHINA = ZoneInfo("Asia/Shanghai")
 
 
 class RunRefused(Exception):
@@ -46,8 +50,11 @@ def take_in(department: str, paths: list[Path], inbox: Path, data_root: Path, co
     logger = get_run_logger()
     logger.info(
         "%s: %d files, %d rows read, %d accepted, %d rejected, %d duplicates",
-        department, len(intake.files), sum(f.rows_read for f in intake.files),
-        sum(f.accepted for f in intake.files), sum(f.rejected for f in intake.files),
+        department,
+        len(intake.files),
+        sum(f.rows_read for f in intake.files),
+        sum(f.accepted for f in intake.files),
+        sum(f.rejected for f in intake.files),
         sum(f.duplicates for f in intake.files),
     )
     return intake
@@ -66,11 +73,12 @@ def stage(intakes: list[DepartmentIntake], warehouse: Path, quarter: Quarter, co
 
 
 @flow(name="povwatch-quarterly-run", log_prints=False)
-def quarterly_run(data_root: str, quarter: str) -> RunSummary:
-    """Read `inbox/<quarter>/` under the data root, stage it, publish `out/<quarter>/`."""
+def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
+    """Read `inbox/<quarter>/` under the data root, stage it, publish `out/<quarter>/`.
+    Without a quarter (a scheduled run), the quarter just ended in China Standard Time."""
     logger = get_run_logger()
     started = time.perf_counter()
-    q = Quarter.parse(quarter)
+    q = Quarter.parse(quarter) if quarter else Quarter.just_ended(datetime.now(CHINA).date())
     root = DataRoot(Path(data_root).resolve())
     config = load_config()
     inbox = root.inbox(q)
@@ -123,11 +131,17 @@ def quarterly_run(data_root: str, quarter: str) -> RunSummary:
         duplicates=sum(f.duplicates for f in files),
         ignored=sum(f.ignored for f in files),
         files_with_errors=sum(1 for f in files if f.error),
-        departments={i.department: ("missing" if not i.files else "ok") for i in intakes} | dict.fromkeys(failures, "failed"),
+        departments={i.department: ("missing" if not i.files else "ok") for i in intakes}
+        | dict.fromkeys(failures, "failed"),
         timings={k: round(v, 3) for k, v in timings.items()},
     )
     logger.info(
         "published %s: %d files, %d rows read, %d accepted, %d rejected, %d duplicates",
-        q, summary.files, summary.rows_read, summary.accepted, summary.rejected, summary.duplicates,
+        q,
+        summary.files,
+        summary.rows_read,
+        summary.accepted,
+        summary.rejected,
+        summary.duplicates,
     )
     return summary

@@ -55,15 +55,11 @@ class RosterPersons(Lineage):
     labour_status: str = pa.Field(
         nullable=True, isin=_values("roster__persons", "labour_status"), description="劳动技能"
     )
-    risk_cause: str = pa.Field(
-        nullable=True, isin=_values("roster__persons", "risk_cause"), description="主要风险类型"
-    )
+    risk_cause: str = pa.Field(nullable=True, isin=_values("roster__persons", "risk_cause"), description="主要风险类型")
 
     @pa.dataframe_check(error="monitoring_type_missing")
     def monitoring_households_have_a_type(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(
-            (pl.col("household_type") != "监测户") | pl.col("monitoring_type").is_not_null()
-        )
+        return data.lazyframe.select((pl.col("household_type") != "监测户") | pl.col("monitoring_type").is_not_null())
 
 
 class MedicalEnrolment(Lineage):
@@ -125,9 +121,7 @@ class HousingAppraisals(Lineage):
     village: str = pa.Field(nullable=True, description="村")
     appraisal_grade: str = pa.Field(isin=_values("housing__appraisals", "appraisal_grade"), description="鉴定等级")
     appraised_on: date = pa.Field(description="鉴定日期")
-    renovation_status: str = pa.Field(
-        isin=_values("housing__appraisals", "renovation_status"), description="改造状态"
-    )
+    renovation_status: str = pa.Field(isin=_values("housing__appraisals", "renovation_status"), description="改造状态")
     completed_on: date = pa.Field(nullable=True, description="竣工日期")
 
 
@@ -138,9 +132,7 @@ class EducationStudents(Lineage):
     name: str = pa.Field(description="学生姓名")
     school: str = pa.Field(nullable=True, description="学校名称")
     stage: str = pa.Field(isin=_values("education__students", "stage"), description="学段")
-    enrolment_status: str = pa.Field(
-        isin=_values("education__students", "enrolment_status"), description="学籍状态"
-    )
+    enrolment_status: str = pa.Field(isin=_values("education__students", "enrolment_status"), description="学籍状态")
     aid: str = pa.Field(nullable=True, description="资助项目，多项以“、”分隔")
 
 

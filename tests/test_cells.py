@@ -70,8 +70,8 @@ def _date(raw: str | None) -> tuple[date | None, str | None]:
 
 
 @pytest.mark.parametrize(
-    "raw", ["2026-07-15", "2026/7/15", "2026.7.15", "2026年7月15日", "20260715", "46218", "46218.0",
-            "2026-07-15 00:00:00"]
+    "raw",
+    ["2026-07-15", "2026/7/15", "2026.7.15", "2026年7月15日", "20260715", "46218", "46218.0", "2026-07-15 00:00:00"],
 )
 def test_every_date_format_reads_the_same(raw):
     assert _date(raw) == (date(2026, 7, 15), None)
@@ -79,11 +79,17 @@ def test_every_date_format_reads_the_same(raw):
 
 @pytest.mark.parametrize(
     "raw,expected",
-    [("19999", (None, "date_invalid")), ("20000", (date(1954, 10, 3), None)),
-     ("80000", (date(2119, 1, 11), None)), ("80001", (None, "date_invalid")),
-     ("2026-02-29", (None, "date_invalid")), ("2024-02-29", (date(2024, 2, 29), None)),
-     ("1899-12-31", (None, "date_too_early")), ("1900-01-01", (date(1900, 1, 1), None)),
-     (None, (None, None))],
+    [
+        ("19999", (None, "date_invalid")),
+        ("20000", (date(1954, 10, 3), None)),
+        ("80000", (date(2119, 1, 11), None)),
+        ("80001", (None, "date_invalid")),
+        ("2026-02-29", (None, "date_invalid")),
+        ("2024-02-29", (date(2024, 2, 29), None)),
+        ("1899-12-31", (None, "date_too_early")),
+        ("1900-01-01", (date(1900, 1, 1), None)),
+        (None, (None, None)),
+    ],
 )
 def test_date_boundaries(raw, expected):
     assert _date(raw) == expected
@@ -106,6 +112,8 @@ def test_integers():
 
 def test_enum_list_maps_separators_and_rejects_unknown_parts():
     value, why = cells.parse_enum_list(pl.col("raw"), {}, ("两免一补", "国家助学金", "无"), ("、", "，", ","))
-    out = pl.DataFrame({"raw": ["两免一补，国家助学金", "两免一补、两免一补", "奖学金"]}).select(value.alias("v"), why.alias("w"))
+    out = pl.DataFrame({"raw": ["两免一补，国家助学金", "两免一补、两免一补", "奖学金"]}).select(
+        value.alias("v"), why.alias("w")
+    )
     assert out["v"].to_list() == ["两免一补、国家助学金", "两免一补", None]
     assert out["w"].to_list() == [None, None, "enum_invalid"]

@@ -48,14 +48,17 @@ def test_policy_cost_against_total(tmp_path, config, total, policy, expected):
     assert _outcome(tmp_path, config, line) == expected
 
 
-@pytest.mark.parametrize("oop,expected", [("0", None), ("0.01", None), ("-0.01", "amount_negative"), ("一百", "amount_invalid")])
+@pytest.mark.parametrize(
+    "oop,expected", [("0", None), ("0.01", None), ("-0.01", "amount_negative"), ("一百", "amount_invalid")]
+)
 def test_out_of_pocket_sign(tmp_path, config, oop, expected):
     line = f"{A},王伟,2026-07-15,住院,100,90,0,0,0,{oop},"
     assert _outcome(tmp_path, config, line) == expected
 
 
 @pytest.mark.parametrize(
-    "visit,expected", [("住院", None), ("门诊", None), ("门诊慢特", None), ("急诊留观", "enum_invalid"), ("", "required_missing")]
+    "visit,expected",
+    [("住院", None), ("门诊", None), ("门诊慢特", None), ("急诊留观", "enum_invalid"), ("", "required_missing")],
 )
 def test_visit_type_values_and_aliases(tmp_path, config, visit, expected):
     line = f"{A},王伟,2026-07-15,{visit},100,90,0,0,0,10,"
@@ -83,7 +86,10 @@ def test_household_size_minimum(tmp_path, config, size, expected):
 
 def test_monitoring_household_needs_a_type(tmp_path, config):
     header = "户编号,证件号码,姓名,与户主关系,乡镇（街道）,行政村（社区）,户类型,监测对象类别,风险是否消除,家庭人口数,家庭人均纯收入（元）"
-    lines = [f"H1,{A},王伟,户主,城关镇,南门村,监测户,,否,1,6000", f"H2,{B},李芳,户主,城关镇,南门村,监测户,边缘易致贫户,否,1,6000"]
+    lines = [
+        f"H1,{A},王伟,户主,城关镇,南门村,监测户,,否,1,6000",
+        f"H2,{B},李芳,户主,城关镇,南门村,监测户,边缘易致贫户,否,1,6000",
+    ]
     intake = _run(tmp_path, config, "roster", "名册", {"r.csv": "\n".join([header, *lines]) + "\n"})
     assert intake.rejects.select("row_number", "reason_code").rows() == [(2, "monitoring_type_missing")]
     assert intake.accepted["roster__persons"]["id_number"].to_list() == [B]
@@ -93,9 +99,12 @@ def test_duplicates_and_key_conflicts_across_files(tmp_path, config):
     header = "户编号,证件号码,姓名,与户主关系,乡镇（街道）,行政村（社区）,户类型,监测对象类别,风险是否消除,家庭人口数,家庭人均纯收入（元）"
     row_a = f"H1,{A},王伟,户主,城关镇,南门村,脱贫户,,,2,6000"
     row_b = f"H1,{B},李芳,配偶,城关镇,南门村,脱贫户,,,2,6000"
-    row_a_again = f"H1,{A.lower()},王伟,户主,城关镇,南门村,脱贫户,,,2,\"6,000.00元\""  # same after normalising
+    row_a_again = f'H1,{A.lower()},王伟,户主,城关镇,南门村,脱贫户,,,2,"6,000.00元"'  # same after normalising
     row_a_other = f"H9,{A},王伟,户主,河东镇,柳树村,脱贫户,,,1,9000"  # same person, different content
-    files = {"1.csv": "\n".join([header, row_a, row_b]) + "\n", "2.csv": "\n".join([header, row_a_again, row_a_other]) + "\n"}
+    files = {
+        "1.csv": "\n".join([header, row_a, row_b]) + "\n",
+        "2.csv": "\n".join([header, row_a_again, row_a_other]) + "\n",
+    }
     intake = _run(tmp_path, config, "roster", "名册", files)
     by_file = {f.path: f for f in intake.files}
     assert (by_file["1.csv"].accepted, by_file["1.csv"].duplicates, by_file["1.csv"].rejected) == (2, 0, 0)
@@ -112,7 +121,7 @@ def test_unknown_header_rejects_the_sheet_with_what_is_missing(tmp_path, config)
     report = intake.files[0]
     # Without a header nothing can be told apart: every non-blank row goes back to the clerk.
     assert (report.rows_read, report.rejected, report.ignored) == (3, 3, 0)
-    assert "参保状态" in report.error and "x.csv" == report.path
+    assert "参保状态" in report.error and report.path == "x.csv"
     assert "未能识别表头" in report.error
     assert set(intake.rejects["reason_code"]) == {"no_header"}
     assert intake.accepted == {}
@@ -122,7 +131,16 @@ def test_rejects_frame_matches_contract_columns(tmp_path, config):
     line = f"{A},王伟,2026-13-01,住院,100,90,0,0,0,10,"
     intake = _run(tmp_path, config, "medical", "医保局", {"a.csv": SETTLEMENT_HEADER + "\n" + line + "\n"})
     assert intake.rejects.columns[:10] == [
-        "department", "dataset", "file", "sheet", "row_number", "column", "value", "reason", "reason_code", "row_values"
+        "department",
+        "dataset",
+        "file",
+        "sheet",
+        "row_number",
+        "column",
+        "value",
+        "reason",
+        "reason_code",
+        "row_values",
     ]
     row = intake.rejects.row(0, named=True)
     assert (row["column"], row["value"], row["reason_code"]) == ("结算日期", "2026-13-01", "date_invalid")

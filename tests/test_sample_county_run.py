@@ -29,8 +29,11 @@ def test_generator_is_deterministic(tmp_path, sample_root):
     generate_sample_county(tmp_path, [Q2, Q3])
 
     def digests(root):
-        return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-                for p in sorted((root / "inbox").rglob("*")) if p.is_file()}
+        return {
+            p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((root / "inbox").rglob("*"))
+            if p.is_file()
+        }
 
     assert digests(tmp_path) == digests(sample_root)
     assert len(digests(tmp_path)) == 14
@@ -77,8 +80,13 @@ def test_staging_holds_exactly_the_clean_rows(sample_root, sample_run, q, config
             clean_path = sample_root / "planted" / str(q) / "clean" / f"{ds.code}.parquet"
             want = pl.read_parquet(clean_path)
             cols = [f.name for f in ds.fields]
-            got = pl.from_arrow(con.execute(f"select * exclude (quarter, source_file, source_sheet, source_row) "
-                                            f"from {ds.staging_table} where quarter = ?", [str(q)]).to_arrow_table())
+            got = pl.from_arrow(
+                con.execute(
+                    f"select * exclude (quarter, source_file, source_sheet, source_row) "
+                    f"from {ds.staging_table} where quarter = ?",
+                    [str(q)],
+                ).to_arrow_table()
+            )
             got = got.with_columns(pl.col(pl.Decimal).cast(pl.Float64)).select(cols)
             want = want.select(cols).cast(got.schema)
             assert got.height == want.height, ds.code
@@ -93,14 +101,19 @@ def test_rerun_replaces_the_quarter_and_keeps_the_previous_publication_readable(
     root = DataRoot(sample_root)
     before = json.loads((root.out(Q3) / "manifest.json").read_text(encoding="utf-8"))
     con = duckdb.connect(str(root.warehouse), read_only=True)
-    counts_before = con.execute("select quarter, count(*) from stg_medical__settlements group by 1 order by 1").fetchall()
+    counts_before = con.execute(
+        "select quarter, count(*) from stg_medical__settlements group by 1 order by 1"
+    ).fetchall()
     con.close()
     quarterly_run(str(sample_root), str(Q3))
     after = json.loads((root.out(Q3) / "manifest.json").read_text(encoding="utf-8"))
     con = duckdb.connect(str(root.warehouse), read_only=True)
-    counts_after = con.execute("select quarter, count(*) from stg_medical__settlements group by 1 order by 1").fetchall()
+    counts_after = con.execute(
+        "select quarter, count(*) from stg_medical__settlements group by 1 order by 1"
+    ).fetchall()
     con.close()
     assert counts_after == counts_before and len(counts_before) == 2
-    assert [o for o in after["outputs"] if o["path"].endswith(".parquet")] == \
-           [o for o in before["outputs"] if o["path"].endswith(".parquet")]
+    assert [o for o in after["outputs"] if o["path"].endswith(".parquet")] == [
+        o for o in before["outputs"] if o["path"].endswith(".parquet")
+    ]
     assert root.out(Q3).is_symlink()

@@ -97,28 +97,45 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _file_reject(department: str, rel: str, code: str, reason: str, *, sheet: str | None = None,
-                 dataset: str | None = None) -> pl.DataFrame:
+def _file_reject(
+    department: str, rel: str, code: str, reason: str, *, sheet: str | None = None, dataset: str | None = None
+) -> pl.DataFrame:
     return pl.DataFrame(
-        [{"department": department, "dataset": dataset, "file": rel, "sheet": sheet, "row_number": None,
-          "column": None, "value": None, "reason": reason, "reason_code": code, "row_values": None}],
+        [
+            {
+                "department": department,
+                "dataset": dataset,
+                "file": rel,
+                "sheet": sheet,
+                "row_number": None,
+                "column": None,
+                "value": None,
+                "reason": reason,
+                "reason_code": code,
+                "row_values": None,
+            }
+        ],
         schema=REJECT_SCHEMA,
     )
 
 
 def _no_header_rejects(sheet: RawSheet, kinds: pl.DataFrame, department: str, rel: str, reason: str) -> pl.DataFrame:
     rows = kinds.filter(pl.col("row_kind") == "data").select("row_number")
-    return rows.with_columns(
-        pl.lit(department).alias("department"),
-        pl.lit(None, dtype=pl.String).alias("dataset"),
-        pl.lit(rel).alias("file"),
-        pl.lit(sheet.name).alias("sheet"),
-        pl.lit(None, dtype=pl.String).alias("column"),
-        pl.lit(None, dtype=pl.String).alias("value"),
-        pl.lit(reason).alias("reason"),
-        pl.lit("no_header").alias("reason_code"),
-        pl.lit(None, dtype=pl.String).alias("row_values"),
-    ).select(list(REJECT_SCHEMA)).cast(REJECT_SCHEMA)
+    return (
+        rows.with_columns(
+            pl.lit(department).alias("department"),
+            pl.lit(None, dtype=pl.String).alias("dataset"),
+            pl.lit(rel).alias("file"),
+            pl.lit(sheet.name).alias("sheet"),
+            pl.lit(None, dtype=pl.String).alias("column"),
+            pl.lit(None, dtype=pl.String).alias("value"),
+            pl.lit(reason).alias("reason"),
+            pl.lit("no_header").alias("reason_code"),
+            pl.lit(None, dtype=pl.String).alias("row_values"),
+        )
+        .select(list(REJECT_SCHEMA))
+        .cast(REJECT_SCHEMA)
+    )
 
 
 def read_file(
@@ -155,8 +172,12 @@ def read_file(
         if matched is None:
             if n_data:
                 ds_label = header.dataset.label if header.dataset else "本部门数据"
-                reason = explain("no_header", rows=rules.header_search_rows, dataset=ds_label,
-                                 missing="、".join(header.missing) or "（无）")
+                reason = explain(
+                    "no_header",
+                    rows=rules.header_search_rows,
+                    dataset=ds_label,
+                    missing="、".join(header.missing) or "（无）",
+                )
                 where = f"工作表“{sheet.name}”：" if sheet.name else ""
                 report.error = (report.error + "；" if report.error else "") + where + reason
                 rejects.append(_no_header_rejects(sheet, kinds, department, rel, reason))
@@ -192,9 +213,7 @@ def settle_duplicates(
     if conflicts.height == 0:
         return kept, duplicates, pl.DataFrame(schema=REJECT_SCHEMA)
     label = "、".join(ds.field(k).label for k in key)
-    where = kept.select(
-        *key, pl.col("source_file").alias("first_file"), pl.col("source_row").alias("first_row")
-    )
+    where = kept.select(*key, pl.col("source_file").alias("first_file"), pl.col("source_row").alias("first_row"))
     text = explain("key_conflict", column=label)
     rejects = (
         conflicts.join(where, on=key, how="left")
@@ -206,8 +225,13 @@ def settle_duplicates(
             pl.col("source_row").alias("row_number"),
             pl.lit(label).alias("column"),
             pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator="、").alias("value"),
-            (pl.lit(text + "（已采用：") + pl.col("first_file") + pl.lit(" 第")
-             + pl.col("first_row").cast(pl.String) + pl.lit("行）")).alias("reason"),
+            (
+                pl.lit(text + "（已采用：")
+                + pl.col("first_file")
+                + pl.lit(" 第")
+                + pl.col("first_row").cast(pl.String)
+                + pl.lit("行）")
+            ).alias("reason"),
             pl.lit("key_conflict").alias("reason_code"),
             pl.lit(None, dtype=pl.String).alias("row_values"),
         )
@@ -249,8 +273,11 @@ def take_in_department(
             by_file[file].duplicates += n
         for file, n in conflict_rejects.group_by("file").len().iter_rows():
             by_file[file].rejected += n
-    all_rejects = pl.concat([r for r in rejects if r.height], how="vertical") if any(r.height for r in rejects) \
+    all_rejects = (
+        pl.concat([r for r in rejects if r.height], how="vertical")
+        if any(r.height for r in rejects)
         else pl.DataFrame(schema=REJECT_SCHEMA)
+    )
     for report in reports:
         if not report.balanced:
             raise AssertionError(

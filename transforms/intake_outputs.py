@@ -13,8 +13,18 @@ from transforms.intake import DepartmentIntake
 from transforms.quality_workbook import write_quality_workbook
 from transforms.validation import REJECT_SCHEMA
 
-REJECT_COLUMNS = ["department", "file", "sheet", "row_number", "column", "value", "reason", "reason_code",
-                  "dataset", "row_values"]
+REJECT_COLUMNS = [
+    "department",
+    "file",
+    "sheet",
+    "row_number",
+    "column",
+    "value",
+    "reason",
+    "reason_code",
+    "dataset",
+    "row_values",
+]
 
 
 def combine_rejects(intakes: list[DepartmentIntake]) -> pl.DataFrame:

@@ -92,9 +92,9 @@ def classify_rows(frame: pl.DataFrame, header: HeaderMatch | None, rules: Readin
     if header is None:
         return frame.with_columns(pl.when(is_blank).then(pl.lit("blank")).otherwise(pl.lit("data")).alias("row_kind"))
     first_cell = pl.coalesce(folded)
-    is_footer = pl.any_horizontal(
-        [first_cell.str.starts_with(fold_label(p)) for p in rules.footer_prefixes]
-    ).fill_null(False)
+    is_footer = pl.any_horizontal([first_cell.str.starts_with(fold_label(p)) for p in rules.footer_prefixes]).fill_null(
+        False
+    )
     repeats = [
         fold_text(pl.col(col)).str.replace_all(r"\s", "") == fold_label(header.labels[name])
         for name, col in header.columns.items()

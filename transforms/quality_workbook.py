@@ -13,12 +13,24 @@ from transforms.intake import FileReport
 
 EXCEL_MAX_ROWS = 1_000_000
 REJECT_COLUMNS = [
-    ("序号", 6), ("文件", 30), ("工作表", 12), ("行号", 8), ("问题列", 16), ("原值", 22),
-    ("退回原因", 60), ("原始行内容", 80),
+    ("序号", 6),
+    ("文件", 30),
+    ("工作表", 12),
+    ("行号", 8),
+    ("问题列", 16),
+    ("原值", 22),
+    ("退回原因", 60),
+    ("原始行内容", 80),
 ]
 SUMMARY_COLUMNS = [
-    ("文件", 34), ("识别为", 22), ("读取行数", 10), ("采用", 10), ("退回", 10), ("重复", 10),
-    ("非数据行（标题、表头、合计、空行）", 18), ("文件问题", 60),
+    ("文件", 34),
+    ("识别为", 22),
+    ("读取行数", 10),
+    ("采用", 10),
+    ("退回", 10),
+    ("重复", 10),
+    ("非数据行（标题、表头、合计、空行）", 18),
+    ("文件问题", 60),
 ]
 
 
@@ -56,10 +68,21 @@ def write_quality_workbook(
     ws.freeze_panes(2, 0)
     ordered = rejects.sort("file", "sheet", "row_number", nulls_last=False)
     for i, r in enumerate(ordered.head(EXCEL_MAX_ROWS).iter_rows(named=True)):
-        ws.write_row(2 + i, 0, [
-            i + 1, r["file"], r["sheet"] or "", r["row_number"] if r["row_number"] is not None else "（整个文件）",
-            r["column"] or "", r["value"] or "", r["reason"], _row_text(r["row_values"]),
-        ], wrap)
+        ws.write_row(
+            2 + i,
+            0,
+            [
+                i + 1,
+                r["file"],
+                r["sheet"] or "",
+                r["row_number"] if r["row_number"] is not None else "（整个文件）",
+                r["column"] or "",
+                r["value"] or "",
+                r["reason"],
+                _row_text(r["row_values"]),
+            ],
+            wrap,
+        )
     if n > EXCEL_MAX_ROWS:
         ws.write(2 + EXCEL_MAX_ROWS, 0, f"……另有{n - EXCEL_MAX_ROWS}行未列出，见 rejects.parquet")
     if n:
@@ -70,8 +93,19 @@ def write_quality_workbook(
         summary.write(1, c, label, head_fmt)
         summary.set_column(c, c, width)
     for i, f in enumerate(files):
-        summary.write_row(2 + i, 0, [
-            f.path, "、".join(dataset_labels.get(d, d) for d in f.datasets) or "（未识别）", f.rows_read,
-            f.accepted, f.rejected, f.duplicates, f.ignored, f.error or "",
-        ], wrap)
+        summary.write_row(
+            2 + i,
+            0,
+            [
+                f.path,
+                "、".join(dataset_labels.get(d, d) for d in f.datasets) or "（未识别）",
+                f.rows_read,
+                f.accepted,
+                f.rejected,
+                f.duplicates,
+                f.ignored,
+                f.error or "",
+            ],
+            wrap,
+        )
     wb.close()

@@ -41,8 +41,14 @@ TOWNS = {
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华玉兰建国志红春梅海燕文斌"
 HOSPITALS = ["清河县人民医院", "清河县中医院", "河东镇卫生院", "市第一人民医院", "省人民医院"]
-SCHOOLS = {"小学": "清河县实验小学", "初中": "清河县第二中学", "高中": "清河县第一中学", "中职": "清河县职业中专",
-           "学前": "城关镇中心幼儿园", "高校": "省内高校"}
+SCHOOLS = {
+    "小学": "清河县实验小学",
+    "初中": "清河县第二中学",
+    "高中": "清河县第一中学",
+    "中职": "清河县职业中专",
+    "学前": "城关镇中心幼儿园",
+    "高校": "省内高校",
+}
 
 
 @dataclass(frozen=True)
@@ -187,8 +193,17 @@ def _layout(title: str, header: list[str], rows: list[Row], footer: list[list], 
     return lines, numbered
 
 
-def write_delimited(path: Path, title: str, header: list[str], rows: list[Row], *, encoding: str,
-                    delimiter: str, footer: list[list] | None = None, blank_every: int = 0) -> list[tuple[int, Row]]:
+def write_delimited(
+    path: Path,
+    title: str,
+    header: list[str],
+    rows: list[Row],
+    *,
+    encoding: str,
+    delimiter: str,
+    footer: list[list] | None = None,
+    blank_every: int = 0,
+) -> list[tuple[int, Row]]:
     lines, numbered = _layout(title, header, rows, footer or [], blank_every)
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
@@ -199,8 +214,9 @@ def write_delimited(path: Path, title: str, header: list[str], rows: list[Row], 
     return numbered
 
 
-def write_xlsx(path: Path, title: str, header: list[str], sheets: dict[str, list[Row]], *,
-               footer: list[list] | None = None) -> dict[str, list[tuple[int, Row]]]:
+def write_xlsx(
+    path: Path, title: str, header: list[str], sheets: dict[str, list[Row]], *, footer: list[list] | None = None
+) -> dict[str, list[tuple[int, Row]]]:
     """An .xlsx with one sheet per key, a merged title row, and numbers/dates typed as Excel would."""
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(path))
@@ -303,7 +319,9 @@ def build_county(size: SampleSize, seed: int, ref: date) -> County:
             "monitoring_type": rng.choice(["脱贫不稳定户", "边缘易致贫户", "突发严重困难户"]) if monitoring else None,
             "risk_eliminated": rng.choice(["是", "否"]) if monitoring else None,
             "per_capita_income": round(rng.lognormvariate(9.1, 0.45), 2),
-            "risk_cause": rng.choice(["因病", "因残", "因学", "因灾", "因务工就业不稳", "其他"]) if monitoring else None,
+            "risk_cause": rng.choice(["因病", "因残", "因学", "因灾", "因务工就业不稳", "其他"])
+            if monitoring
+            else None,
         }
         members = [("户主", _birth(rng, 30, 80, ref))]
         if rng.random() < 0.8:
@@ -316,13 +334,34 @@ def build_county(size: SampleSize, seed: int, ref: date) -> County:
         households.append(hh)
         for relation, birth in members:
             age = (ref - birth).days // 365
-            labour = "无劳动力" if age < 16 or age > 75 else rng.choice(
-                ["普通劳动力", "普通劳动力", "技能劳动力", "弱劳动力或半劳动力", "丧失劳动力"])
-            persons.append({**{k: hh[k] for k in ("household_id", "town", "village", "household_type",
-                                                    "monitoring_type", "risk_eliminated", "household_size",
-                                                    "per_capita_income", "risk_cause")},
-                            "id_number": new_id(birth), "name": _name(rng), "relation": relation,
-                            "labour_status": labour, "birth": birth})
+            labour = (
+                "无劳动力"
+                if age < 16 or age > 75
+                else rng.choice(["普通劳动力", "普通劳动力", "技能劳动力", "弱劳动力或半劳动力", "丧失劳动力"])
+            )
+            persons.append(
+                {
+                    **{
+                        k: hh[k]
+                        for k in (
+                            "household_id",
+                            "town",
+                            "village",
+                            "household_type",
+                            "monitoring_type",
+                            "risk_eliminated",
+                            "household_size",
+                            "per_capita_income",
+                            "risk_cause",
+                        )
+                    },
+                    "id_number": new_id(birth),
+                    "name": _name(rng),
+                    "relation": relation,
+                    "labour_status": labour,
+                    "birth": birth,
+                }
+            )
     outsiders = []
     for _ in range(size.outsiders if size.outsiders <= 20_000 else 20_000):
         town = rng.choice(town_names)
@@ -344,8 +383,15 @@ def _corrupt_id(id18: str, rng: random.Random) -> tuple[str, str]:
     return float_mangled(id18), kind
 
 
-def plant_bad(rows: list[Row], header: list[str], rng: random.Random, share: float, kinds: dict[str, int],
-              id_col: int, excel: bool = False) -> list[Row]:
+def plant_bad(
+    rows: list[Row],
+    header: list[str],
+    rng: random.Random,
+    share: float,
+    kinds: dict[str, int],
+    id_col: int,
+    excel: bool = False,
+) -> list[Row]:
     """Extra rows: corrupted copies of clean rows, each with one planted reason."""
     n = max(2, int(len(rows) * share))
     bad = []
@@ -386,8 +432,9 @@ def interleave(rng: random.Random, rows: list[Row], extra: list[Row]) -> list[Ro
     return out
 
 
-def record(plan: Plan, dept: str, folder: str, file: str, sheet: str, numbered: list[tuple[int, Row]],
-           dataset: str) -> None:
+def record(
+    plan: Plan, dept: str, folder: str, file: str, sheet: str, numbered: list[tuple[int, Row]], dataset: str
+) -> None:
     seen: set[tuple] = set()
     for number, row in numbered:
         key = tuple(str(c) for c in row.cells)
@@ -432,9 +479,24 @@ def roster_rows(county: County, q: Quarter) -> dict[str, list[Row]]:
     rng = county.rng
     by_town: dict[str, list[Row]] = {t: [] for t in TOWNS}
     for i, p in enumerate(county.persons):
-        clean = {k: p[k] for k in ("household_id", "id_number", "name", "relation", "town", "village",
-                                   "household_type", "monitoring_type", "risk_eliminated", "household_size",
-                                   "per_capita_income", "labour_status", "risk_cause")}
+        clean = {
+            k: p[k]
+            for k in (
+                "household_id",
+                "id_number",
+                "name",
+                "relation",
+                "town",
+                "village",
+                "household_type",
+                "monitoring_type",
+                "risk_eliminated",
+                "household_size",
+                "per_capita_income",
+                "labour_status",
+                "risk_cause",
+            )
+        }
         idn = p["id_number"]
         if i % 17 == 3:
             idn = idn.lower()  # lower-case x, or no effect
@@ -442,12 +504,37 @@ def roster_rows(county: County, q: Quarter) -> dict[str, list[Row]]:
             idn = full_width(idn)
         income = render_amount(p["per_capita_income"], i % 4)
         size = full_width(str(p["household_size"])) if i % 29 == 7 else p["household_size"]
-        cells = [p["household_id"], idn, f" {p['name']} " if i % 31 == 0 else p["name"], p["relation"],
-                 p["town"], p["village"], p["household_type"], p["monitoring_type"] or "",
-                 p["risk_eliminated"] or "", size, income, p["labour_status"], p["risk_cause"] or ""]
+        cells = [
+            p["household_id"],
+            idn,
+            f" {p['name']} " if i % 31 == 0 else p["name"],
+            p["relation"],
+            p["town"],
+            p["village"],
+            p["household_type"],
+            p["monitoring_type"] or "",
+            p["risk_eliminated"] or "",
+            size,
+            income,
+            p["labour_status"],
+            p["risk_cause"] or "",
+        ]
         by_town[p["town"]].append(Row(cells, clean))
-    header = ["户编号", "证件号码", "姓名", "与户主关系", "乡镇（街道）", "行政村（社区）", "户类型", "监测对象类别",
-              "风险是否消除", "家庭人口数", "家庭人均纯收入（元）", "劳动技能", "主要风险类型"]
+    header = [
+        "户编号",
+        "证件号码",
+        "姓名",
+        "与户主关系",
+        "乡镇（街道）",
+        "行政村（社区）",
+        "户类型",
+        "监测对象类别",
+        "风险是否消除",
+        "家庭人口数",
+        "家庭人均纯收入（元）",
+        "劳动技能",
+        "主要风险类型",
+    ]
     out = {}
     kinds = {"enum_invalid": 3, "integer_invalid": 9, "amount_negative": 10, "required_missing": 2}
     for t, rows in by_town.items():
@@ -458,27 +545,62 @@ def roster_rows(county: County, q: Quarter) -> dict[str, list[Row]]:
 
 def write_roster(county: County, q: Quarter, inbox: Path, plan: Plan) -> None:
     sheets = roster_rows(county, q)
-    header = ["户编号", "证件号码", "姓名", "与户主关系", "乡镇（街道）", "行政村（社区）", "户类型", "监测对象类别",
-              "风险是否消除", "家庭人口数", "家庭人均纯收入（元）", "劳动技能", "主要风险类型"]
+    header = [
+        "户编号",
+        "证件号码",
+        "姓名",
+        "与户主关系",
+        "乡镇（街道）",
+        "行政村（社区）",
+        "户类型",
+        "监测对象类别",
+        "风险是否消除",
+        "家庭人口数",
+        "家庭人均纯收入（元）",
+        "劳动技能",
+        "主要风险类型",
+    ]
     # The last town's sheet uses the older aliases, as a town clerk's template would.
     file = f"{q.year}年第{q.number}季度监测对象名册.xlsx"
     folder = inbox / "监测对象名册"
-    numbered = write_xlsx(folder / file, f"{COUNTY}{q.year}年第{q.number}季度防返贫监测对象名册", header, sheets,
-                          footer=[["合计", f"{len(county.persons)}人"], ["制表人：李华", "", "审核人：王强"]])
+    numbered = write_xlsx(
+        folder / file,
+        f"{COUNTY}{q.year}年第{q.number}季度防返贫监测对象名册",
+        header,
+        sheets,
+        footer=[["合计", f"{len(county.persons)}人"], ["制表人：李华", "", "审核人：王强"]],
+    )
     for sheet, nums in numbered.items():
         record(plan, "roster", "监测对象名册", file, sheet, nums, "roster__persons")
     _file_counts(plan, "roster", file, sheets=numbered, title=1, header=1, blank=1, footer=2, footer_blanks=2)
 
 
-def _file_counts(plan: Plan, dept: str, file: str, *, sheets: dict, title: int, header: int, blank: int,
-                 footer: int, footer_blanks: int = 0, blank_rows_in_data: int = 0) -> None:
+def _file_counts(
+    plan: Plan,
+    dept: str,
+    file: str,
+    *,
+    sheets: dict,
+    title: int,
+    header: int,
+    blank: int,
+    footer: int,
+    footer_blanks: int = 0,
+    blank_rows_in_data: int = 0,
+) -> None:
     rows = sum(len(v) for v in sheets.values())
     n = len(sheets)
-    plan.files.append({
-        "department": dept, "file": file, "data_rows": rows,
-        "title": title * n, "header": header * n, "footer": footer * n,
-        "blank": (blank + footer_blanks) * n + blank_rows_in_data,
-    })
+    plan.files.append(
+        {
+            "department": dept,
+            "file": file,
+            "data_rows": rows,
+            "title": title * n,
+            "header": header * n,
+            "footer": footer * n,
+            "blank": (blank + footer_blanks) * n + blank_rows_in_data,
+        }
+    )
 
 
 def enrolment_rows(county: County, q: Quarter) -> list[Row]:
@@ -489,17 +611,44 @@ def enrolment_rows(county: County, q: Quarter) -> list[Row]:
         scheme = "城乡居民基本医疗保险" if i % 13 else "职工基本医疗保险"
         subsidised = "是" if p["household_type"] == "监测户" or i % 3 == 0 else "否"
         if i % 37 == 11:  # a scheme switch: one ended row and one current row
-            rows.append(Row([p["id_number"], p["name"], "终止参保", "职工医保", "否"],
-                            {"id_number": p["id_number"], "name": p["name"], "insured_status": "终止参保",
-                             "scheme": "职工基本医疗保险", "subsidised": "否"}))
+            rows.append(
+                Row(
+                    [p["id_number"], p["name"], "终止参保", "职工医保", "否"],
+                    {
+                        "id_number": p["id_number"],
+                        "name": p["name"],
+                        "insured_status": "终止参保",
+                        "scheme": "职工基本医疗保险",
+                        "subsidised": "否",
+                    },
+                )
+            )
         shown_scheme = "居民医保" if i % 7 == 0 and scheme.startswith("城乡") else scheme
-        rows.append(Row([p["id_number"], p["name"], status, shown_scheme, subsidised],
-                        {"id_number": p["id_number"], "name": p["name"], "insured_status": status,
-                         "scheme": scheme, "subsidised": subsidised}))
+        rows.append(
+            Row(
+                [p["id_number"], p["name"], status, shown_scheme, subsidised],
+                {
+                    "id_number": p["id_number"],
+                    "name": p["name"],
+                    "insured_status": status,
+                    "scheme": scheme,
+                    "subsidised": subsidised,
+                },
+            )
+        )
     for o in county.outsiders[: len(county.outsiders) // 2]:
-        rows.append(Row([o.id_number, o.name, "正常参保", "城乡居民基本医疗保险", "否"],
-                        {"id_number": o.id_number, "name": o.name, "insured_status": "正常参保",
-                         "scheme": "城乡居民基本医疗保险", "subsidised": "否"}))
+        rows.append(
+            Row(
+                [o.id_number, o.name, "正常参保", "城乡居民基本医疗保险", "否"],
+                {
+                    "id_number": o.id_number,
+                    "name": o.name,
+                    "insured_status": "正常参保",
+                    "scheme": "城乡居民基本医疗保险",
+                    "subsidised": "否",
+                },
+            )
+        )
     return rows
 
 
@@ -512,15 +661,33 @@ def write_medical(county: County, size: SampleSize, q: Quarter, inbox: Path, pla
     rows = order_duplicates(interleave(rng, rows, bad + add_duplicates(rows, rng, 0.005)))
     file = f"参保信息_{q}.csv"
     # The header says 身份证号, an alias of 公民身份号码; the file is GBK, as Windows exports it.
-    numbered = write_delimited(folder / file, f"{COUNTY}基本医疗保险参保人员信息（{q}）", ["身份证号", *header[1:]],
-                               rows, encoding="gbk", delimiter=",", footer=[["合计", f"{len(rows)}条"]])
+    numbered = write_delimited(
+        folder / file,
+        f"{COUNTY}基本医疗保险参保人员信息（{q}）",
+        ["身份证号", *header[1:]],
+        rows,
+        encoding="gbk",
+        delimiter=",",
+        footer=[["合计", f"{len(rows)}条"]],
+    )
     record(plan, "medical", "医保局", file, "", numbered, "medical__enrolment")
     _file_counts(plan, "medical", file, sheets={"": numbered}, title=1, header=1, blank=1, footer=1)
     write_settlements(county, size, q, folder, plan, seed)
 
 
-SETTLEMENT_HEADER = ["公民身份号码", "姓名", "结算日期", "就诊类型", "医疗总费用", "政策范围内费用", "基本医保统筹支付",
-                     "大病保险支付", "医疗救助支付", "个人自付", "定点医疗机构"]
+SETTLEMENT_HEADER = [
+    "公民身份号码",
+    "姓名",
+    "结算日期",
+    "就诊类型",
+    "医疗总费用",
+    "政策范围内费用",
+    "基本医保统筹支付",
+    "大病保险支付",
+    "医疗救助支付",
+    "个人自付",
+    "定点医疗机构",
+]
 
 
 def write_settlements(county: County, size: SampleSize, q: Quarter, folder: Path, plan: Plan, seed: int) -> None:
@@ -552,36 +719,68 @@ def write_settlements(county: County, size: SampleSize, q: Quarter, folder: Path
     assist = np.round(np.where(g.random(n) < 0.1, (total - fund - serious) * 0.5, 0.0), 2)
     oop = np.round(total - fund - serious - assist, 2)
     hospital = g.choice(np.array(HOSPITALS), n)
-    frame = pl.DataFrame({
-        "id_number": ids, "name": names,
-        "settled_on": pl.Series(days).cast(pl.Int32), "visit_type": visit, "total_cost": total,
-        "policy_cost": policy, "fund_paid": fund, "serious_illness_paid": serious, "assistance_paid": assist,
-        "out_of_pocket": oop, "hospital": hospital,
-    }).with_columns((pl.lit(q.first_day) + pl.duration(days=pl.col("settled_on"))).cast(pl.Date).alias("settled_on"))
+    frame = pl.DataFrame(
+        {
+            "id_number": ids,
+            "name": names,
+            "settled_on": pl.Series(days).cast(pl.Int32),
+            "visit_type": visit,
+            "total_cost": total,
+            "policy_cost": policy,
+            "fund_paid": fund,
+            "serious_illness_paid": serious,
+            "assistance_paid": assist,
+            "out_of_pocket": oop,
+            "hospital": hospital,
+        }
+    ).with_columns((pl.lit(q.first_day) + pl.duration(days=pl.col("settled_on"))).cast(pl.Date).alias("settled_on"))
     clean = frame.with_row_index("i")
     money = ["total_cost", "policy_cost", "fund_paid", "serious_illness_paid", "assistance_paid", "out_of_pocket"]
     style = pl.col("i") % 4
     rendered = clean.select(
         "i",
-        pl.when(pl.col("i") % 53 == 0).then(pl.col("id_number").str.to_lowercase()).otherwise(pl.col("id_number"))
+        pl.when(pl.col("i") % 53 == 0)
+        .then(pl.col("id_number").str.to_lowercase())
+        .otherwise(pl.col("id_number"))
         .alias("id_number"),
         "name",
-        pl.when(style == 0).then(pl.col("settled_on").dt.strftime("%Y-%m-%d"))
-        .when(style == 1).then(pl.col("settled_on").dt.strftime("%Y/%-m/%-d"))
-        .when(style == 2).then(pl.col("settled_on").dt.strftime("%Y年%-m月%-d日"))
-        .otherwise(pl.col("settled_on").dt.strftime("%Y%m%d")).alias("settled_on"),
+        pl.when(style == 0)
+        .then(pl.col("settled_on").dt.strftime("%Y-%m-%d"))
+        .when(style == 1)
+        .then(pl.col("settled_on").dt.strftime("%Y/%-m/%-d"))
+        .when(style == 2)
+        .then(pl.col("settled_on").dt.strftime("%Y年%-m月%-d日"))
+        .otherwise(pl.col("settled_on").dt.strftime("%Y%m%d"))
+        .alias("settled_on"),
         "visit_type",
-        *[pl.when(pl.col("i") % 5 == 0)
-          .then(pl.col(m).map_batches(lambda s: pl.Series([f"{v:,.2f}元" for v in s.to_list()]), return_dtype=pl.String)
-                if n <= 200_000 else pl.col(m).round(2).cast(pl.String) + pl.lit("元"))
-          .otherwise(pl.col(m).round(2).cast(pl.String)).alias(m) for m in money],
+        *[
+            pl.when(pl.col("i") % 5 == 0)
+            .then(
+                pl.col(m).map_batches(lambda s: pl.Series([f"{v:,.2f}元" for v in s.to_list()]), return_dtype=pl.String)
+                if n <= 200_000
+                else pl.col(m).round(2).cast(pl.String) + pl.lit("元")
+            )
+            .otherwise(pl.col(m).round(2).cast(pl.String))
+            .alias(m)
+            for m in money
+        ],
         "hospital",
     )
     # Planted bad rows: replace a cell in ~0.5% of rows (recorded), from clean rows chosen at random.
     n_bad = max(6, n // 200)
     bad_idx = np.sort(g.choice(n, n_bad, replace=False))
-    kinds = np.array(["id_check_digit", "id_float", "date_invalid", "amount_invalid", "amount_negative",
-                      "enum_invalid", "policy_cost_exceeds_total", "required_missing"])
+    kinds = np.array(
+        [
+            "id_check_digit",
+            "id_float",
+            "date_invalid",
+            "amount_invalid",
+            "amount_negative",
+            "enum_invalid",
+            "policy_cost_exceeds_total",
+            "required_missing",
+        ]
+    )
     bad_kind = kinds[np.arange(n_bad) % len(kinds)]
     bad = pl.DataFrame({"i": bad_idx.astype(np.uint32), "kind": bad_kind})
     bad_rows = rendered.join(bad, on="i").sort("i")
@@ -613,7 +812,8 @@ def write_settlements(county: County, size: SampleSize, q: Quarter, folder: Path
     clean_pool = np.setdiff1d(np.arange(n), bad_idx)
     dup_src = np.sort(g.choice(clean_pool, max(3, n // 300), replace=False))
     dups = rendered.filter(pl.col("i").is_in(dup_src.tolist())).with_columns(
-        (pl.col("i").cast(pl.Float64) + 0.5 + (pl.lit(n) - pl.col("i")).cast(pl.Float64) / 2).alias("pos"))
+        (pl.col("i").cast(pl.Float64) + 0.5 + (pl.lit(n) - pl.col("i")).cast(pl.Float64) / 2).alias("pos")
+    )
     rendered = pl.concat([rendered.with_columns(pl.col("i").cast(pl.Float64).alias("pos")), dups]).sort("pos")
     # Row numbers: title line 1, header line 2, data from line 3 on.
     rendered = rendered.with_row_index("row_number", offset=3)
@@ -624,7 +824,8 @@ def write_settlements(county: County, size: SampleSize, q: Quarter, folder: Path
     plan.bad.extend(("medical", file, "", int(r), k) for r, k in bad_numbers.select("row_number", "kind").iter_rows())
     plan.clean["medical__settlements"] = (
         frame.with_row_index("i").filter(~pl.col("i").is_in(bad_idx.tolist())).drop("i").to_dicts()
-        if n <= 200_000 else []
+        if n <= 200_000
+        else []
     )
     body = rendered.select(pl.exclude("i", "pos", "row_number", "kind"))
     buf = io.BytesIO()
@@ -634,15 +835,26 @@ def write_settlements(county: County, size: SampleSize, q: Quarter, folder: Path
     with path.open("wb") as fh:
         fh.write(b"\xef\xbb\xbf" + text.encode("utf-8"))
         fh.write(buf.getvalue())
-    plan.files.append({"department": "medical", "file": file, "data_rows": rendered.height,
-                       "title": 1, "header": 1, "footer": 0, "blank": 0})
+    plan.files.append(
+        {
+            "department": "medical",
+            "file": file,
+            "data_rows": rendered.height,
+            "title": 1,
+            "header": 1,
+            "footer": 0,
+            "blank": 0,
+        }
+    )
 
 
 def write_civil(county: County, q: Quarter, inbox: Path, plan: Plan) -> None:
     rng = county.rng
     rows = []
     people = [(p["id_number"], p["name"], p["town"], p["village"]) for p in county.persons[::9]]
-    people += [(o.id_number, o.name, o.town, o.village) for o in county.outsiders[:: max(1, len(county.outsiders) // 60)]]
+    people += [
+        (o.id_number, o.name, o.town, o.village) for o in county.outsiders[:: max(1, len(county.outsiders) // 60)]
+    ]
     for i, (idn, name, town, village) in enumerate(people):
         kind = ["农村低保", "农村低保", "特困供养", "临时救助", "城市低保"][i % 5]
         if kind == "临时救助":
@@ -653,22 +865,53 @@ def write_civil(county: County, q: Quarter, inbox: Path, plan: Plan) -> None:
             status = ["在保", "在保", "在保", "渐退期", "停保"][i % 5 if i % 7 else 4]
             end = q.first_day + timedelta(days=rng.randint(0, 85)) if status == "停保" else None
             amount = float(rng.choice([420, 480, 560, 600, 650]))
-        clean = {"id_number": idn, "name": name, "town": town, "village": village, "assistance_type": kind,
-                 "status": status, "start_date": start, "end_date": end, "amount": amount}
+        clean = {
+            "id_number": idn,
+            "name": name,
+            "town": town,
+            "village": village,
+            "assistance_type": kind,
+            "status": status,
+            "start_date": start,
+            "end_date": end,
+            "amount": amount,
+        }
         shown_kind = "农村最低生活保障" if kind == "农村低保" and i % 4 == 0 else kind
-        rows.append(Row([idn, name, town, village, shown_kind, status, render_date(start, "chinese"),
-                         render_date(end, "chinese"), render_amount(amount, 1 if i % 2 else 0)], clean))
+        rows.append(
+            Row(
+                [
+                    idn,
+                    name,
+                    town,
+                    village,
+                    shown_kind,
+                    status,
+                    render_date(start, "chinese"),
+                    render_date(end, "chinese"),
+                    render_amount(amount, 1 if i % 2 else 0),
+                ],
+                clean,
+            )
+        )
     header = ["身份证号", "姓名", "乡镇", "村（社区）", "救助类型", "保障状态", "起始日期", "终止日期", "金额（元）"]
     bad = plant_bad(rows, header, rng, 0.03, {"date_invalid": 6, "enum_invalid": 5, "amount_invalid": 8}, 0)
     rows = order_duplicates(interleave(rng, rows, bad + add_duplicates(rows, rng, 0.01)))
     file = f"低保特困临时救助_{q}.txt"
-    numbered = write_delimited(inbox / "民政局" / file, f"{COUNTY}{q.year}年第{q.number}季度低保对象名册", header, rows,
-                               encoding="gb18030", delimiter="\t", footer=[["合计", f"{len(rows)}人"], ["制表人：赵敏"]],
-                               blank_every=25)
+    numbered = write_delimited(
+        inbox / "民政局" / file,
+        f"{COUNTY}{q.year}年第{q.number}季度低保对象名册",
+        header,
+        rows,
+        encoding="gb18030",
+        delimiter="\t",
+        footer=[["合计", f"{len(rows)}人"], ["制表人：赵敏"]],
+        blank_every=25,
+    )
     record(plan, "civil", "民政局", file, "", numbered, "civil__assistance")
     blanks = (len(rows) - 1) // 25
-    _file_counts(plan, "civil", file, sheets={"": numbered}, title=1, header=1, blank=1, footer=2,
-                 blank_rows_in_data=blanks)
+    _file_counts(
+        plan, "civil", file, sheets={"": numbered}, title=1, header=1, blank=1, footer=2, blank_rows_in_data=blanks
+    )
 
 
 def write_housing(county: County, q: Quarter, inbox: Path, plan: Plan) -> None:
@@ -676,17 +919,24 @@ def write_housing(county: County, q: Quarter, inbox: Path, plan: Plan) -> None:
     rows = []
     heads = [p for p in county.persons if p["relation"] == "户主"][::6]
     people = [(p["id_number"], p["name"], p["town"], p["village"]) for p in heads]
-    people += [(o.id_number, o.name, o.town, o.village) for o in county.outsiders[5:: max(1, len(county.outsiders) // 40)]]
+    people += [
+        (o.id_number, o.name, o.town, o.village) for o in county.outsiders[5 :: max(1, len(county.outsiders) // 40)]
+    ]
     for i, (idn, name, town, village) in enumerate(people):
         grade = ["A", "B", "B", "C", "D", "A"][i % 6]
         appraised = date(q.year - rng.randint(0, 2), rng.randint(1, 12), rng.randint(1, 28))
-        if grade in "CD":
-            status = ["未改造", "改造中", "已竣工", "已搬迁"][i % 4]
-        else:
-            status = "无需改造"
+        status = ["未改造", "改造中", "已竣工", "已搬迁"][i % 4] if grade in "CD" else "无需改造"
         completed = appraised + timedelta(days=120) if status == "已竣工" else None
-        clean = {"id_number": idn, "name": name, "town": town, "village": village, "appraisal_grade": grade,
-                 "appraised_on": appraised, "renovation_status": status, "completed_on": completed}
+        clean = {
+            "id_number": idn,
+            "name": name,
+            "town": town,
+            "village": village,
+            "appraisal_grade": grade,
+            "appraised_on": appraised,
+            "renovation_status": status,
+            "completed_on": completed,
+        }
         shown_grade = f"{grade}级" if i % 3 == 0 else grade
         shown_appraised: object = appraised if i % 2 == 0 else render_date(appraised, "compact")
         rows.append(Row([idn, name, town, village, shown_grade, shown_appraised, status, completed], clean))
@@ -696,8 +946,17 @@ def write_housing(county: County, q: Quarter, inbox: Path, plan: Plan) -> None:
     file = f"农村房屋安全鉴定台账_{q}.xls"
     numbered = write_xls(inbox / "住建局" / file, f"{COUNTY}农村低收入群体房屋安全鉴定台账（{q}）", header, rows)
     record(plan, "housing", "住建局", file, "鉴定台账", numbered, "housing__appraisals")
-    plan.files.append({"department": "housing", "file": file, "data_rows": len(numbered), "title": 1,
-                       "header": 1, "footer": 2, "blank": 1})
+    plan.files.append(
+        {
+            "department": "housing",
+            "file": file,
+            "data_rows": len(numbered),
+            "title": 1,
+            "header": 1,
+            "footer": 2,
+            "blank": 1,
+        }
+    )
 
 
 def _stage_for(age: int) -> str | None:
@@ -726,9 +985,19 @@ def write_education(county: County, q: Quarter, inbox: Path, plan: Plan) -> None
         if stage is None:
             continue
         status = "在读" if i % 29 else rng.choice(["辍学", "休学", "转出"])
-        aid = rng.choice(["两免一补", "两免一补、国家助学金", "无", "雨露计划", "国家助学金"]) if stage != "学前" else "无"
-        clean = {"id_number": idn, "name": name, "school": SCHOOLS[stage], "stage": stage, "enrolment_status": status,
-                 "aid": aid}
+        aid = (
+            rng.choice(["两免一补", "两免一补、国家助学金", "无", "雨露计划", "国家助学金"])
+            if stage != "学前"
+            else "无"
+        )
+        clean = {
+            "id_number": idn,
+            "name": name,
+            "school": SCHOOLS[stage],
+            "stage": stage,
+            "enrolment_status": status,
+            "aid": aid,
+        }
         shown_id = full_width(idn) if i % 11 == 0 else idn.lower() if i % 13 == 0 else idn
         shown_aid = aid.replace("、", "，") if i % 5 == 0 else aid
         sheet = "义务教育" if stage in ("学前", "小学", "初中") else "高中及以上"
@@ -738,8 +1007,13 @@ def write_education(county: County, q: Quarter, inbox: Path, plan: Plan) -> None
         bad = plant_bad(rows, header, rng, 0.03, {"enum_invalid": 4, "required_missing": 3}, 0, excel=True)
         sheets[s] = interleave(rng, rows, bad)
     file = f"学生资助名单_{q}.xlsx"
-    numbered = write_xlsx(inbox / "教育局" / file, f"{COUNTY}建档立卡家庭学生学籍及资助情况", header, sheets,
-                          footer=[["合计", f"{sum(len(r) for r in sheets.values())}人"], ["制表人：陈老师"]])
+    numbered = write_xlsx(
+        inbox / "教育局" / file,
+        f"{COUNTY}建档立卡家庭学生学籍及资助情况",
+        header,
+        sheets,
+        footer=[["合计", f"{sum(len(r) for r in sheets.values())}人"], ["制表人：陈老师"]],
+    )
     for sheet, nums in numbered.items():
         record(plan, "education", "教育局", file, sheet, nums, "education__students")
     _file_counts(plan, "education", file, sheets=numbered, title=1, header=1, blank=1, footer=2, footer_blanks=2)
@@ -749,26 +1023,51 @@ def write_disability(county: County, q: Quarter, inbox: Path, plan: Plan) -> Non
     rng = county.rng
     rows = []
     people = [(p["id_number"], p["name"], p["birth"]) for p in county.persons[::17]]
-    people += [(o.id_number, o.name, o.birth) for o in county.outsiders[3:: max(1, len(county.outsiders) // 30)]]
+    people += [(o.id_number, o.name, o.birth) for o in county.outsiders[3 :: max(1, len(county.outsiders) // 30)]]
     for i, (idn, name, birth) in enumerate(people):
         grade = ["一级", "二级", "三级", "四级"][i % 4]
         issued = date(q.year - rng.randint(0, 8), rng.randint(1, 12), rng.randint(1, 28))
         if i % 10 == 0:
             issued = q.first_day + timedelta(days=rng.randint(0, 80))
-        clean = {"id_number": idn, "name": name, "category": ["视力", "听力", "肢体", "智力", "精神", "多重"][i % 6],
-                 "grade": grade, "issued_on": issued, "living_subsidy": "是" if i % 3 else "否",
-                 "care_subsidy": "是" if grade in ("一级", "二级") and i % 5 else "否"}
+        clean = {
+            "id_number": idn,
+            "name": name,
+            "category": ["视力", "听力", "肢体", "智力", "精神", "多重"][i % 6],
+            "grade": grade,
+            "issued_on": issued,
+            "living_subsidy": "是" if i % 3 else "否",
+            "care_subsidy": "是" if grade in ("一级", "二级") and i % 5 else "否",
+        }
         shown_id = to_15(idn) if birth.year < 2000 and i % 6 == 1 else idn.lower() if i % 4 == 0 else idn
         shown_grade = str("一二三四".index(grade[0]) + 1) if i % 2 else grade
         shown_cat = clean["category"] + "残疾" if i % 3 == 0 else clean["category"]
-        rows.append(Row([shown_id, name, shown_cat, shown_grade, render_date(issued, DATE_STYLES[i % 4]),
-                         clean["living_subsidy"], clean["care_subsidy"]], clean))
+        rows.append(
+            Row(
+                [
+                    shown_id,
+                    name,
+                    shown_cat,
+                    shown_grade,
+                    render_date(issued, DATE_STYLES[i % 4]),
+                    clean["living_subsidy"],
+                    clean["care_subsidy"],
+                ],
+                clean,
+            )
+        )
     header = ["身份证号", "姓名", "残疾类别", "残疾等级", "发证日期", "困难残疾人生活补贴", "重度残疾人护理补贴"]
     bad = plant_bad(rows, header, rng, 0.04, {"enum_invalid": 3, "date_invalid": 4}, 0)
     rows = order_duplicates(interleave(rng, rows, bad + add_duplicates(rows, rng, 0.02)))
     file = f"残疾人两项补贴_{q}.csv"
-    numbered = write_delimited(inbox / "残联" / file, f"{COUNTY}持证残疾人及两项补贴发放情况", header, rows,
-                               encoding="utf-8", delimiter=",", footer=[["填表人：孙丽"]])
+    numbered = write_delimited(
+        inbox / "残联" / file,
+        f"{COUNTY}持证残疾人及两项补贴发放情况",
+        header,
+        rows,
+        encoding="utf-8",
+        delimiter=",",
+        footer=[["填表人：孙丽"]],
+    )
     record(plan, "disability", "残联", file, "", numbered, "disability__certificates")
     _file_counts(plan, "disability", file, sheets={"": numbered}, title=1, header=1, blank=1, footer=1)
 
@@ -777,18 +1076,21 @@ def _write_plan(plan: Plan, target: Path) -> None:
     if target.exists():
         shutil.rmtree(target)
     (target / "clean").mkdir(parents=True)
-    pl.DataFrame(plan.bad, schema=["department", "file", "sheet", "row_number", "reason_code"], orient="row") \
-        .write_csv(target / "bad_rows.csv")
-    pl.DataFrame(plan.duplicates, schema=["department", "file", "sheet", "row_number"], orient="row") \
-        .write_csv(target / "duplicates.csv")
+    pl.DataFrame(plan.bad, schema=["department", "file", "sheet", "row_number", "reason_code"], orient="row").write_csv(
+        target / "bad_rows.csv"
+    )
+    pl.DataFrame(plan.duplicates, schema=["department", "file", "sheet", "row_number"], orient="row").write_csv(
+        target / "duplicates.csv"
+    )
     pl.DataFrame(plan.files).write_csv(target / "files.csv")
     for dataset, rows in plan.clean.items():
         if rows:
             pl.DataFrame(rows, infer_schema_length=None).write_parquet(target / "clean" / f"{dataset}.parquet")
 
 
-def generate_sample_county(data_root: Path, quarters: list[Quarter], *, scale: str = "sample",
-                           seed: int = 20260930) -> list[Path]:
+def generate_sample_county(
+    data_root: Path, quarters: list[Quarter], *, scale: str = "sample", seed: int = 20260930
+) -> list[Path]:
     """Write inbox/<quarter>/<department>/ and planted/<quarter>/ for each quarter.
     The same seed and scale always write the same files. Returns the inbox folders."""
     size = SampleSize.named(scale)

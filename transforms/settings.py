@@ -30,6 +30,15 @@ class Quarter:
             raise ValueError(f"季度格式应为 2026Q3 / quarter must look like 2026Q3, got {text!r}")
         return cls(int(m.group(1)), int(m.group(2)))
 
+    @classmethod
+    def containing(cls, day: date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+    @classmethod
+    def just_ended(cls, today: date) -> Quarter:
+        """The quarter a scheduled run on `today` is for: the one before today's."""
+        return cls.containing(today).previous()
+
     def __str__(self) -> str:
         return f"{self.year}Q{self.number}"
 

@@ -110,12 +110,10 @@ def _contract_failures(ds: DatasetSpec, frame: pl.DataFrame) -> pl.DataFrame:
             elif check.startswith("str_matches"):
                 out.append((row["index"], column, "id_chars"))
             else:
-                raise RuntimeError(f"row contract {ds.code}: unmapped check {check!r} on {column}")
+                raise RuntimeError(f"row contract {ds.code}: unmapped check {check!r} on {column}") from None
         if fc.height != err.failure_cases.height:
             raise RuntimeError(f"row contract {ds.code} failed on the whole frame: {err.schema_errors}") from None
-        return pl.DataFrame(
-            out, schema={"index": pl.Int64, "field": pl.String, "code": pl.String}, orient="row"
-        )
+        return pl.DataFrame(out, schema={"index": pl.Int64, "field": pl.String, "code": pl.String}, orient="row")
     return pl.DataFrame(schema={"index": pl.Int64, "field": pl.String, "code": pl.String})
 
 
@@ -177,12 +175,8 @@ def _rejects(
     for name, code in problems.select("field", "code").unique().iter_rows():
         f = fields[name]
         label = header.labels.get(name, f.label)
-        texts.append(
-            (name, code, label, explain(code, column=label, allowed="、".join(f.values), minimum=f.minimum))
-        )
-    text_frame = pl.DataFrame(
-        texts, schema=["field", "code", "label", "text"], orient="row"
-    )
+        texts.append((name, code, label, explain(code, column=label, allowed="、".join(f.values), minimum=f.minimum)))
+    text_frame = pl.DataFrame(texts, schema=["field", "code", "label", "text"], orient="row")
     raw_long = casted.unpivot(
         index="row_number", on=[f"raw__{f.name}" for f in ds.fields], variable_name="field", value_name="value"
     ).with_columns(pl.col("field").str.strip_prefix("raw__"))

@@ -67,8 +67,18 @@ def record_files(con: duckdb.DuckDBPyConnection, quarter: Quarter, files: list[d
     for f in files:
         con.execute(
             "insert into meta_ingest_files values ($q, $d, $p, $s, $ds, $r, $a, $rj, $du, $ig, $e)",
-            {"q": str(quarter), "d": f["department"], "p": f["path"], "s": f["sha256"], "ds": f["datasets"],
-             "r": f["rows_read"], "a": f["accepted"], "rj": f["rejected"], "du": f["duplicates"],
-             "ig": f["ignored"], "e": f["error"]},
+            {
+                "q": str(quarter),
+                "d": f["department"],
+                "p": f["path"],
+                "s": f["sha256"],
+                "ds": f["datasets"],
+                "r": f["rows_read"],
+                "a": f["accepted"],
+                "rj": f["rejected"],
+                "du": f["duplicates"],
+                "ig": f["ignored"],
+                "e": f["error"],
+            },
         )
     con.execute("commit")
