@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from transforms.intake import read_file
-from transforms.sample_county import Row, full_width, to_15, write_delimited, write_xls, write_xlsx
+from transforms.sample_county import ROSTER_HEADER, Row, full_width, to_15, write_delimited, write_xls, write_xlsx
 
 ID1 = "43112519620127301X"
 ID2 = "431125198802140026"
@@ -29,21 +29,7 @@ ID1, ID2, ID3 = _check(ID1), _check(ID2), _check(ID3)
 CASES = {
     "roster__persons": (
         "roster",
-        [
-            "户编号",
-            "证件号码",
-            "姓名",
-            "与户主关系",
-            "乡镇（街道）",
-            "行政村（社区）",
-            "户类型",
-            "监测对象类别",
-            "风险是否消除",
-            "家庭人口数",
-            "家庭人均纯收入（元）",
-            "劳动技能",
-            "主要风险类型",
-        ],
+        ROSTER_HEADER,
         [
             [
                 "H001",

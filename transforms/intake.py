@@ -7,7 +7,6 @@ and never stops the other files or departments.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import polars as pl
 
 from transforms.config import CountyConfig, DatasetSpec
 from transforms.layout import HeaderMatch, classify_rows, locate_header
-from transforms.reading import SUPPORTED_SUFFIXES, RawSheet, UnreadableFile, read_extract
+from transforms.reading import SUPPORTED_SUFFIXES, RawSheet, UnreadableFile, read_extract, sha256_of
 from transforms.reasons import explain
 from transforms.validation import REJECT_SCHEMA, sort_rows
 
@@ -89,14 +88,6 @@ def is_not_an_extract(path: Path) -> bool:
     return path.name.startswith((".", "~$")) or path.name in ("Thumbs.db", "desktop.ini")
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _file_reject(
     department: str, rel: str, code: str, reason: str, *, sheet: str | None = None, dataset: str | None = None
 ) -> pl.DataFrame:
@@ -142,7 +133,7 @@ def read_file(
     path: Path, rel: str, department: str, config: CountyConfig
 ) -> tuple[FileReport, dict[str, list[pl.DataFrame]], list[pl.DataFrame]]:
     """Read one file: its report, its accepted frames by dataset, its rejects."""
-    report = FileReport(department=department, path=rel, sha256=_sha256(path), size_bytes=path.stat().st_size)
+    report = FileReport(department=department, path=rel, sha256=sha256_of(path), size_bytes=path.stat().st_size)
     accepted: dict[str, list[pl.DataFrame]] = {}
     rejects: list[pl.DataFrame] = []
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:

@@ -7,7 +7,6 @@ A run that fails or is killed before that leaves the previous publication untouc
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -18,18 +17,11 @@ from pathlib import Path
 
 import polars as pl
 
+from transforms.reading import sha256_of
 from transforms.settings import DataRoot, Quarter
 
 KEEP_PUBLICATIONS = 3
 PACKAGES = ("povwatch", "polars", "pyarrow", "duckdb", "pandera", "fastexcel", "xlsxwriter", "prefect")
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def package_versions() -> dict[str, str]:

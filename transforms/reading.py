@@ -8,6 +8,7 @@ header and no skipped rows, so row numbers stay those of the sheet.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,15 @@ class RawSheet:
     name: str
     cells: pl.DataFrame
     encoding: str | None = None
+
+
+def sha256_of(path: Path) -> str:
+    """The file's sha256, read in 1 MiB pieces."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def decode_text(data: bytes) -> tuple[str, str]:

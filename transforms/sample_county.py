@@ -520,21 +520,7 @@ def roster_rows(county: County, q: Quarter) -> dict[str, list[Row]]:
             p["risk_cause"] or "",
         ]
         by_town[p["town"]].append(Row(cells, clean))
-    header = [
-        "户编号",
-        "证件号码",
-        "姓名",
-        "与户主关系",
-        "乡镇（街道）",
-        "行政村（社区）",
-        "户类型",
-        "监测对象类别",
-        "风险是否消除",
-        "家庭人口数",
-        "家庭人均纯收入（元）",
-        "劳动技能",
-        "主要风险类型",
-    ]
+    header = ROSTER_HEADER
     out = {}
     kinds = {"enum_invalid": 3, "integer_invalid": 9, "amount_negative": 10, "required_missing": 2}
     for t, rows in by_town.items():
@@ -545,22 +531,7 @@ def roster_rows(county: County, q: Quarter) -> dict[str, list[Row]]:
 
 def write_roster(county: County, q: Quarter, inbox: Path, plan: Plan) -> None:
     sheets = roster_rows(county, q)
-    header = [
-        "户编号",
-        "证件号码",
-        "姓名",
-        "与户主关系",
-        "乡镇（街道）",
-        "行政村（社区）",
-        "户类型",
-        "监测对象类别",
-        "风险是否消除",
-        "家庭人口数",
-        "家庭人均纯收入（元）",
-        "劳动技能",
-        "主要风险类型",
-    ]
-    # The last town's sheet uses the older aliases, as a town clerk's template would.
+    header = ROSTER_HEADER
     file = f"{q.year}年第{q.number}季度监测对象名册.xlsx"
     folder = inbox / "监测对象名册"
     numbered = write_xlsx(
@@ -675,6 +646,21 @@ def write_medical(county: County, size: SampleSize, q: Quarter, inbox: Path, pla
     write_settlements(county, size, q, folder, plan, seed)
 
 
+ROSTER_HEADER = [
+    "户编号",
+    "证件号码",
+    "姓名",
+    "与户主关系",
+    "乡镇（街道）",
+    "行政村（社区）",
+    "户类型",
+    "监测对象类别",
+    "风险是否消除",
+    "家庭人口数",
+    "家庭人均纯收入（元）",
+    "劳动技能",
+    "主要风险类型",
+]
 SETTLEMENT_HEADER = [
     "公民身份号码",
     "姓名",
