@@ -452,24 +452,17 @@ def record(
 
 def order_duplicates(rows: list[Row]) -> list[Row]:
     """Move each planted duplicate after the first row with the same cells, so 'first wins'
-    keeps the original."""
+    keeps the original (half-way between the original and the end of the file)."""
+    originals = [r for r in rows if r.plant != "duplicate"]
     first_at: dict[tuple, int] = {}
-    out: list[Row] = []
-    pending: list[Row] = []
-    for r in rows:
-        if r.plant == "duplicate":
-            pending.append(r)
-            continue
-        first_at.setdefault(tuple(map(str, r.cells)), len(out))
-        out.append(r)
-    for d in pending:
+    for i, r in enumerate(originals):
+        first_at.setdefault(tuple(map(str, r.cells)), i)
+    n = len(originals)
+    keyed = [(float(i), 0, r) for i, r in enumerate(originals)]
+    for k, d in enumerate(r for r in rows if r.plant == "duplicate"):
         pos = first_at[tuple(map(str, d.cells))]
-        out.insert(pos + 1 + (len(out) - pos - 1) // 2, d)
-        first_at = {}
-        for i, r in enumerate(out):
-            if r.plant != "duplicate":
-                first_at.setdefault(tuple(map(str, r.cells)), i)
-    return out
+        keyed.append((pos + 0.5 + (n - pos) // 2, k + 1, d))
+    return [r for _, _, r in sorted(keyed, key=lambda t: (t[0], t[1]))]
 
 
 # ---------------------------------------------------------------- datasets
