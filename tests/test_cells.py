@@ -14,9 +14,8 @@ VALID = "11010519491231002X"  # the GB 11643 standard's own example
 
 
 def _id(raw: str | None) -> tuple[str | None, str | None]:
-    value, why = cells.parse_id_number(pl.col("raw"))
-    out = pl.DataFrame({"raw": [raw]}, schema={"raw": pl.String}).select(value.alias("v"), why.alias("w"))
-    return out["v"][0], out["w"][0]
+    value, why = cells.parse_id_numbers(pl.Series("raw", [raw], dtype=pl.String))
+    return value[0], why[0]
 
 
 def test_standard_example_check_character():

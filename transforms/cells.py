@@ -1,9 +1,9 @@
-"""Cell normalisation as polars expressions: text cells in, typed values and reason codes out.
+"""Cell normalisation with polars: text cells in, typed values and reason codes out.
 
-Every `parse_*` function takes an expression over folded text (see `fold_text`) and returns
-`(value, reason_code)`: the typed value (null when the cell is empty or unusable) and a reason
-code (null when the cell is fine or empty). Reason codes are explained to clerks in Chinese by
-`transforms.reasons`.
+Every `parse_*` function takes folded text (see `fold_text`) — an expression, or for identity
+numbers a Series — and returns `(value, reason_code)`: the typed value (null when the cell is
+empty or unusable) and a reason code (null when the cell is fine or empty). Reason codes are
+explained to clerks in Chinese by `transforms.reasons`.
 """
 
 from __future__ import annotations
@@ -36,56 +36,74 @@ def id_check_char(first17: str) -> str:
     return ID_CHECK_CHARS[total % 11]
 
 
-def _check_char_expr(first17: pl.Expr) -> pl.Expr:
-    total = pl.sum_horizontal(
-        [first17.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(ID_WEIGHTS)]
-    )
-    return (total % 11).replace_strict(dict(enumerate(ID_CHECK_CHARS)), return_dtype=pl.String)
-
-
-def parse_id_number(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """Normalise an identity number (公民身份号码) to 18 characters with an upper-case check
+def parse_id_numbers(raw: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """Normalise identity numbers (公民身份号码) to 18 characters with an upper-case check
     character; 15-digit numbers are converted (19 inserted before the year, check computed).
+    Takes folded text; returns (normalised number or null, reason code or null).
 
     Reason codes: id_float (Excel stored it as a number and lost digits), id_length,
-    id_chars, id_birth_date, id_check_digit.
+    id_chars, id_birth_date, id_check_digit. Each step is materialised once: over millions
+    of claims a single nested expression recomputes its shared parts many times over.
     """
-    s = raw.str.replace_all(r"\s", "").str.to_uppercase()
-    is_float = s.str.contains(r"^\d+(\.\d+)?E\+?\d+$") | s.str.contains(r"^\d{15,18}\.\d+$")
-    is15 = s.str.contains(r"^\d{15}$")
-    from15 = s.str.slice(0, 6) + pl.lit("19") + s.str.slice(6, 9)
-    first17 = pl.when(is15).then(from15).otherwise(s.str.slice(0, 17))
-    expected = _check_char_expr(first17)
-    candidate = pl.when(is15).then(from15 + expected).otherwise(s)
-    shape_ok = candidate.str.contains(r"^\d{17}[\dX]$")
-    birth = candidate.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
-    birth_ok = birth.is_not_null() & (birth >= date(1900, 1, 1))
-    check_ok = candidate.str.slice(17, 1) == expected
-    # An identity number read back from an Excel number cell: Excel kept 15 significant
-    # digits, so the value is a whole multiple of 1000 once read as a double (431125196210273000
-    # prints as 431125196210273024). A real number passes its check character instead.
-    as_double = s.cast(pl.Float64, strict=False)
-    excel_value = ((as_double / 1000).round() * 1000).cast(pl.Int64, strict=False).cast(pl.String)
-    looks_truncated = (
-        candidate.str.contains(r"^\d{18}$") & ((candidate.str.slice(15, 3) == "000") | (excel_value == s)) & ~check_ok
+    f = raw.rename("s").to_frame().with_columns(pl.col("s").str.replace_all(r"\s", "").str.to_uppercase())
+    f = f.with_columns(pl.col("s").str.contains(r"^\d{15}$").alias("is15"))
+    f = f.with_columns(
+        pl.when(pl.col("is15"))
+        .then(pl.col("s").str.slice(0, 6) + pl.lit("19") + pl.col("s").str.slice(6, 9))
+        .otherwise(pl.col("s").str.slice(0, 17))
+        .alias("first17")
     )
+    f = f.with_columns(
+        pl.when(pl.col("first17").str.contains(r"^\d{17}$"))
+        .then(pl.col("first17").cast(pl.Int64, strict=False))
+        .alias("n17")
+    )
+    weighted = pl.sum_horizontal([(pl.col("n17") // 10 ** (16 - i)) % 10 * w for i, w in enumerate(ID_WEIGHTS)])
+    f = f.with_columns(
+        (weighted % 11).replace_strict(dict(enumerate(ID_CHECK_CHARS)), return_dtype=pl.String).alias("expected")
+    )
+    f = f.with_columns(
+        pl.when(pl.col("is15")).then(pl.col("first17") + pl.col("expected")).otherwise(pl.col("s")).alias("candidate")
+    )
+    c = pl.col("candidate")
+    f = f.with_columns(
+        c.str.contains(r"^\d{17}[\dX]$").alias("shape_ok"),
+        (c.str.slice(17, 1) == pl.col("expected")).fill_null(False).alias("check_ok"),
+        c.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False).alias("birth"),
+        # Read back from an Excel number cell: Excel kept 15 significant digits, so the value is
+        # a whole multiple of 1000 once read as a double (431125196210273000 prints as
+        # 431125196210273024). A real number passes its check character instead.
+        ((pl.col("s").cast(pl.Float64, strict=False) / 1000).round() * 1000)
+        .cast(pl.Int64, strict=False)
+        .cast(pl.String)
+        .alias("excel_value"),
+    )
+    s_ = pl.col("s")
+    is_float = s_.str.contains(r"^\d+(\.\d+)?E\+?\d+$") | s_.str.contains(r"^\d{15,18}\.\d+$")
+    truncated = (
+        c.str.contains(r"^\d{18}$")
+        & ((c.str.slice(15, 3) == "000") | (pl.col("excel_value") == s_)).fill_null(False)
+        & ~pl.col("check_ok")
+    )
+    birth_ok = pl.col("birth").is_not_null() & (pl.col("birth") >= date(1900, 1, 1))
     reason = (
-        pl.when(s.is_null())
+        pl.when(s_.is_null())
         .then(None)
-        .when(is_float | looks_truncated)
+        .when(is_float | truncated)
         .then(pl.lit("id_float"))
-        .when(~s.str.contains(r"^[\dX]+$"))
+        .when(~s_.str.contains(r"^[\dX]+$"))
         .then(pl.lit("id_chars"))
-        .when(~shape_ok)
+        .when(~pl.col("shape_ok"))
         .then(pl.lit("id_length"))
         .when(~birth_ok)
         .then(pl.lit("id_birth_date"))
-        .when(~check_ok)
+        .when(~pl.col("check_ok"))
         .then(pl.lit("id_check_digit"))
         .otherwise(None)
     )
-    value = pl.when(reason.is_null()).then(candidate).otherwise(None)
-    return value, reason
+    f = f.with_columns(reason.alias("reason"))
+    f = f.with_columns(pl.when(pl.col("reason").is_null()).then(c).otherwise(None).alias("value"))
+    return f["value"], f["reason"]
 
 
 _TIME_SUFFIX = r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$"

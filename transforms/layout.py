@@ -87,20 +87,26 @@ def classify_rows(frame: pl.DataFrame, header: HeaderMatch | None, rules: Readin
     cols = cell_columns(frame)
     if not cols:
         return frame.with_columns(pl.lit("blank").alias("row_kind"))
-    folded = [fold_text(pl.col(c)) for c in cols]
-    is_blank = pl.all_horizontal([f.is_null() for f in folded])
+    # The first non-empty cell of each row, computed once (folding every cell of millions of
+    # rows for this alone would cost more than the rest of the reading).
+    trimmed = [pl.col(c).str.strip_chars(" \t\r\n\u3000") for c in cols]
+    marked = frame.with_columns(pl.coalesce([pl.when(t != "").then(t) for t in trimmed]).alias("_first"))
+    marked = marked.with_columns(fold_text(pl.col("_first")).alias("_first"))
+    is_blank = pl.col("_first").is_null()
     if header is None:
-        return frame.with_columns(pl.when(is_blank).then(pl.lit("blank")).otherwise(pl.lit("data")).alias("row_kind"))
-    first_cell = pl.coalesce(folded)
-    is_footer = pl.any_horizontal([first_cell.str.starts_with(fold_label(p)) for p in rules.footer_prefixes]).fill_null(
-        False
+        kind = pl.when(is_blank).then(pl.lit("blank")).otherwise(pl.lit("data"))
+        return marked.with_columns(kind.alias("row_kind")).drop("_first")
+    is_footer = pl.any_horizontal(
+        [pl.col("_first").str.starts_with(fold_label(p)) for p in rules.footer_prefixes]
+    ).fill_null(False)
+    # A row repeating the header (sheets pasted one under another): every matched column holds
+    # its header text again, as written in this file.
+    is_header_again = pl.all_horizontal(
+        [
+            (pl.col(col).str.replace_all(r"\s", "") == "".join(header.labels[name].split())).fill_null(False)
+            for name, col in header.columns.items()
+        ]
     )
-    repeats = [
-        fold_text(pl.col(col)).str.replace_all(r"\s", "") == fold_label(header.labels[name])
-        for name, col in header.columns.items()
-    ]
-    # A row repeating the header: every matched column holds its header text again.
-    is_header_again = pl.all_horizontal([r.fill_null(False) for r in repeats])
     kind = (
         pl.when(is_blank)
         .then(pl.lit("blank"))
@@ -114,4 +120,4 @@ def classify_rows(frame: pl.DataFrame, header: HeaderMatch | None, rules: Readin
         .then(pl.lit("footer"))
         .otherwise(pl.lit("data"))
     )
-    return frame.with_columns(kind.alias("row_kind"))
+    return marked.with_columns(kind.alias("row_kind")).drop("_first")

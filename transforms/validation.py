@@ -47,8 +47,8 @@ class SheetRows:
 
 
 def _parse(f: FieldSpec, raw: pl.Expr, rules: ReadingRules) -> tuple[pl.Expr, pl.Expr]:
-    if f.type == "id_number":
-        return cells.parse_id_number(raw)
+    if f.type == "id_number":  # parsed beforehand, step by step (see cells.parse_id_numbers)
+        return pl.col(f"idv__{f.name}"), pl.col(f"idw__{f.name}")
     if f.type == "date":
         return cells.parse_date(raw, rules.excel_serial_range, rules.earliest_date)
     if f.type == "amount":
@@ -76,6 +76,10 @@ def cast_rows(data: pl.DataFrame, header: HeaderMatch, rules: ReadingRules) -> p
         raw = cells.fold_text(pl.col(col)) if col else pl.lit(None, dtype=pl.String)
         exprs.append(raw.alias(f"raw__{f.name}"))
     folded = data.select(exprs)
+    for f in ds.fields:
+        if f.type == "id_number":
+            value, why = cells.parse_id_numbers(folded[f"raw__{f.name}"])
+            folded = folded.with_columns(value.alias(f"idv__{f.name}"), why.alias(f"idw__{f.name}"))
     typed: list[pl.Expr] = [pl.col("row_number")]
     for f in ds.fields:
         raw = pl.col(f"raw__{f.name}")
