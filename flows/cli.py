@@ -48,6 +48,8 @@ def _print_summary(summary) -> None:
         f"非数据行 not data {summary.ignored}\n"
         f"  用时 seconds {summary.timings.get('total', 0):.1f}"
     )
+    for line in summary.file_errors:
+        print(f"  ⚠ {line}")
 
 
 def _run(data_root: Path, quarter: str) -> int:

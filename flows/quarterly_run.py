@@ -40,6 +40,7 @@ class RunSummary:
     duplicates: int = 0
     ignored: int = 0
     files_with_errors: int = 0
+    file_errors: list[str] = field(default_factory=list)  # "<inbox path>: <reason>", no cell values
     departments: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -48,6 +49,9 @@ class RunSummary:
 def take_in(department: str, paths: list[Path], inbox: Path, data_root: Path, config: CountyConfig) -> DepartmentIntake:
     intake = take_in_department(department, paths, inbox, config, data_root)
     logger = get_run_logger()
+    for f in intake.files:
+        if f.error:  # our own sentences: they name the file and the problem, never a cell
+            logger.warning("%s: %s", f.location or f.path, f.error)
     logger.info(
         "%s: %d files, %d rows read, %d accepted, %d rejected, %d duplicates",
         department,
@@ -131,6 +135,7 @@ def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
         duplicates=sum(f.duplicates for f in files),
         ignored=sum(f.ignored for f in files),
         files_with_errors=sum(1 for f in files if f.error),
+        file_errors=[f"{f.location or f.path}: {f.error}" for f in files if f.error],
         departments={i.department: ("missing" if not i.files else "ok") for i in intakes}
         | dict.fromkeys(failures, "failed"),
         timings={k: round(v, 3) for k, v in timings.items()},

@@ -45,6 +45,7 @@ def test_bad_files_are_named_and_the_rest_is_published(damaged_root, prefect_api
     assert manifest["departments"]["disability"]["skipped_files"] == ["~$残疾人两项补贴.xlsx"]
     assert manifest["unplaced_inbox_entries"] == ["不明部门"]
     assert summary.files_with_errors == 3
+    assert any(e.startswith("inbox/2026Q3/民政局/乱码.csv: ") for e in summary.file_errors)
     for f in files.values():
         assert f["rows_read"] == f["accepted"] + f["rejected"] + f["duplicates"] + f["ignored"]
     # The good civil file is staged as usual.

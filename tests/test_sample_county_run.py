@@ -80,13 +80,8 @@ def test_staging_holds_exactly_the_clean_rows(sample_root, sample_run, q, config
             clean_path = sample_root / "planted" / str(q) / "clean" / f"{ds.code}.parquet"
             want = pl.read_parquet(clean_path)
             cols = [f.name for f in ds.fields]
-            got = pl.from_arrow(
-                con.execute(
-                    f"select * exclude (quarter, source_file, source_sheet, source_row) "
-                    f"from {ds.staging_table} where quarter = ?",
-                    [str(q)],
-                ).to_arrow_table()
-            )
+            query = f"select * exclude (quarter, source_file, source_sheet, source_row) from {ds.staging_table} where quarter = ?"
+            got = pl.from_arrow(con.sql(query, params=[str(q)]).to_arrow_table())
             got = got.with_columns(pl.col(pl.Decimal).cast(pl.Float64)).select(cols)
             want = want.select(cols).cast(got.schema)
             assert got.height == want.height, ds.code
