@@ -46,6 +46,9 @@ def _print_summary(summary) -> None:
         f"读取行 rows read {summary.rows_read}  采用 accepted {summary.accepted}  "
         f"退回 rejected {summary.rejected}  重复 duplicates {summary.duplicates}  "
         f"非数据行 not data {summary.ignored}\n"
+        f"  预警 warnings {summary.warnings}  列入名单的户 listed households "
+        f"红 red {summary.listed_by_colour.get('red', 0)} 黄 yellow {summary.listed_by_colour.get('yellow', 0)} "
+        f"绿 green {summary.listed_by_colour.get('green', 0)}\n"
         f"  用时 seconds {summary.timings.get('total', 0):.1f}"
     )
     for line in summary.file_errors:

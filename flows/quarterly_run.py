@@ -4,6 +4,7 @@ this module only wires it. Logs and return values carry counts, never personal d
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
+from transforms.comparison import Comparison, compare_with_roster, write_comparison_outputs
 from transforms.config import CountyConfig, load_config
 from transforms.intake import DepartmentIntake, list_inbox, take_in_department
 from transforms.intake_outputs import inputs_manifest, write_intake_outputs
@@ -40,6 +42,8 @@ class RunSummary:
     duplicates: int = 0
     ignored: int = 0
     files_with_errors: int = 0
+    warnings: int = 0
+    listed_by_colour: dict[str, int] = field(default_factory=dict)
     file_errors: list[str] = field(default_factory=list)  # "<inbox path>: <reason>", no cell values
     departments: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -76,6 +80,17 @@ def stage(intakes: list[DepartmentIntake], warehouse: Path, quarter: Quarter, co
     return staged
 
 
+@task(name="compare-with-roster", cache_policy=NONE)
+def compare(warehouse: Path, quarter: Quarter, config: CountyConfig) -> Comparison:
+    with connect(warehouse) as con:
+        comparison = compare_with_roster(con, quarter, config)
+    colours = dict(comparison.households.group_by("colour").len().iter_rows())
+    get_run_logger().info(
+        "%d warnings; listed households by colour: %s", comparison.warnings.height, json.dumps(colours)
+    )
+    return comparison
+
+
 @flow(name="povwatch-quarterly-run", log_prints=False)
 def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
     """Read `inbox/<quarter>/` under the data root, stage it, publish `out/<quarter>/`.
@@ -108,14 +123,21 @@ def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
     timings["staging"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    comparison = compare(root.warehouse, q, config)
+    timings["comparison"] = time.perf_counter() - t
+
+    t = time.perf_counter()
 
     def build(folder: Path) -> None:
         write_intake_outputs(folder, intakes, config, str(q))
+        write_comparison_outputs(folder, comparison)
         manifest = {
             "quarter": str(q),
             "config_digest": config.digest,
             **inputs_manifest(intakes, listing.unplaced, failures),
             "staged_rows": staged,
+            "warnings": comparison.warnings.height,
+            "thresholds": config.thresholds(q.year).as_params(),
             "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
         }
         write_manifest(folder, manifest)
@@ -135,6 +157,8 @@ def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
         duplicates=sum(f.duplicates for f in files),
         ignored=sum(f.ignored for f in files),
         files_with_errors=sum(1 for f in files if f.error),
+        warnings=comparison.warnings.height,
+        listed_by_colour=dict(comparison.households.group_by("colour").len().sort("colour").iter_rows()),
         file_errors=[f"{f.location or f.path}: {f.error}" for f in files if f.error],
         departments={i.department: ("missing" if not i.files else "ok") for i in intakes}
         | dict.fromkeys(failures, "failed"),

@@ -15,7 +15,7 @@ import yaml
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 
-CONFIG_FILES = ("county.yaml", "departments.yaml", "datasets.yaml", "reading.yaml")
+CONFIG_FILES = ("county.yaml", "departments.yaml", "datasets.yaml", "reading.yaml", "thresholds.yaml", "rules.yaml")
 FieldType = Literal["id_number", "text", "enum", "enum_list", "date", "amount", "integer"]
 FIELD_TYPES: tuple[str, ...] = ("id_number", "text", "enum", "enum_list", "date", "amount", "integer")
 
@@ -93,6 +93,39 @@ class ReadingRules:
 
 
 @dataclass(frozen=True)
+class Rule:
+    """A rule of the catalogue: its query is `sql/rules/<rule_id>.sql`."""
+
+    rule_id: str
+    label: str
+    subject: Literal["person", "household"]
+    red_making: bool
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The monitoring thresholds in force for one year (yuan a person a year unless said)."""
+
+    year: int
+    monitoring_line: float  # 监测线
+    yellow_line: float  # 黄色与绿色的分界
+    dibao_standard: float  # 低保标准
+    dibao_stop_multiple: float
+    oop_household_limit: float  # 家庭年内个人自付上限（元）
+    oop_income_share: float  # 个人自付占上年家庭纯收入比例
+    oop_ratio_limit: float  # 个人自付 / 政策范围内费用
+    oop_ratio_min_policy_cost: float
+    new_candidate_oop: float
+    school_age_from: float
+    school_age_to: float
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def as_params(self) -> dict[str, float]:
+        """Named SQL parameters (`$monitoring_line`, …)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("year", "sources")}
+
+
+@dataclass(frozen=True)
 class CountyConfig:
     """Everything a run reads from `config/`, with a digest for the manifest."""
 
@@ -101,6 +134,20 @@ class CountyConfig:
     datasets: tuple[DatasetSpec, ...]
     reading: ReadingRules
     digest: str
+    threshold_entries: dict[str, tuple[dict, ...]] = field(default_factory=dict)
+    rules: tuple[Rule, ...] = ()
+
+    def thresholds(self, year: int) -> Thresholds:
+        """The thresholds in force in `year` for this county (see config/thresholds.yaml)."""
+        chosen: dict[str, float] = {}
+        sources: dict[str, str] = {}
+        for name, entries in self.threshold_entries.items():
+            usable = [e for e in entries if int(e["from_year"]) <= year and e.get("county") in (None, self.county_name)]
+            if not usable:
+                raise ValueError(f"threshold {name}: no value in force in {year}")
+            best = max(usable, key=lambda e: (int(e["from_year"]), e.get("county") is not None))
+            chosen[name], sources[name] = float(best["value"]), str(best.get("source", ""))
+        return Thresholds(year=year, sources=sources, **chosen)
 
     def department(self, code: str) -> Department:
         for d in self.departments:
@@ -180,4 +227,11 @@ def _load_config(config_dir: str) -> CountyConfig:
         earliest_date=date.fromisoformat(str(r["earliest_date"])),
     )
     county_name = str(yaml.safe_load(texts["county.yaml"])["county_name"])
-    return CountyConfig(county_name, departments, tuple(datasets), reading, digest)
+    thresholds = {k: tuple(v) for k, v in yaml.safe_load(texts["thresholds.yaml"])["thresholds"].items()}
+    rules = tuple(
+        Rule(rule_id=k, label=v["label"], subject=v["subject"], red_making=bool(v["red_making"]))
+        for k, v in yaml.safe_load(texts["rules.yaml"])["rules"].items()
+    )
+    config = CountyConfig(county_name, departments, tuple(datasets), reading, digest, thresholds, rules)
+    config.thresholds(max(int(e["from_year"]) for v in thresholds.values() for e in v))  # every name known
+    return config

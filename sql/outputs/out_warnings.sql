@@ -1,0 +1,64 @@
+-- out_warnings: this quarter's warnings with their status against the previous quarter (新增 new, 持续 continuing, 升级 escalated).
+with current_warnings as (
+    select *, coalesce(id_number, household_id) as subject from cur_warnings
+),
+
+previous as (
+    select * from hist_warnings where quarter = $previous_quarter
+),
+
+previous_households as (
+    select * from hist_households where quarter = $previous_quarter
+),
+
+colour_rank as (
+    select * from (values ('green', 1), ('yellow', 2), ('red', 3)) as t(colour, rank)
+),
+
+household_rose as (
+    select h.household_id
+    from cur_households as h
+    inner join colour_rank as now_rank on now_rank.colour = h.colour
+    left join previous_households as p on p.household_id = h.household_id
+    left join colour_rank as was_rank on was_rank.colour = p.colour
+    where p.household_id is not null and now_rank.rank > was_rank.rank
+),
+
+gained_red_rule as (
+    select distinct c.household_id
+    from current_warnings as c
+    where c.household_id is not null
+      and not list_contains($work_order_only_rules, c.rule_id)
+      and not exists (
+          select 1 from previous as p where p.household_id = c.household_id and p.rule_id = c.rule_id
+      )
+),
+
+statused as (
+    select
+        $quarter as quarter,
+        c.rule_id,
+        c.household_id,
+        c.id_number,
+        c.town,
+        c.village,
+        c.cause,
+        c.department,
+        c.evidence,
+        case
+            when p.subject is null then '新增'
+            when c.rule_id = 'NEW_CANDIDATE' and len(list_filter(c.signals, lambda s: not list_contains(p.signals, s))) > 0
+                then '升级'
+            when c.rule_id <> 'NEW_CANDIDATE'
+                and (c.household_id in (select household_id from household_rose)
+                     or c.household_id in (select household_id from gained_red_rule))
+                then '升级'
+            else '持续'
+        end as status,
+        c.signals,
+        c.subject
+    from current_warnings as c
+    left join previous as p on p.rule_id = c.rule_id and p.subject = c.subject
+)
+
+select * from statused

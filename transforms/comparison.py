@@ -1,0 +1,144 @@
+"""The county's comparison with the roster (大数据比对): intermediate models, one query per
+rule, household colours and each warning's status against the previous quarter, all in
+DuckDB from the files under `sql/`. Parameters are bound, never formatted into SQL."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from transforms.config import CountyConfig, Thresholds
+from transforms.settings import SQL_DIR, Quarter
+from transforms.warehouse import read_sql
+
+INTERMEDIATE_MODELS = (
+    "int_roster__persons",
+    "int_roster__households",
+    "int_medical__oop_by_person",
+    "int_civil__dibao_households",
+)
+WARNING_COLUMNS = [
+    "quarter", "rule_id", "household_id", "id_number", "town", "village", "cause", "department", "evidence", "status",
+]  # fmt: skip
+HOUSEHOLD_COLUMNS = [
+    "quarter",
+    "household_id",
+    "town",
+    "village",
+    "household_type",
+    "colour",
+    "rule_ids",
+    "causes",
+    "members",
+]
+
+HISTORY_DDL = """
+create table if not exists hist_warnings (
+    quarter varchar, rule_id varchar, household_id varchar, id_number varchar, town varchar, village varchar,
+    cause varchar, department varchar, evidence varchar, status varchar, signals varchar[], subject varchar
+);
+create table if not exists hist_households (
+    quarter varchar, household_id varchar, town varchar, village varchar, household_type varchar, colour varchar,
+    rule_ids varchar[], causes varchar[], members bigint, has_work_order boolean, is_listed boolean
+);
+"""
+_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What the comparison publishes (contract: warnings, households, closed)."""
+
+    warnings: pl.DataFrame
+    households: pl.DataFrame
+    closed: pl.DataFrame
+    all_households: pl.DataFrame
+
+
+def write_comparison_outputs(folder: Path, comparison: Comparison) -> None:
+    """warnings.parquet, households.parquet and closed.parquet, as the contract lists them."""
+    comparison.warnings.write_parquet(folder / "warnings.parquet")
+    comparison.households.write_parquet(folder / "households.parquet")
+    comparison.closed.write_parquet(folder / "closed.parquet")
+
+
+def run_params(quarter: Quarter, thresholds: Thresholds, config: CountyConfig) -> dict[str, object]:
+    """Every named parameter a model may use."""
+    months = f"{quarter.year}年1–{quarter.last_day.month}月"
+    return {
+        "quarter": str(quarter),
+        "previous_quarter": str(quarter.previous()),
+        "quarter_start": quarter.first_day,
+        "quarter_end": quarter.last_day,
+        "year_start": quarter.first_day.replace(month=1),
+        "year_prefix": f"{quarter.year}Q%",
+        "period_label": months,
+        "work_order_only_rules": [r.rule_id for r in config.rules if not r.red_making],
+        **thresholds.as_params(),
+    }
+
+
+def execute_model(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> duckdb.DuckDBPyConnection:
+    """Run a model with just the parameters it names (DuckDB rejects unused ones)."""
+    used = {name: params[name] for name in set(_PARAM.findall(sql))}
+    return con.execute(sql, used)
+
+
+def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> pl.DataFrame:
+    used = {name: params[name] for name in set(_PARAM.findall(sql))}
+    return pl.from_arrow(con.sql(sql, params=used).to_arrow_table())
+
+
+def build_intermediates(con: duckdb.DuckDBPyConnection, params: dict[str, object]) -> None:
+    for model in INTERMEDIATE_MODELS:
+        sql = read_sql(f"intermediate/{model}.sql")
+        execute_model(con, f"create or replace temp table {model} as {sql}", params)
+
+
+def raise_warnings(con: duckdb.DuckDBPyConnection, params: dict[str, object], config: CountyConfig) -> None:
+    """`cur_warnings`: every rule's firing rows, in catalogue order."""
+    con.execute(
+        "create or replace temp table cur_warnings (rule_id varchar, household_id varchar, id_number varchar, "
+        "town varchar, village varchar, cause varchar, department varchar, evidence varchar, signals varchar[])"
+    )
+    for rule in config.rules:
+        sql = (SQL_DIR / "rules" / f"{rule.rule_id}.sql").read_text(encoding="utf-8")
+        execute_model(con, f"insert into cur_warnings by name {sql}", params)
+
+
+def compare_with_roster(con: duckdb.DuckDBPyConnection, quarter: Quarter, config: CountyConfig) -> Comparison:
+    """Run the comparison for a quarter whose staging is loaded; keep its history."""
+    params = run_params(quarter, config.thresholds(quarter.year), config)
+    con.execute(HISTORY_DDL)
+    build_intermediates(con, params)
+    raise_warnings(con, params, config)
+    execute_model(
+        con, f"create or replace temp table cur_households as {read_sql('outputs/out_households.sql')}", params
+    )
+    warnings = _frame(con, read_sql("outputs/out_warnings.sql"), params)
+    closed = _frame(con, read_sql("outputs/out_closed.sql"), params)
+    all_households = pl.from_arrow(con.sql("select * from cur_households").to_arrow_table())
+    con.execute("begin transaction")
+    try:
+        con.execute("delete from hist_warnings where quarter = $q", {"q": str(quarter)})
+        con.execute("delete from hist_households where quarter = $q", {"q": str(quarter)})
+        con.register("new_warnings", warnings.to_arrow())
+        con.execute("insert into hist_warnings by name select * from new_warnings")
+        con.execute("insert into hist_households by name select * from cur_households")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("new_warnings")
+    order = ["rule_id", "household_id", "id_number"]
+    return Comparison(
+        warnings=warnings.sort(order, nulls_last=True).select(WARNING_COLUMNS),
+        households=all_households.filter(pl.col("is_listed")).sort("household_id").select(HOUSEHOLD_COLUMNS),
+        closed=closed.sort(order, nulls_last=True),
+        all_households=all_households,
+    )
