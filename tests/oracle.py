@@ -1,0 +1,169 @@
+"""An independent oracle for the sample county: the contract's rules written again in plain
+polars over what the generator recorded (planted/<quarter>/clean), sharing no SQL with the
+product. The end-to-end test compares the published warnings with it, both ways."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from transforms.settings import Quarter
+
+WORK_ORDER_ONLY = {"EDU_NO_AID", "MED_OOP_RATIO", "DIS_NO_SUBSIDY"}
+MONITORING_LINE, YELLOW_LINE, DIBAO = 5000, 10000, 6000
+
+
+def _clean(root: Path, q: Quarter, dataset: str) -> pl.DataFrame:
+    return pl.read_parquet(root / "planted" / str(q) / "clean" / f"{dataset}.parquet")
+
+
+def _age(id_number: str, ref: date) -> int:
+    born = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    return ref.year - born.year - ((ref.month, ref.day) < (born.month, born.day))
+
+
+def expected_warnings(root: Path, q: Quarter) -> pl.DataFrame:
+    """(rule_id, household_id, id_number, town, village, cause, department) for quarter q."""
+    qs, ref = q.first_day, q.last_day
+    roster = _clean(root, q, "roster__persons")
+    member = {r["id_number"]: r for r in roster.iter_rows(named=True)}
+    households = {r["household_id"]: r for r in roster.iter_rows(named=True) if r["relation"] == "户主"}
+    for r in roster.iter_rows(named=True):
+        households.setdefault(r["household_id"], r)
+    out: list[tuple] = []
+
+    def person_rule(rule, pid, cause, dept):
+        m = member[pid]
+        out.append((rule, m["household_id"], pid, m["town"], m["village"], cause, dept))
+
+    def household_rule(rule, hid, cause, dept):
+        h = households[hid]
+        out.append((rule, hid, None, h["town"], h["village"], cause, dept))
+
+    enrol = _clean(root, q, "medical__enrolment")
+    insured = set(enrol.filter(pl.col("insured_status") == "正常参保")["id_number"])
+    if enrol.height:
+        for pid in member:
+            if pid not in insured:
+                person_rule("MED_UNINSURED", pid, "illness", "medical")
+
+    quarters = [Quarter(q.year, n) for n in range(1, q.number + 1)]
+    claims = pl.concat(
+        [_clean(root, x, "medical__settlements") for x in quarters if (root / "planted" / str(x)).exists()]
+    ).unique()
+    claims = claims.filter(pl.col("settled_on").is_between(date(q.year, 1, 1), ref))
+    oop = {r["id_number"]: r for r in claims.group_by("id_number").agg(pl.col("out_of_pocket").sum(), pl.col("policy_cost").sum()).iter_rows(named=True)}  # fmt: skip
+    hh_oop: dict[str, float] = {}
+    for pid, r in oop.items():
+        if pid in member:
+            hh_oop[member[pid]["household_id"]] = hh_oop.get(member[pid]["household_id"], 0) + r["out_of_pocket"]
+            if r["policy_cost"] > 1000 and r["out_of_pocket"] > 0.1 * r["policy_cost"]:
+                person_rule("MED_OOP_RATIO", pid, "illness", "medical")
+    for hid, spent in hh_oop.items():
+        h = households[hid]
+        if spent > 10000 or spent > 0.5 * h["household_size"] * h["per_capita_income"]:
+            household_rule("MED_HIGH_OOP", hid, "illness", "medical")
+
+    civil = _clean(root, q, "civil__assistance")
+    covered, dibao_households, stopped, temp = set(), set(), set(), set()
+    for r in civil.iter_rows(named=True):
+        m = member.get(r["id_number"])
+        if m is None:
+            continue
+        hid = m["household_id"]
+        if r["status"] in ("在保", "渐退期") and r["assistance_type"] != "临时救助":
+            covered.add(hid)
+            if r["assistance_type"] in ("农村低保", "城市低保"):
+                dibao_households.add(hid)
+        if (
+            r["assistance_type"] in ("农村低保", "城市低保")
+            and r["status"] == "停保"
+            and r["end_date"]
+            and qs <= r["end_date"] <= ref
+        ):
+            stopped.add(hid)
+        if r["assistance_type"] == "临时救助" and qs <= r["start_date"] <= ref:
+            temp.add(hid)
+    for hid, h in households.items():
+        if h["per_capita_income"] < DIBAO and hid not in covered:
+            household_rule("CIV_DIBAO_GAP", hid, "income", "civil")
+        if hid in stopped and h["per_capita_income"] < 2 * DIBAO:
+            household_rule("CIV_DIBAO_STOPPED", hid, "income", "civil")
+        if h["per_capita_income"] < MONITORING_LINE:
+            household_rule("INC_BELOW_LINE", hid, "income", "county")
+    for hid in temp:
+        household_rule("CIV_TEMP_ASSIST", hid, "accident", "civil")
+
+    housing = _clean(root, q, "housing__appraisals")
+    unsafe = housing.filter(
+        pl.col("appraisal_grade").is_in(["C", "D"]) & ~pl.col("renovation_status").is_in(["已竣工", "已搬迁"])
+    )
+    for hid in {member[p]["household_id"] for p in unsafe["id_number"] if p in member}:
+        household_rule("HOU_UNSAFE", hid, "housing", "housing")
+
+    students = _clean(root, q, "education__students")
+    roll = {r["id_number"]: r for r in students.iter_rows(named=True)}
+    for pid in member:
+        s = roll.get(pid)
+        if roll and 6 <= _age(pid, ref) <= 15 and (s is None or s["enrolment_status"] in ("辍学", "休学")):
+            person_rule("EDU_DROPOUT", pid, "schooling", "education")
+        if s and s["enrolment_status"] == "在读" and s["aid"] == "无":
+            person_rule("EDU_NO_AID", pid, "schooling", "education")
+
+    certificates = _clean(root, q, "disability__certificates")
+    for r in certificates.iter_rows(named=True):
+        m = member.get(r["id_number"])
+        if m is None:
+            continue
+        if qs <= r["issued_on"] <= ref:
+            person_rule("DIS_NEW", r["id_number"], "disability", "disability")
+        if (r["grade"] in ("一级", "二级") and r["care_subsidy"] == "否") or (
+            m["household_id"] in dibao_households and r["living_subsidy"] == "否"
+        ):
+            person_rule("DIS_NO_SUBSIDY", r["id_number"], "disability", "disability")
+
+    # NEW_CANDIDATE: (priority, cause, town, village, kind) per outsider
+    signals: dict[str, list[tuple]] = {}
+    for pid, r in oop.items():
+        if pid not in member and r["out_of_pocket"] > 10000:
+            signals.setdefault(pid, []).append((1, "illness", None, None))
+    for r in unsafe.iter_rows(named=True):
+        if r["id_number"] not in member:
+            signals.setdefault(r["id_number"], []).append((2, "housing", r["town"], r["village"]))
+    for r in civil.iter_rows(named=True):
+        if r["id_number"] not in member and qs <= r["start_date"] <= ref:
+            cause = "accident" if r["assistance_type"] == "临时救助" else "income"
+            signals.setdefault(r["id_number"], []).append((3, cause, r["town"], r["village"]))
+    for r in certificates.iter_rows(named=True):
+        if r["id_number"] not in member and r["grade"] in ("一级", "二级") and qs <= r["issued_on"] <= ref:
+            signals.setdefault(r["id_number"], []).append((4, "disability", None, None))
+    for pid, sig in signals.items():
+        sig.sort()
+        placed = [s for s in sig if s[2] is not None]
+        town, village = (placed[0][2], placed[0][3]) if placed else (None, None)
+        out.append(("NEW_CANDIDATE", None, pid, town, village, sig[0][1], "county"))
+
+    cols = ["rule_id", "household_id", "id_number", "town", "village", "cause", "department"]
+    return pl.DataFrame(out, schema=cols, orient="row").unique()
+
+
+def expected_colours(root: Path, q: Quarter, warnings: pl.DataFrame) -> dict[str, str]:
+    """household_id -> colour, for every roster household."""
+    roster = _clean(root, q, "roster__persons")
+    red = set(
+        warnings.filter(~pl.col("rule_id").is_in(list(WORK_ORDER_ONLY)) & pl.col("household_id").is_not_null())[
+            "household_id"
+        ]
+    )
+    colours = {}
+    for r in roster.iter_rows(named=True):
+        hid = r["household_id"]
+        if hid in red or (r["household_type"] == "监测户" and r["risk_eliminated"] != "是"):
+            colours[hid] = "red"
+        elif r["per_capita_income"] < YELLOW_LINE:
+            colours[hid] = "yellow"
+        else:
+            colours[hid] = "green"
+    return colours
