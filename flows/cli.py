@@ -51,7 +51,7 @@ def _print_summary(summary) -> None:
         f"绿 green {summary.listed_by_colour.get('green', 0)}\n"
         f"  用时 seconds {summary.timings.get('total', 0):.1f}"
     )
-    for line in summary.file_errors:
+    for line in summary.file_errors + summary.advisory_gates_failed:
         print(f"  ⚠ {line}")
 
 

@@ -19,6 +19,7 @@ from transforms.config import CountyConfig, load_config
 from transforms.intake import DepartmentIntake, list_inbox, take_in_department
 from transforms.intake_outputs import inputs_manifest, write_intake_outputs
 from transforms.publish import publish, write_manifest
+from transforms.quality_gates import GateResult, run_gates
 from transforms.settings import DataRoot, Quarter
 from transforms.warehouse import connect, empty_rows, record_files, stage_dataset
 
@@ -43,6 +44,7 @@ class RunSummary:
     ignored: int = 0
     files_with_errors: int = 0
     warnings: int = 0
+    advisory_gates_failed: list[str] = field(default_factory=list)
     listed_by_colour: dict[str, int] = field(default_factory=dict)
     file_errors: list[str] = field(default_factory=list)  # "<inbox path>: <reason>", no cell values
     departments: dict[str, str] = field(default_factory=dict)
@@ -78,6 +80,19 @@ def stage(intakes: list[DepartmentIntake], warehouse: Path, quarter: Quarter, co
             staged[ds.code] = stage_dataset(con, ds, quarter, accepted.get(ds.code, empty_rows(ds)))
         record_files(con, quarter, [f.as_dict() for i in intakes for f in i.files])
     return staged
+
+
+@task(name="quality-gates", cache_policy=NONE)
+def check_quality(warehouse: Path, quarter: Quarter) -> list[GateResult]:
+    with connect(warehouse) as con:
+        gates = run_gates(con, quarter)
+    logger = get_run_logger()
+    for g in gates:
+        if not g.passed:
+            logger.warning(
+                "quality gate %s (%s): %d offending, %d allowed", g.gate, g.severity, g.offending, g.max_offending
+            )
+    return gates
 
 
 @task(name="compare-with-roster", cache_policy=NONE)
@@ -123,6 +138,13 @@ def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
     timings["staging"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    gates = check_quality(root.warehouse, q)
+    timings["quality_gates"] = time.perf_counter() - t
+    blocking = [g for g in gates if not g.passed and g.severity == "blocking"]
+    if blocking:
+        raise RunRefused("；".join(g.message() for g in blocking))
+
+    t = time.perf_counter()
     comparison = compare(root.warehouse, q, config)
     timings["comparison"] = time.perf_counter() - t
 
@@ -137,6 +159,7 @@ def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
             **inputs_manifest(intakes, listing.unplaced, failures),
             "staged_rows": staged,
             "warnings": comparison.warnings.height,
+            "quality_gates": [g.as_dict() for g in gates],
             "thresholds": config.thresholds(q.year).as_params(),
             "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
         }
@@ -158,6 +181,7 @@ def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
         ignored=sum(f.ignored for f in files),
         files_with_errors=sum(1 for f in files if f.error),
         warnings=comparison.warnings.height,
+        advisory_gates_failed=[g.message() for g in gates if not g.passed],
         listed_by_colour=dict(comparison.households.group_by("colour").len().sort("colour").iter_rows()),
         file_errors=[f"{f.location or f.path}: {f.error}" for f in files if f.error],
         departments={i.department: ("missing" if not i.files else "ok") for i in intakes}

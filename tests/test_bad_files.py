@@ -78,3 +78,20 @@ def test_a_failed_build_leaves_the_previous_publication_intact(tmp_path):
         publish(root, Q3, broken)
     assert {p.name: p.read_bytes() for p in root.out(Q3).iterdir()} == before
     assert not [p for p in root.publications.iterdir() if p.name.endswith(".building")]
+
+
+def test_a_blocking_quality_gate_stops_publication_and_keeps_the_previous_one(tmp_path, sample_root, prefect_api):
+    from flows.cli import main
+    from flows.quarterly_run import RunRefused, quarterly_run
+
+    root = tmp_path / "county"
+    shutil.copytree(sample_root / "inbox" / str(Q3), root / "inbox" / str(Q3))
+    quarterly_run(str(root), str(Q3))
+    out = DataRoot(root).out(Q3)
+    before = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    shutil.rmtree(root / "inbox" / str(Q3) / "监测对象名册")  # the roster did not arrive this time
+    with pytest.raises(RunRefused, match="roster_arrived"):
+        quarterly_run(str(root), str(Q3))
+    assert main(["run", "--data-root", str(root), "--quarter", str(Q3)]) == 1
+    after = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
