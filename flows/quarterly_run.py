@@ -5,21 +5,24 @@ this module only wires it. Logs and return values carry counts, never personal d
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 
 from transforms.comparison import Comparison, compare_with_roster, write_comparison_outputs
 from transforms.config import CountyConfig, load_config
 from transforms.intake import DepartmentIntake, list_inbox, take_in_department
-from transforms.intake_outputs import inputs_manifest, write_intake_outputs
+from transforms.intake_outputs import combine_rejects, inputs_manifest, write_intake_outputs
 from transforms.publish import publish, write_manifest
-from transforms.quality_gates import GateResult, run_gates
+from transforms.quality_gates import GateResult, check_gates, empty_key_shares, load_gates, measure
 from transforms.settings import DataRoot, Quarter
 from transforms.warehouse import connect, empty_rows, record_files, stage_dataset
 
@@ -83,16 +86,20 @@ def stage(intakes: list[DepartmentIntake], warehouse: Path, quarter: Quarter, co
 
 
 @task(name="quality-gates", cache_policy=NONE)
-def check_quality(warehouse: Path, quarter: Quarter) -> list[GateResult]:
+def check_quality(
+    warehouse: Path, quarter: Quarter, intakes: list[DepartmentIntake], docs_dir: Path
+) -> list[GateResult]:
+    gates = load_gates()
     with connect(warehouse) as con:
-        gates = run_gates(con, quarter)
+        metrics = measure(con, quarter, gates)
+    accepted = {code: rows.height for i in intakes for code, rows in i.accepted.items()}
+    metrics = pl.concat([metrics, empty_key_shares(combine_rejects(intakes), accepted)])
+    results = check_gates(metrics, gates, docs_dir)
     logger = get_run_logger()
-    for g in gates:
+    for g in results:
         if not g.passed:
-            logger.warning(
-                "quality gate %s (%s): %d offending, %d allowed", g.gate, g.severity, g.offending, g.max_offending
-            )
-    return gates
+            logger.warning("quality gate %s[%s] (%s) failed: %.4g", g.gate, g.subject, g.severity, g.value)
+    return results
 
 
 @task(name="compare-with-roster", cache_policy=NONE)
@@ -138,10 +145,13 @@ def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
     timings["staging"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    gates = check_quality(root.warehouse, q)
+    # Data Docs are built beside the publication and moved into it when it is built.
+    docs_dir = root.publications / f".data_docs-{q}-{os.getpid()}"
+    gates = check_quality(root.warehouse, q, intakes, docs_dir)
     timings["quality_gates"] = time.perf_counter() - t
     blocking = [g for g in gates if not g.passed and g.severity == "blocking"]
     if blocking:
+        shutil.rmtree(docs_dir, ignore_errors=True)
         raise RunRefused("；".join(g.message() for g in blocking))
 
     t = time.perf_counter()
@@ -153,6 +163,9 @@ def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
     def build(folder: Path) -> None:
         write_intake_outputs(folder, intakes, config, str(q))
         write_comparison_outputs(folder, comparison)
+        if docs_dir.exists():
+            (folder / "quality").mkdir(exist_ok=True)
+            shutil.move(str(docs_dir), folder / "quality" / "data_docs")
         manifest = {
             "quarter": str(q),
             "config_digest": config.digest,

@@ -1,12 +1,20 @@
-"""Dataset-level quality gates: a gate is a query returning the offending rows (sql/audits/),
-with its severity and limits in `config/quality_gates.yaml`."""
+"""Dataset-level quality gates. Each gate's metric is measured in DuckDB by a query under
+`sql/audits/` (or, for rejects, from the intake), then Great Expectations checks every metric
+against the limits in `config/quality_gates.yaml` and writes its Data Docs.
+
+GX sees only the small frame of metrics (one row per gate and subject), never the rows
+themselves: its pandas source on millions of rows costs seconds, and the metrics are what the
+gates are about. No identity number or name is in that frame.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import yaml
 
 from transforms.comparison import execute_model
@@ -14,46 +22,139 @@ from transforms.config import CONFIG_DIR
 from transforms.settings import Quarter
 from transforms.warehouse import INGEST_FILES_DDL, read_sql
 
+ALL_SUBJECTS = "全部"
+
 
 @dataclass(frozen=True)
 class GateResult:
-    """One gate's outcome; `examples` are the first offending rows (keys, counts: no names)."""
+    """One gate on one subject (a dataset, or 全部)."""
 
     gate: str
+    subject: str
     label: str
     severity: str
-    offending: int
-    max_offending: int
+    value: float
+    min: float | None
+    max: float | None
     passed: bool
-    examples: list[dict]
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     def message(self) -> str:
-        return f"质量关卡“{self.label}”未通过（{self.offending}处，允许{self.max_offending}处）/ quality gate {self.gate} failed: {self.offending} offending rows, {self.max_offending} allowed"
+        bound = " ".join(p for p in (f"≥{self.min:g}" if self.min is not None else "",
+                                     f"≤{self.max:g}" if self.max is not None else "") if p)  # fmt: skip
+        subject = "" if self.subject == ALL_SUBJECTS else f"（{self.subject}）"
+        return (
+            f"质量关卡“{self.label}”{subject}未通过：实际{self.value:g}，要求{bound} / "
+            f"quality gate {self.gate}[{self.subject}] failed: {self.value:g}, required {bound}"
+        )
 
 
 def load_gates(config_dir: Path = CONFIG_DIR) -> dict[str, dict]:
     return yaml.safe_load((config_dir / "quality_gates.yaml").read_text(encoding="utf-8"))["gates"]
 
 
-def run_gates(
-    con: duckdb.DuckDBPyConnection, quarter: Quarter, gates: dict[str, dict] | None = None
-) -> list[GateResult]:
-    """Run every gate on the staged quarter."""
+def measure(con: duckdb.DuckDBPyConnection, quarter: Quarter, gates: dict[str, dict]) -> pl.DataFrame:
+    """The metrics frame (gate, subject, value) for every gate with a query under sql/audits/."""
     con.execute(INGEST_FILES_DDL)  # a warehouse that never recorded files has an empty history
-    results = []
-    for name, spec in (gates or load_gates()).items():
-        params = {"quarter": str(quarter), "previous_quarter": str(quarter.previous()), **{
-            k: v for k, v in spec.items() if k not in ("severity", "max_offending", "label")
-        }}  # fmt: skip
-        rel = execute_model(con, read_sql(f"audits/{name}.sql"), params)
-        columns = [d[0] for d in rel.description]
-        rows = rel.fetchall()
-        limit = int(spec.get("max_offending", 0))
-        results.append(GateResult(
-            gate=name, label=spec["label"], severity=spec["severity"], offending=len(rows), max_offending=limit,
-            passed=len(rows) <= limit, examples=[dict(zip(columns, r, strict=True)) for r in rows[:10]],
-        ))  # fmt: skip
-    return results
+    params = {"quarter": str(quarter), "previous_quarter": str(quarter.previous())}
+    rows: list[tuple[str, str, float]] = []
+    for name, spec in gates.items():
+        path = f"audits/{name}.sql"
+        if not (Path(__file__).resolve().parent.parent / "sql" / path).exists():
+            continue
+        result = execute_model(con, read_sql(path), params).fetchall()
+        if spec["metric"] == "offending_rows":
+            rows.append((name, ALL_SUBJECTS, float(len(result))))
+        else:
+            rows.extend((name, str(subject), float(value)) for subject, value in result)
+    return pl.DataFrame(rows, schema={"gate": pl.String, "subject": pl.String, "value": pl.Float64}, orient="row")
+
+
+def empty_key_shares(rejects: pl.DataFrame, accepted: dict[str, int]) -> pl.DataFrame:
+    """empty_key_share per dataset: rows sent back for an empty required field / rows of data."""
+    by_dataset = (
+        rejects.filter(pl.col("dataset").is_not_null())
+        .group_by("dataset")
+        .agg(pl.len().alias("rejected"), (pl.col("reason_code") == "required_missing").sum().alias("empty"))
+    )
+    counts = {d: (r, e) for d, r, e in by_dataset.iter_rows()}
+    rows = []
+    for dataset in sorted(set(accepted) | set(counts)):
+        rejected, empty = counts.get(dataset, (0, 0))
+        total = accepted.get(dataset, 0) + rejected
+        if total:
+            rows.append(("empty_key_share", dataset, empty / total))
+    return pl.DataFrame(rows, schema={"gate": pl.String, "subject": pl.String, "value": pl.Float64}, orient="row")
+
+
+def _bound(spec: dict, key: str, subject: str) -> float | None:
+    b = spec.get(key)
+    if isinstance(b, dict):
+        b = b.get(subject)
+    return None if b is None else float(b)
+
+
+def check_gates(metrics: pl.DataFrame, gates: dict[str, dict], docs_dir: Path | None = None) -> list[GateResult]:
+    """Check every metric with Great Expectations (one expectation per gate and subject, in a
+    blocking and an advisory suite); write Data Docs to `docs_dir` when given."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx  # 3 s to import: only here, once a run, never per file
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.expectations.row_conditions import Column
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    batch = context.data_sources.add_pandas("povwatch").add_dataframe_asset("quality_metrics")
+    definition = batch.add_batch_definition_whole_dataframe("this_quarter")
+    planned: list[tuple[str, str, dict, float | None, float | None]] = []
+    suites = {}
+    for severity in ("blocking", "advisory"):
+        suites[severity] = context.suites.add(gx.ExpectationSuite(name=f"povwatch_{severity}_gates"))
+    for gate, subject in metrics.select("gate", "subject").iter_rows():
+        spec = gates[gate]
+        lo, hi = _bound(spec, "min", subject), _bound(spec, "max", subject)
+        if lo is None and hi is None:
+            continue
+        planned.append((gate, subject, spec, lo, hi))
+        suites[spec["severity"]].add_expectation(
+            gx.expectations.ExpectColumnValuesToBeBetween(
+                column="value",
+                min_value=lo,
+                max_value=hi,
+                row_condition=(Column("gate") == gate) & (Column("subject") == subject),
+                meta={"gate": gate, "subject": subject, "label": spec["label"], "severity": spec["severity"]},
+            )
+        )
+    validations = [
+        context.validation_definitions.add(gx.ValidationDefinition(name=f"{s}_gates", data=definition, suite=suites[s]))
+        for s in suites
+    ]
+    actions = []
+    if docs_dir is not None:
+        context.add_data_docs_site(
+            site_name="povwatch",
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+        actions.append(gx.checkpoint.UpdateDataDocsAction(name="data_docs"))
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(name="povwatch_gates", validation_definitions=validations, actions=actions)
+    )
+    outcome = checkpoint.run(batch_parameters={"dataframe": metrics.to_pandas()})
+    passed: dict[tuple[str, str], bool] = {}
+    for run in outcome.run_results.values():
+        for r in run.results:
+            meta = r.expectation_config.meta
+            passed[(meta["gate"], meta["subject"])] = bool(r.success)
+    values = {(g, s): v for g, s, v in metrics.iter_rows()}
+    return [
+        GateResult(
+            gate, subject, spec["label"], spec["severity"], values[(gate, subject)], lo, hi, passed[(gate, subject)]
+        )
+        for gate, subject, spec, lo, hi in planned
+    ]
