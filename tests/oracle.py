@@ -24,8 +24,10 @@ def _age(id_number: str, ref: date) -> int:
     return ref.year - born.year - ((ref.month, ref.day) < (born.month, born.day))
 
 
-def expected_warnings(root: Path, q: Quarter) -> pl.DataFrame:
-    """(rule_id, household_id, id_number, town, village, cause, department) for quarter q."""
+def expected_warnings(root: Path, q: Quarter, kinds: dict[str, set[int]] | None = None) -> pl.DataFrame:
+    """(rule_id, household_id, id_number, town, village, cause, department) for quarter q;
+    `kinds` (when given) receives each NEW_CANDIDATE's kinds of signal."""
+    kinds = {} if kinds is None else kinds
     qs, ref = q.first_day, q.last_day
     roster = _clean(root, q, "roster__persons")
     member = {r["id_number"]: r for r in roster.iter_rows(named=True)}
@@ -124,7 +126,7 @@ def expected_warnings(root: Path, q: Quarter) -> pl.DataFrame:
         ):
             person_rule("DIS_NO_SUBSIDY", r["id_number"], "disability", "disability")
 
-    # NEW_CANDIDATE: (priority, cause, town, village, kind) per outsider
+    # NEW_CANDIDATE: (priority, cause, town, village) per outsider; the priority names the kind
     signals: dict[str, list[tuple]] = {}
     for pid, r in oop.items():
         if pid not in member and r["out_of_pocket"] > 10000:
@@ -144,6 +146,7 @@ def expected_warnings(root: Path, q: Quarter) -> pl.DataFrame:
         placed = [s for s in sig if s[2] is not None]
         town, village = (placed[0][2], placed[0][3]) if placed else (None, None)
         out.append(("NEW_CANDIDATE", None, pid, town, village, sig[0][1], "county"))
+        kinds[pid] = {s[0] for s in sig}
 
     cols = ["rule_id", "household_id", "id_number", "town", "village", "cause", "department"]
     return pl.DataFrame(out, schema=cols, orient="row").unique()
@@ -167,3 +170,36 @@ def expected_colours(root: Path, q: Quarter, warnings: pl.DataFrame) -> dict[str
         else:
             colours[hid] = "green"
     return colours
+
+
+RANK = {"green": 1, "yellow": 2, "red": 3}
+
+
+def expected_statuses(root: Path, previous: Quarter, q: Quarter) -> dict[tuple[str, str], str]:
+    """(rule_id, subject) -> 新增 / 持续 / 升级 for quarter q against the previous one."""
+    kinds_before: dict[str, set[int]] = {}
+    kinds_now: dict[str, set[int]] = {}
+    before = expected_warnings(root, previous, kinds_before)
+    now = expected_warnings(root, q, kinds_now)
+    colour_before = expected_colours(root, previous, before)
+    colour_now = expected_colours(root, q, now)
+
+    def red_rules(w: pl.DataFrame) -> set[tuple[str, str]]:
+        red = w.filter(~pl.col("rule_id").is_in(list(WORK_ORDER_ONLY)) & pl.col("household_id").is_not_null())
+        return set(red.select("household_id", "rule_id").iter_rows())
+
+    red_before, red_now = red_rules(before), red_rules(now)
+    gained = {h for h, r in red_now if (h, r) not in red_before}
+    seen = {(r, i or h) for r, h, i in before.select("rule_id", "household_id", "id_number").iter_rows()}
+    out = {}
+    for rule, hid, pid in now.select("rule_id", "household_id", "id_number").iter_rows():
+        key = (rule, pid or hid)
+        if key not in seen:
+            out[key] = "新增"
+        elif rule == "NEW_CANDIDATE":
+            out[key] = "升级" if kinds_now[pid] - kinds_before[pid] else "持续"
+        elif hid in gained or (hid in colour_before and RANK[colour_now[hid]] > RANK[colour_before[hid]]):
+            out[key] = "升级"
+        else:
+            out[key] = "持续"
+    return out

@@ -9,7 +9,7 @@ import pytest
 from transforms.settings import DataRoot
 
 from .conftest import Q2, Q3
-from .oracle import WORK_ORDER_ONLY, expected_colours, expected_warnings
+from .oracle import WORK_ORDER_ONLY, expected_colours, expected_statuses, expected_warnings
 
 pytestmark = pytest.mark.slow
 KEY = ["rule_id", "household_id", "id_number", "town", "village", "cause", "department"]
@@ -49,13 +49,19 @@ def test_listed_households_and_colours_match_the_oracle(sample_root, sample_run,
 
 
 def test_statuses_across_the_two_quarters(sample_root, sample_run):
-    q2 = expected_warnings(sample_root, Q2)
     got = pl.read_parquet(DataRoot(sample_root).out(Q3) / "warnings.parquet")
+    want = expected_statuses(sample_root, Q2, Q3)
+    published = {
+        (r, i or h): s for r, h, i, s in got.select("rule_id", "household_id", "id_number", "status").iter_rows()
+    }
+    assert published == want
+    assert set(want.values()) == {"新增", "持续", "升级"}
+
+
+def test_closed_are_the_previous_warnings_that_no_longer_fire(sample_root, sample_run):
     subject = pl.coalesce("id_number", "household_id")
-    before = set(q2.select("rule_id", subject.alias("s")).iter_rows())
-    for r in got.iter_rows(named=True):
-        seen = (r["rule_id"], r["id_number"] or r["household_id"]) in before
-        assert (r["status"] == "新增") == (not seen), r["rule_id"]
+    before = set(expected_warnings(sample_root, Q2).select("rule_id", subject.alias("s")).iter_rows())
+    now = set(expected_warnings(sample_root, Q3).select("rule_id", subject.alias("s")).iter_rows())
     closed = pl.read_parquet(DataRoot(sample_root).out(Q3) / "closed.parquet")
-    now = set(got.select("rule_id", subject.alias("s")).iter_rows())
     assert set(closed.select("rule_id", subject.alias("s")).iter_rows()) == before - now
+    assert before - now
