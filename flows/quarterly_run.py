@@ -19,8 +19,10 @@ from prefect.cache_policies import NONE
 
 from transforms.comparison import Comparison, compare_with_roster, write_comparison_outputs
 from transforms.config import CountyConfig, load_config
+from transforms.deadlines import WorkingCalendar
 from transforms.intake import DepartmentIntake, list_inbox, take_in_department
 from transforms.intake_outputs import combine_rejects, inputs_manifest, write_intake_outputs
+from transforms.lists import Layout, assign_work_order_numbers, town_list_rows, write_town_lists, write_work_orders
 from transforms.publish import publish, write_manifest
 from transforms.quality_gates import GateResult, check_gates, empty_key_shares, load_gates, measure
 from transforms.settings import DataRoot, Quarter
@@ -102,6 +104,12 @@ def check_quality(
     return results
 
 
+@task(name="number-work-orders", cache_policy=NONE)
+def number_work_orders(warehouse: Path, quarter: Quarter, comparison: Comparison) -> pl.DataFrame:
+    with connect(warehouse) as con:
+        return assign_work_order_numbers(con, str(quarter), comparison.warnings)
+
+
 @task(name="compare-with-roster", cache_policy=NONE)
 def compare(warehouse: Path, quarter: Quarter, config: CountyConfig) -> Comparison:
     with connect(warehouse) as con:
@@ -159,8 +167,32 @@ def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
     timings["comparison"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    orders = number_work_orders(root.warehouse, q, comparison)
+    calendar = WorkingCalendar.load()
+    published_on = datetime.now(CHINA).date()
+    verify_by = calendar.add_working_days(published_on, calendar.verification_working_days)
+    settle_by = calendar.add_working_days(published_on, calendar.work_order_working_days)
+    layout = Layout.load()
+    rule_labels = {r.rule_id: r.label for r in config.rules}
+    department_labels = {d.code: d.label for d in config.departments}
+    towns = town_list_rows(
+        comparison.warnings,
+        comparison.households.join(
+            comparison.all_households.select("household_id", "members"), on="household_id", how="left", suffix="_all"
+        ),
+        comparison.people,
+        rule_labels,
+        department_labels,
+        layout.raw["colours"],
+        verify_by,
+    )
+    timings["lists"] = time.perf_counter() - t
+
+    t = time.perf_counter()
 
     def build(folder: Path) -> None:
+        write_town_lists(folder, str(q), config, layout, towns, verify_by)
+        write_work_orders(folder, str(q), config, layout, orders, comparison.people, rule_labels, settle_by)
         write_intake_outputs(folder, intakes, config, str(q))
         write_comparison_outputs(folder, comparison)
         if docs_dir.exists():
@@ -173,6 +205,14 @@ def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
             "staged_rows": staged,
             "warnings": comparison.warnings.height,
             "quality_gates": [g.as_dict() for g in gates],
+            "deadlines": {
+                "published_on": published_on.isoformat(),
+                "verify_by": verify_by.isoformat(),
+                "settle_by": settle_by.isoformat(),
+                "years_without_official_holidays": sorted(calendar.guessed_years),
+            },
+            "work_orders": orders.height,
+            "towns": sorted(towns),
             "thresholds": config.thresholds(q.year).as_params(),
             "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
         }

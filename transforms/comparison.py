@@ -57,6 +57,7 @@ class Comparison:
     households: pl.DataFrame
     closed: pl.DataFrame
     all_households: pl.DataFrame
+    people: pl.DataFrame  # id_number, name, household_id, relation: for the lists people receive only
 
 
 def write_comparison_outputs(folder: Path, comparison: Comparison) -> None:
@@ -122,6 +123,7 @@ def compare_with_roster(con: duckdb.DuckDBPyConnection, quarter: Quarter, config
     warnings = _frame(con, read_sql("outputs/out_warnings.sql"), params)
     closed = _frame(con, read_sql("outputs/out_closed.sql"), params)
     all_households = pl.from_arrow(con.sql("select * from cur_households").to_arrow_table())
+    people = _frame(con, read_sql("outputs/out_people.sql"), params)
     con.execute("begin transaction")
     try:
         con.execute("delete from hist_warnings where quarter = $q", {"q": str(quarter)})
@@ -141,4 +143,5 @@ def compare_with_roster(con: duckdb.DuckDBPyConnection, quarter: Quarter, config
         households=all_households.filter(pl.col("is_listed")).sort("household_id").select(HOUSEHOLD_COLUMNS),
         closed=closed.sort(order, nulls_last=True),
         all_households=all_households,
+        people=people,
     )

@@ -1,0 +1,85 @@
+"""The workbooks towns and departments receive, read back with openpyxl."""
+
+from __future__ import annotations
+
+import re
+
+import openpyxl
+import polars as pl
+import pytest
+
+from transforms.settings import DataRoot
+
+from .conftest import Q3
+
+pytestmark = pytest.mark.slow
+UNMASKED_ID = re.compile(r"\d{17}[\dXx]")
+
+
+def _town_files(sample_root):
+    return sorted((DataRoot(sample_root).out(Q3) / "towns").rglob("*.xlsx"))
+
+
+def test_each_town_sees_only_its_own_households_with_masked_numbers(sample_root, sample_run):
+    out = DataRoot(sample_root).out(Q3)
+    households = pl.read_parquet(out / "households.parquet")
+    files = _town_files(sample_root)
+    assert len(files) >= 5
+    seen_households = set()
+    for path in files:
+        town = path.parent.name
+        assert path.name == f"2026Q3_{town}_预警名单.xlsx"
+        ws = openpyxl.load_workbook(path).active
+        rows = list(ws.iter_rows(values_only=True))
+        assert town in rows[0][0]
+        header = rows[2]
+        assert header[:4] == ("序号", "户编号", "户主（人员）姓名", "身份证号（脱敏）")
+        own = set(households.filter(pl.col("town") == town)["household_id"])
+        listed = {r[1] for r in rows[3:] if r[1]}
+        assert listed <= own, town
+        seen_households |= listed
+        for r in rows:
+            for v in r:
+                assert not (isinstance(v, str) and UNMASKED_ID.search(v)), (town, v)
+        for r in rows[3:]:
+            assert re.fullmatch(r"\d{6}\*{8}[\dX]{4}", r[3]), r[3]
+    assert seen_households == set(households["household_id"])
+
+
+def test_town_workbook_is_made_for_a_clerk(sample_root, sample_run):
+    ws = openpyxl.load_workbook(_town_files(sample_root)[0]).active
+    rows = ws.max_row
+    header = [c.value for c in ws[3]]
+    fill_in = {"核实结果", "核实人", "核实日期", "备注"}
+    for c, name in enumerate(header, start=1):
+        assert ws.cell(4, c).protection.locked == (name not in fill_in), name
+    assert ws.protection.sheet
+    (validation,) = ws.data_validations.dataValidation
+    col = openpyxl.utils.get_column_letter(header.index("核实结果") + 1)
+    assert str(validation.sqref) == f"{col}4:{col}{rows}"
+    assert validation.formula1 == '"属实,不属实,风险已消除"'
+    assert ws.freeze_panes == "A4" and ws.auto_filter.ref
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.column_dimensions[openpyxl.utils.get_column_letter(header.index("预警依据") + 1)].width >= 60
+
+
+def test_work_orders_carry_full_numbers_and_keep_them_on_rerun(sample_root, sample_run):
+    from flows.quarterly_run import quarterly_run
+
+    def read_orders():
+        out = DataRoot(sample_root).out(Q3)
+        orders = {}
+        for path in sorted((out / "departments").rglob("*.xlsx")):
+            ws = openpyxl.load_workbook(path).active
+            rows = list(ws.iter_rows(min_row=4, values_only=True))
+            assert [c.value for c in ws[3]][:4] == ["工单编号", "户编号", "姓名", "身份证号"]
+            for r in rows:
+                orders[r[0]] = (r[1], r[3], r[6])
+        return orders
+
+    before = read_orders()
+    assert before and all(re.fullmatch(r"2026Q3-(MED|CIV|HOU|EDU|DIS)-\d{6}", n) for n in before)
+    assert all(re.fullmatch(r"\d{17}[\dX]", idn) for _, idn, _ in before.values())
+    quarterly_run(str(sample_root), str(Q3))
+    assert read_orders() == before
