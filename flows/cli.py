@@ -24,6 +24,11 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="季度比对运行 / the quarterly run over inbox/<quarter>/")
     run.add_argument("--data-root", help="数据根目录 / data root (default $POVWATCH_DATA_ROOT or ./data/county)")
     run.add_argument("--quarter", required=True, help="季度，如 2026Q3 / quarter, e.g. 2026Q3")
+    check = sub.add_parser(
+        "check-inbox", help="检查已收到的数据并生成问题数据表，不发布预警 / validate what has arrived"
+    )
+    check.add_argument("--data-root", help="数据根目录 / data root")
+    check.add_argument("--quarter", required=True, help="季度，如 2026Q3 / quarter, e.g. 2026Q3")
     demo = sub.add_parser("demo", help="生成示例县并运行 / make the sample county and run its quarters")
     demo.add_argument("--data-root", help=f"示例县目录 / where to make it (default {SAMPLE_DATA_ROOT})")
     demo.add_argument(
@@ -40,23 +45,26 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _print_summary(summary) -> None:
-    print(
-        f"[{summary.quarter}] 已发布 / published → {summary.out_dir}\n"
+    verb = "已检查（未发布预警）/ checked, no warnings published" if summary.check_only else "已发布 / published"
+    lines = [
+        f"[{summary.quarter}] {verb} → {summary.out_dir}",
         f"  文件 files {summary.files}（有问题 with errors {summary.files_with_errors}）  "
         f"读取行 rows read {summary.rows_read}  采用 accepted {summary.accepted}  "
-        f"退回 rejected {summary.rejected}  重复 duplicates {summary.duplicates}  "
-        f"非数据行 not data {summary.ignored}\n"
-        f"  预警 warnings {summary.warnings}  列入名单的户 listed households "
-        f"红 red {summary.listed_by_colour.get('red', 0)} 黄 yellow {summary.listed_by_colour.get('yellow', 0)} "
-        f"绿 green {summary.listed_by_colour.get('green', 0)}\n"
-        f"  用时 seconds {summary.timings.get('total', 0):.1f}"
-    )
-    for line in summary.file_errors + summary.advisory_gates_failed:
-        print(f"  ⚠ {line}")
+        f"退回 rejected {summary.rejected}  重复 duplicates {summary.duplicates}  非数据行 not data {summary.ignored}",
+    ]
+    if not summary.check_only:
+        colours = summary.listed_by_colour
+        lines.append(
+            f"  预警 warnings {summary.warnings}  列入名单的户 listed households 红 red {colours.get('red', 0)} "
+            f"黄 yellow {colours.get('yellow', 0)} 绿 green {colours.get('green', 0)}"
+        )
+    lines.append(f"  用时 seconds {summary.timings.get('total', 0):.1f}")
+    lines += [f"  ⚠ {line}" for line in summary.file_errors + summary.advisory_gates_failed]
+    print("\n".join(lines))
 
 
-def _run(data_root: Path, quarter: str) -> int:
-    from flows.quarterly_run import RunRefused, quarterly_run
+def _run(data_root: Path, quarter: str, check_only: bool = False) -> int:
+    from flows.quarterly_run import RunRefused, check_inbox, quarterly_run
 
     try:
         Quarter.parse(quarter)
@@ -64,7 +72,7 @@ def _run(data_root: Path, quarter: str) -> int:
         print(str(e), file=sys.stderr)
         return 2
     try:
-        summary = quarterly_run(str(data_root), quarter)
+        summary = (check_inbox if check_only else quarterly_run)(str(data_root), quarter)
     except RunRefused as e:
         print(f"未发布 / not published: {e}", file=sys.stderr)
         return 1
@@ -82,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return _run(resolve_data_root(args.data_root), args.quarter)
+    if args.command == "check-inbox":
+        return _run(resolve_data_root(args.data_root), args.quarter, check_only=True)
     if args.command in ("demo", "make-sample"):
         from transforms.sample_county import generate_sample_county
 

@@ -15,12 +15,13 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 
 from transforms.comparison import Comparison, compare_with_roster, write_comparison_outputs
 from transforms.config import CountyConfig, load_config
 from transforms.deadlines import WorkingCalendar
-from transforms.intake import DepartmentIntake, list_inbox, take_in_department
+from transforms.intake import DepartmentIntake, InboxListing, list_inbox, take_in_department
 from transforms.intake_outputs import combine_rejects, inputs_manifest, write_intake_outputs
 from transforms.lists import Layout, assign_work_order_numbers, town_list_rows, write_town_lists, write_work_orders
 from transforms.publish import publish, write_manifest
@@ -41,6 +42,7 @@ class RunSummary:
 
     quarter: str
     out_dir: str
+    check_only: bool = False
     files: int = 0
     rows_read: int = 0
     accepted: int = 0
@@ -73,6 +75,23 @@ def take_in(department: str, paths: list[Path], inbox: Path, data_root: Path, co
         sum(f.duplicates for f in intake.files),
     )
     return intake
+
+
+def take_in_all(
+    listing: InboxListing, inbox: Path, data_root: Path, config: CountyConfig
+) -> tuple[list[DepartmentIntake], dict[str, str]]:
+    """Every department's intake in parallel; one department's failure never stops the others."""
+    logger = get_run_logger()
+    futures = {d: take_in.submit(d, paths, inbox, data_root, config) for d, paths in listing.files.items()}
+    intakes: list[DepartmentIntake] = []
+    failures: dict[str, str] = {}
+    for department, future in futures.items():
+        try:
+            intakes.append(future.result())
+        except Exception as e:
+            failures[department] = f"本部门数据读取失败（程序错误：{type(e).__name__}），其他部门照常处理"
+            logger.error("%s: intake failed with %s", department, type(e).__name__)
+    return intakes, failures
 
 
 @task(name="stage-in-warehouse", cache_policy=NONE)
@@ -121,6 +140,62 @@ def compare(warehouse: Path, quarter: Quarter, config: CountyConfig) -> Comparis
     return comparison
 
 
+def publish_artifacts(summary: RunSummary, comparison: Comparison) -> None:
+    """A markdown summary and a table of counts for the Prefect UI: counts only, no person."""
+    by_rule = comparison.warnings.group_by("rule_id", "department").len().sort("rule_id")
+    create_table_artifact(
+        key="povwatch-warnings-by-rule",
+        table=[{"rule_id": r, "department": d, "warnings": n} for r, d, n in by_rule.iter_rows()],
+        description=f"{summary.quarter} warnings by rule",
+    )
+    lines = [
+        f"# povwatch {summary.quarter}",
+        "",
+        f"- files read: {summary.files} (with problems: {summary.files_with_errors})",
+        f"- rows read {summary.rows_read}, accepted {summary.accepted}, rejected {summary.rejected}, "
+        f"duplicates {summary.duplicates}, not data {summary.ignored}",
+        f"- warnings: {summary.warnings}; listed households by colour: "
+        + ", ".join(f"{k} {v}" for k, v in summary.listed_by_colour.items()),
+        f"- advisory quality gates failed: {len(summary.advisory_gates_failed)}",
+        f"- published to: `{summary.out_dir}`",
+    ]
+    create_markdown_artifact(key="povwatch-quarter-summary", markdown="\n".join(lines))
+
+
+@flow(name="povwatch-check-inbox", log_prints=False)
+def check_inbox(data_root: str, quarter: str | None = None) -> RunSummary:
+    """Read and validate what has arrived so far; write each department's rejected-row workbook
+    and a summary to `check/<quarter>/`. Publishes no warnings and touches neither `out/` nor
+    the warehouse."""
+    started = time.perf_counter()
+    q = Quarter.parse(quarter) if quarter else Quarter.containing(datetime.now(CHINA).date())
+    root = DataRoot(Path(data_root).resolve())
+    config = load_config()
+    inbox = root.inbox(q)
+    if not inbox.is_dir():
+        raise RunRefused(f"收件箱不存在：{inbox} / inbox not found: {inbox}")
+    listing = list_inbox(inbox, config)
+    intakes, failures = take_in_all(listing, inbox, root.path, config)
+
+    def build(folder: Path) -> None:
+        write_intake_outputs(folder, intakes, config, str(q))
+        write_manifest(
+            folder, {"quarter": str(q), "check_only": True, **inputs_manifest(intakes, listing.unplaced, failures)}
+        )
+
+    out_dir = publish(root, q, build, area="check")
+    files = [f for i in intakes for f in i.files]
+    return RunSummary(
+        quarter=str(q), out_dir=str(out_dir), check_only=True, files=len(files), rows_read=sum(f.rows_read for f in files),
+        accepted=sum(f.accepted for f in files), rejected=sum(f.rejected for f in files),
+        duplicates=sum(f.duplicates for f in files), ignored=sum(f.ignored for f in files),
+        files_with_errors=sum(1 for f in files if f.error),
+        file_errors=[f"{f.location or f.path}: {f.error}" for f in files if f.error],
+        departments={i.department: ("missing" if not i.files else "ok") for i in intakes} | dict.fromkeys(failures, "failed"),
+        timings={"total": round(time.perf_counter() - started, 3)},
+    )  # fmt: skip
+
+
 @flow(name="povwatch-quarterly-run", log_prints=False)
 def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
     """Read `inbox/<quarter>/` under the data root, stage it, publish `out/<quarter>/`.
@@ -137,15 +212,7 @@ def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
     timings: dict[str, float] = {}
 
     t = time.perf_counter()
-    futures = {d: take_in.submit(d, paths, inbox, root.path, config) for d, paths in listing.files.items()}
-    intakes: list[DepartmentIntake] = []
-    failures: dict[str, str] = {}
-    for department, future in futures.items():
-        try:
-            intakes.append(future.result())
-        except Exception as e:  # one department's failure never stops the others
-            failures[department] = f"本部门数据读取失败（程序错误：{type(e).__name__}），其他部门照常处理"
-            logger.error("%s: intake failed with %s", department, type(e).__name__)
+    intakes, failures = take_in_all(listing, inbox, root.path, config)
     timings["intake"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -241,6 +308,7 @@ def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
         | dict.fromkeys(failures, "failed"),
         timings={k: round(v, 3) for k, v in timings.items()},
     )
+    publish_artifacts(summary, comparison)
     logger.info(
         "published %s: %d files, %d rows read, %d accepted, %d rejected, %d duplicates",
         q,

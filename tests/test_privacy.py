@@ -27,3 +27,20 @@ def test_run_output_carries_no_identity_number_or_name(sample_root, prefect_api,
     roster = pl.read_parquet(sample_root / "planted" / str(Q2) / "clean" / "roster__persons.parquet")
     names = [n for n in roster["name"].unique().to_list() if len(n) >= 2]
     assert not [n for n in names if n in text]
+
+
+def test_prefect_artifacts_carry_counts_only(sample_root, sample_run):
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+
+    async def read():
+        async with get_client() as client:
+            return await client.read_artifacts()
+
+    artifacts = asyncio.run(read())
+    keys = {a.key for a in artifacts}
+    assert {"povwatch-quarter-summary", "povwatch-warnings-by-rule"} <= keys
+    text = " ".join(str(a.data) for a in artifacts)
+    assert "warnings" in text
+    assert not ID_LIKE.search(text)

@@ -61,12 +61,14 @@ def verify_publication(folder: Path) -> None:
             raise RuntimeError(f"publication check failed for {entry['path']}")
 
 
-def publish(root: DataRoot, quarter: Quarter, build: Callable[[Path], None]) -> Path:
+def publish(root: DataRoot, quarter: Quarter, build: Callable[[Path], None], area: str = "out") -> Path:
     """Build a publication in a fresh folder with `build(folder)`, verify it, then make it
-    current. Returns `out/<quarter>`."""
-    root.publications.mkdir(parents=True, exist_ok=True)
+    current. Returns `<area>/<quarter>`: `out/` for the quarterly run, `check/` for
+    check-inbox (which never touches `out/`)."""
+    store = root.path / area / ".publications"
+    store.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%S")
-    folder = root.publications / f"{quarter}-{stamp}-{os.getpid()}"
+    folder = store / f"{quarter}-{stamp}-{os.getpid()}"
     building = folder.with_name(folder.name + ".building")
     building.mkdir()
     try:
@@ -76,22 +78,22 @@ def publish(root: DataRoot, quarter: Quarter, build: Callable[[Path], None]) -> 
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
-    current = root.out(quarter)
+    current = root.path / area / str(quarter)
     if current.exists() and not current.is_symlink():
         # An older layout kept a real folder here: move it among the publications first.
-        current.rename(root.publications / f"{quarter}-legacy-{stamp}")
+        current.rename(store / f"{quarter}-legacy-{stamp}")
     link = current.with_name(f".{quarter}.link-{os.getpid()}")
     if link.is_symlink():
         link.unlink()
     link.symlink_to(Path(".publications") / folder.name)
     os.replace(link, current)  # atomic: readers see the old or the new publication, never half
-    _prune(root, quarter, keep=folder.name)
+    _prune(store, quarter, keep=folder.name)
     return current
 
 
-def _prune(root: DataRoot, quarter: Quarter, keep: str) -> None:
+def _prune(store: Path, quarter: Quarter, keep: str) -> None:
     mine = sorted(
-        (p for p in root.publications.iterdir() if p.name.startswith(f"{quarter}-") and p.is_dir()),
+        (p for p in store.iterdir() if p.name.startswith(f"{quarter}-") and p.is_dir()),
         key=lambda p: p.stat().st_mtime,
     )
     day_ago = time.time() - 86_400  # a killed run's leftovers; never a run still building
