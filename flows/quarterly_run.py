@@ -26,6 +26,8 @@ from transforms.intake_outputs import combine_rejects, inputs_manifest, write_in
 from transforms.lists import Layout, assign_work_order_numbers, town_list_rows, write_town_lists, write_work_orders
 from transforms.publish import publish, write_manifest
 from transforms.quality_gates import GateResult, check_gates, empty_key_shares, load_gates, measure
+from transforms.reasons import REASON_LABELS
+from transforms.report import write_report
 from transforms.settings import DataRoot, Quarter
 from transforms.warehouse import connect, empty_rows, record_files, stage_dataset
 
@@ -283,6 +285,13 @@ def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
             "thresholds": config.thresholds(q.year).as_params(),
             "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
         }
+        rejects = combine_rejects(intakes).group_by("department", "reason_code").len().sort("department", "len")
+        manifest["rejects_by_reason"] = [[d, REASON_LABELS.get(r, r), n] for d, r, n in rejects.iter_rows()]
+        write_report(
+            folder / "report.html", county=config.county_name, quarter=str(q), comparison=comparison,
+            manifest=manifest, rule_labels=rule_labels, department_labels=department_labels,
+            dataset_labels={d.code: d.label for d in config.datasets},
+        )  # fmt: skip
         write_manifest(folder, manifest)
 
     out_dir = publish(root, q, build)

@@ -58,6 +58,7 @@ class Comparison:
     closed: pl.DataFrame
     all_households: pl.DataFrame
     people: pl.DataFrame  # id_number, name, household_id, relation: for the lists people receive only
+    roster_by_cause: pl.DataFrame  # household_type, monitoring_type, risk_cause, households, persons
 
 
 def write_comparison_outputs(folder: Path, comparison: Comparison) -> None:
@@ -124,6 +125,7 @@ def compare_with_roster(con: duckdb.DuckDBPyConnection, quarter: Quarter, config
     closed = _frame(con, read_sql("outputs/out_closed.sql"), params)
     all_households = pl.from_arrow(con.sql("select * from cur_households").to_arrow_table())
     people = _frame(con, read_sql("outputs/out_people.sql"), params)
+    roster_by_cause = _frame(con, read_sql("outputs/out_roster_by_cause.sql"), params)
     con.execute("begin transaction")
     try:
         con.execute("delete from hist_warnings where quarter = $q", {"q": str(quarter)})
@@ -144,4 +146,5 @@ def compare_with_roster(con: duckdb.DuckDBPyConnection, quarter: Quarter, config
         closed=closed.sort(order, nulls_last=True),
         all_households=all_households,
         people=people,
+        roster_by_cause=roster_by_cause,
     )

@@ -40,3 +40,27 @@ def explain(code: str, **values: object) -> str:
         return template.format(**values)
     except KeyError:
         return template
+
+
+# Short labels of the reason codes, for counts in the county report.
+REASON_LABELS: dict[str, str] = {
+    "required_missing": "必填项为空",
+    "id_float": "身份证号被存成数字",
+    "id_chars": "身份证号含非法字符",
+    "id_length": "身份证号位数不对",
+    "id_birth_date": "身份证号出生日期不存在",
+    "id_check_digit": "身份证号校验位不符",
+    "date_invalid": "日期无法识别",
+    "date_too_early": "日期过早",
+    "amount_invalid": "金额无效",
+    "amount_negative": "金额为负",
+    "integer_invalid": "应为整数",
+    "integer_too_small": "数值过小",
+    "enum_invalid": "取值不在规定范围",
+    "policy_cost_exceeds_total": "政策范围内费用大于总费用",
+    "end_before_start": "终止日期早于起始日期",
+    "monitoring_type_missing": "监测户未填类别",
+    "key_conflict": "同一人重复且内容不同",
+    "no_header": "无法识别表头",
+    "unreadable_file": "文件无法读取",
+}
