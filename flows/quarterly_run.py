@@ -170,7 +170,7 @@ def check_inbox(data_root: str, quarter: str | None = None) -> RunSummary:
     and a summary to `check/<quarter>/`. Publishes no warnings and touches neither `out/` nor
     the warehouse."""
     started = time.perf_counter()
-    q = Quarter.parse(quarter) if quarter else Quarter.containing(datetime.now(CHINA).date())
+    q = Quarter.parse(quarter) if quarter else Quarter.collecting(datetime.now(CHINA).date())
     root = DataRoot(Path(data_root).resolve())
     config = load_config()
     inbox = root.inbox(q)

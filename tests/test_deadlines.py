@@ -40,3 +40,19 @@ def test_a_county_adds_next_years_holidays():
 def test_shipped_configuration_has_the_contracts_deadlines():
     calendar = WorkingCalendar.load()
     assert (calendar.verification_working_days, calendar.work_order_working_days) == (5, 15)
+
+
+@pytest.mark.parametrize(
+    "today,expected",
+    [
+        (date(2026, 9, 15), "2026Q3"),
+        (date(2026, 10, 4), "2026Q3"),
+        (date(2026, 10, 5), "2026Q4"),
+        (date(2027, 1, 2), "2026Q4"),
+    ],
+)
+def test_which_quarter_a_scheduled_check_or_run_is_for(today, expected):
+    from transforms.settings import Quarter
+
+    assert str(Quarter.collecting(today)) == expected
+    assert str(Quarter.just_ended(date(2026, 10, 5))) == "2026Q3"

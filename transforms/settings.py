@@ -39,6 +39,13 @@ class Quarter:
         """The quarter a scheduled run on `today` is for: the one before today's."""
         return cls.containing(today).previous()
 
+    @classmethod
+    def collecting(cls, today: date, grace_days: int = 4) -> Quarter:
+        """The quarter whose extracts are being collected on `today`: the current one, or in
+        the first `grace_days` of a quarter (before the quarterly run) the one just ended."""
+        current = cls.containing(today)
+        return current.previous() if (today - current.first_day).days < grace_days else current
+
     def __str__(self) -> str:
         return f"{self.year}Q{self.number}"
 
