@@ -79,6 +79,33 @@ def take_in(department: str, paths: list[Path], inbox: Path, data_root: Path, co
     return intake
 
 
+def open_inbox(data_root: str, q: Quarter) -> tuple[DataRoot, CountyConfig, Path, InboxListing]:
+    """The data root, configuration and inbox listing of a quarter; refuses a missing inbox."""
+    root = DataRoot(Path(data_root).resolve())
+    config = load_config()
+    inbox = root.inbox(q)
+    if not inbox.is_dir():
+        raise RunRefused(f"收件箱不存在：{inbox} / inbox not found: {inbox}")
+    return root, config, inbox, list_inbox(inbox, config)
+
+
+def intake_counts(intakes: list[DepartmentIntake], failures: dict[str, str]) -> dict:
+    """The RunSummary fields that count the intake."""
+    files = [f for i in intakes for f in i.files]
+    return {
+        "files": len(files),
+        "rows_read": sum(f.rows_read for f in files),
+        "accepted": sum(f.accepted for f in files),
+        "rejected": sum(f.rejected for f in files),
+        "duplicates": sum(f.duplicates for f in files),
+        "ignored": sum(f.ignored for f in files),
+        "files_with_errors": sum(1 for f in files if f.error),
+        "file_errors": [f"{f.location or f.path}: {f.error}" for f in files if f.error],
+        "departments": {i.department: ("missing" if not i.files else "ok") for i in intakes}
+        | dict.fromkeys(failures, "failed"),
+    }
+
+
 def take_in_all(
     listing: InboxListing, inbox: Path, data_root: Path, config: CountyConfig
 ) -> tuple[list[DepartmentIntake], dict[str, str]]:
@@ -171,12 +198,7 @@ def check_inbox(data_root: str, quarter: str | None = None) -> RunSummary:
     the warehouse."""
     started = time.perf_counter()
     q = Quarter.parse(quarter) if quarter else Quarter.collecting(datetime.now(CHINA).date())
-    root = DataRoot(Path(data_root).resolve())
-    config = load_config()
-    inbox = root.inbox(q)
-    if not inbox.is_dir():
-        raise RunRefused(f"收件箱不存在：{inbox} / inbox not found: {inbox}")
-    listing = list_inbox(inbox, config)
+    root, config, inbox, listing = open_inbox(data_root, q)
     intakes, failures = take_in_all(listing, inbox, root.path, config)
 
     def build(folder: Path) -> None:
@@ -186,16 +208,13 @@ def check_inbox(data_root: str, quarter: str | None = None) -> RunSummary:
         )
 
     out_dir = publish(root, q, build, area="check")
-    files = [f for i in intakes for f in i.files]
     return RunSummary(
-        quarter=str(q), out_dir=str(out_dir), check_only=True, files=len(files), rows_read=sum(f.rows_read for f in files),
-        accepted=sum(f.accepted for f in files), rejected=sum(f.rejected for f in files),
-        duplicates=sum(f.duplicates for f in files), ignored=sum(f.ignored for f in files),
-        files_with_errors=sum(1 for f in files if f.error),
-        file_errors=[f"{f.location or f.path}: {f.error}" for f in files if f.error],
-        departments={i.department: ("missing" if not i.files else "ok") for i in intakes} | dict.fromkeys(failures, "failed"),
+        quarter=str(q),
+        out_dir=str(out_dir),
+        check_only=True,
+        **intake_counts(intakes, failures),
         timings={"total": round(time.perf_counter() - started, 3)},
-    )  # fmt: skip
+    )
 
 
 @flow(name="povwatch-quarterly-run", log_prints=False)
@@ -205,12 +224,7 @@ def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
     logger = get_run_logger()
     started = time.perf_counter()
     q = Quarter.parse(quarter) if quarter else Quarter.just_ended(datetime.now(CHINA).date())
-    root = DataRoot(Path(data_root).resolve())
-    config = load_config()
-    inbox = root.inbox(q)
-    if not inbox.is_dir():
-        raise RunRefused(f"收件箱不存在：{inbox} / inbox not found: {inbox}")
-    listing = list_inbox(inbox, config)
+    root, config, inbox, listing = open_inbox(data_root, q)
     timings: dict[str, float] = {}
 
     t = time.perf_counter()
@@ -298,23 +312,13 @@ def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
     timings["publish"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
 
-    files = [f for i in intakes for f in i.files]
     summary = RunSummary(
         quarter=str(q),
         out_dir=str(out_dir),
-        files=len(files),
-        rows_read=sum(f.rows_read for f in files),
-        accepted=sum(f.accepted for f in files),
-        rejected=sum(f.rejected for f in files),
-        duplicates=sum(f.duplicates for f in files),
-        ignored=sum(f.ignored for f in files),
-        files_with_errors=sum(1 for f in files if f.error),
+        **intake_counts(intakes, failures),
         warnings=comparison.warnings.height,
         advisory_gates_failed=[g.message() for g in gates if not g.passed],
         listed_by_colour=dict(comparison.households.group_by("colour").len().sort("colour").iter_rows()),
-        file_errors=[f"{f.location or f.path}: {f.error}" for f in files if f.error],
-        departments={i.department: ("missing" if not i.files else "ok") for i in intakes}
-        | dict.fromkeys(failures, "failed"),
         timings={k: round(v, 3) for k, v in timings.items()},
     )
     publish_artifacts(summary, comparison)
