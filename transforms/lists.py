@@ -66,11 +66,14 @@ def assign_work_order_numbers(con: duckdb.DuckDBPyConnection, quarter: str, warn
         last = con.execute(
             "select coalesce(max(cast(right(number, 6) as integer)), 0) from work_order_numbers where number like ?",
             [prefix + "%"],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         for i, (rule_id, subject) in enumerate(group.select("rule_id", "subject").iter_rows(), start=last + 1):
             rows.append((quarter, rule_id, subject, department[0], f"{prefix}{i:06d}"))
     if rows:
-        con.executemany("insert into work_order_numbers values (?, ?, ?, ?, ?)", rows)
+        new = pl.DataFrame(rows, schema=["quarter", "rule_id", "subject", "department", "number"], orient="row")
+        con.register("new_numbers", new.to_arrow())
+        con.execute("insert into work_order_numbers by name select * from new_numbers")
+        con.unregister("new_numbers")
         known = pl.from_arrow(
             con.sql(
                 "select rule_id, subject, number from work_order_numbers where quarter = ?", params=[quarter]

@@ -403,7 +403,16 @@ def plant_bad(
             raw_id = str(src.clean["id_number"])
             cells[id_col], code = _corrupt_id(raw_id, rng)
             if code == "id_float" and excel:
-                cells[id_col] = as_excel_number(raw_id)
+                number = as_excel_number(raw_id)
+                read_back = str(int(number))  # what a reader of the workbook sees
+                if id_check_char(read_back[:17]) == read_back[17]:
+                    # the lost digits happen to make a valid number: no longer a bad row to plant
+                    cells[id_col], code = (
+                        raw_id[:-1] + next(c for c in "0123456789X" if c != raw_id[-1]),
+                        "id_check_digit",
+                    )
+                else:
+                    cells[id_col] = number
         else:
             col = kinds[choice]
             code = choice
