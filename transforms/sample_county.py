@@ -817,7 +817,7 @@ def write_settlements(county: County, size: SampleSize, q: Quarter, folder: Path
     )
     body = rendered.select(pl.exclude("i", "pos", "row_number", "kind"))
     buf = io.BytesIO()
-    body.write_csv(buf, include_header=False)
+    body.write_csv(buf, include_header=False, line_terminator="\r\n")
     text = f"{COUNTY}医疗保障结算明细（{q}）\r\n" + ",".join(SETTLEMENT_HEADER) + "\r\n"
     path = folder / file
     with path.open("wb") as fh:
