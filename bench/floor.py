@@ -42,7 +42,7 @@ def main(inbox: Path, out: Path) -> None:
         claims = next((inbox / "医保局").glob("结算明细*"))
         con.execute(
             f"""copy (
-                select r.household_id, sum(replace(replace(c."个人自付", '元', ''), ',', '')::double) as oop
+                select r.household_id, sum(try_cast(replace(replace(c."个人自付", '元', ''), ',', '') as double)) as oop
                 from read_csv('{claims}', skip=1, header=true, all_varchar=true, delim=',', quote='"') as c
                 join roster as r on r.id_number = upper(c."公民身份号码")
                 group by r.household_id having oop > 10000
