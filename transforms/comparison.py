@@ -84,15 +84,17 @@ def run_params(quarter: Quarter, thresholds: Thresholds, config: CountyConfig) -
     }
 
 
+def params_named_in(sql: str, params: dict[str, object]) -> dict[str, object]:
+    """Just the parameters a model names (DuckDB rejects unused ones)."""
+    return {name: params[name] for name in set(_PARAM.findall(sql))}
+
+
 def execute_model(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> duckdb.DuckDBPyConnection:
-    """Run a model with just the parameters it names (DuckDB rejects unused ones)."""
-    used = {name: params[name] for name in set(_PARAM.findall(sql))}
-    return con.execute(sql, used)
+    return con.execute(sql, params_named_in(sql, params))
 
 
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> pl.DataFrame:
-    used = {name: params[name] for name in set(_PARAM.findall(sql))}
-    return pl.from_arrow(con.sql(sql, params=used).to_arrow_table())
+    return pl.from_arrow(con.sql(sql, params=params_named_in(sql, params)).to_arrow_table())
 
 
 def build_intermediates(con: duckdb.DuckDBPyConnection, params: dict[str, object]) -> None:
