@@ -23,9 +23,23 @@ from transforms.config import CountyConfig, load_config
 from transforms.deadlines import WorkingCalendar
 from transforms.intake import DepartmentIntake, InboxListing, list_inbox, take_in_department
 from transforms.intake_outputs import combine_rejects, inputs_manifest, write_intake_outputs
-from transforms.lists import Layout, assign_work_order_numbers, town_list_rows, write_town_lists, write_work_orders
+from transforms.lists import (
+    Layout,
+    assign_work_order_numbers,
+    town_list_jobs,
+    town_list_rows,
+    work_order_jobs,
+    write_sheets,
+)
 from transforms.publish import publish, write_manifest
-from transforms.quality_gates import GateResult, check_gates, empty_key_shares, load_gates, measure
+from transforms.quality_gates import (
+    GateResult,
+    check_gates,
+    empty_key_shares,
+    load_gates,
+    measure,
+    preload_great_expectations,
+)
 from transforms.reasons import REASON_LABELS
 from transforms.report import write_report
 from transforms.settings import DataRoot, Quarter
@@ -197,6 +211,7 @@ def check_inbox(data_root: str, quarter: str | None = None) -> RunSummary:
     and a summary to `check/<quarter>/`. Publishes no warnings and touches neither `out/` nor
     the warehouse."""
     started = time.perf_counter()
+    preload_great_expectations()
     q = Quarter.parse(quarter) if quarter else Quarter.collecting(datetime.now(CHINA).date())
     root, config, inbox, listing = open_inbox(data_root, q)
     intakes, failures = take_in_all(listing, inbox, root.path, config)
@@ -223,6 +238,7 @@ def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
     Without a quarter (a scheduled run), the quarter just ended in China Standard Time."""
     logger = get_run_logger()
     started = time.perf_counter()
+    preload_great_expectations()
     q = Quarter.parse(quarter) if quarter else Quarter.just_ended(datetime.now(CHINA).date())
     root, config, inbox, listing = open_inbox(data_root, q)
     timings: dict[str, float] = {}
@@ -274,8 +290,11 @@ def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
     t = time.perf_counter()
 
     def build(folder: Path) -> None:
-        write_town_lists(folder, str(q), config, layout, towns, verify_by)
-        write_work_orders(folder, str(q), config, layout, orders, comparison.people, rule_labels, settle_by)
+        write_sheets(
+            town_list_jobs(folder, str(q), config, layout, towns, verify_by)
+            + work_order_jobs(folder, str(q), config, layout, orders, comparison.people, rule_labels, settle_by),
+            workers=os.cpu_count() or 1,
+        )
         write_intake_outputs(folder, intakes, config, str(q))
         write_comparison_outputs(folder, comparison)
         if docs_dir.exists():

@@ -63,14 +63,25 @@ def test_a_real_number_ending_in_000_with_a_good_check_is_kept():
 
 
 def _date(raw: str | None) -> tuple[date | None, str | None]:
-    value, why = cells.parse_date(pl.col("raw"), (20000, 80000), date(1900, 1, 1))
-    out = pl.DataFrame({"raw": [raw]}, schema={"raw": pl.String}).select(value.alias("v"), why.alias("w"))
-    return out["v"][0], out["w"][0]
+    value, why = cells.parse_dates(pl.Series("raw", [raw], dtype=pl.String), (20000, 80000), date(1900, 1, 1))
+    return value[0], why[0]
 
 
 @pytest.mark.parametrize(
     "raw",
-    ["2026-07-15", "2026/7/15", "2026.7.15", "2026年7月15日", "20260715", "46218", "46218.0", "2026-07-15 00:00:00"],
+    [
+        "2026-07-15",
+        "2026/7/15",
+        "2026.7.15",
+        "2026年7月15日",
+        "20260715",
+        "46218",
+        "46218.0",
+        "2026-07-15 00:00:00",
+        "2026/7/15 8:05",
+        "2026年7月15日 00:00:00",
+        "20260715 00:00:00",
+    ],
 )
 def test_every_date_format_reads_the_same(raw):
     assert _date(raw) == (date(2026, 7, 15), None)
@@ -85,6 +96,9 @@ def test_every_date_format_reads_the_same(raw):
         ("80001", (None, "date_invalid")),
         ("2026-02-29", (None, "date_invalid")),
         ("2024-02-29", (date(2024, 2, 29), None)),
+        ("20261345", (None, "date_invalid")),
+        ("2026-7-15-1", (None, "date_invalid")),
+        ("7/15/2026", (None, "date_invalid")),
         ("1899-12-31", (None, "date_too_early")),
         ("1900-01-01", (date(1900, 1, 1), None)),
         (None, (None, None)),

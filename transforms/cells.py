@@ -106,45 +106,52 @@ def parse_id_numbers(raw: pl.Series) -> tuple[pl.Series, pl.Series]:
     return f["value"], f["reason"]
 
 
-_TIME_SUFFIX = r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$"
 _EXCEL_EPOCH = date(1899, 12, 30)
+# One pass over each cell: y-m-d with any of - . / 年月日 (1 or 2 digit month and day), a compact
+# yyyymmdd, or an Excel date serial; each optionally followed by a time of day.
+_DATE_PATTERN = (
+    r"^(?:(\d{4})[-./年](\d{1,2})[-./月](\d{1,2})日?|(\d{4})(\d{2})(\d{2})|(\d{4,6})(?:\.0+)?)"
+    r"(?:(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
 
 
-def parse_date(raw: pl.Expr, serial_range: tuple[int, int], earliest: date) -> tuple[pl.Expr, pl.Expr]:
+def parse_dates(raw: pl.Series, serial_range: tuple[int, int], earliest: date) -> tuple[pl.Series, pl.Series]:
     """Dates as 2026-07-15, 2026/7/15, 2026.7.15, 2026年7月15日, 20260715, an Excel date
-    serial (46218) or Excel's own "2026-07-15 00:00:00". Reason codes: date_invalid,
-    date_too_early."""
-    s = raw.str.replace_all(r"\s+", " ").str.replace(_TIME_SUFFIX, "").str.strip_chars()
-    compact = s.str.strptime(pl.Date, "%Y%m%d", strict=False)
-    serial_num = s.str.extract(r"^(\d{4,6})(\.0+)?$", 1).cast(pl.Int64, strict=False)
-    serial = (
-        pl.when(serial_num.is_between(serial_range[0], serial_range[1]))
-        .then(pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial_num))
-        .otherwise(None)
-        .cast(pl.Date)
+    serial (46218) or Excel's own "2026-07-15 00:00:00". Takes folded text; returns (date or
+    null, reason code or null). Reason codes: date_invalid, date_too_early. One regular
+    expression splits each cell and every later step is materialised once (an eager nested
+    expression would redo the matching for each branch)."""
+    f = raw.rename("s").to_frame().with_columns(pl.col("s").str.extract_groups(_DATE_PATTERN).alias("g")).unnest("g")
+    g = [pl.col(str(i)) for i in range(1, 8)]
+    f = f.with_columns(
+        pl.coalesce(
+            pl.concat_str([g[0], pl.lit("-"), g[1].str.zfill(2), pl.lit("-"), g[2].str.zfill(2)]),
+            pl.concat_str([g[3], pl.lit("-"), g[4], pl.lit("-"), g[5]]),
+        )
+        .str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+        .alias("ymd"),
+        g[6].cast(pl.Int64, strict=False).alias("serial"),
     )
-    dashed = s.str.replace_all(r"[年月./]", "-").str.replace(r"日$", "")
-    parts = dashed.str.extract_groups(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-    padded = (
-        parts.struct.field("1")
-        + pl.lit("-")
-        + parts.struct.field("2").str.zfill(2)
-        + pl.lit("-")
-        + parts.struct.field("3").str.zfill(2)
+    serial = pl.col("serial")
+    f = f.with_columns(
+        pl.when(serial.is_between(serial_range[0], serial_range[1]))
+        .then((pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial)).cast(pl.Date))
+        .otherwise(pl.col("ymd"))
+        .alias("value")
     )
-    ymd = padded.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-    is_compact = s.str.contains(r"^\d{8}$")
-    value = pl.when(is_compact).then(compact).otherwise(pl.coalesce(serial, ymd))
-    reason = (
-        pl.when(s.is_null())
+    value = pl.col("value")
+    f = f.with_columns(
+        pl.when(pl.col("s").is_null())
         .then(None)
         .when(value.is_null())
         .then(pl.lit("date_invalid"))
         .when(value < earliest)
         .then(pl.lit("date_too_early"))
         .otherwise(None)
+        .alias("reason")
     )
-    return pl.when(reason.is_null()).then(value).otherwise(None), reason
+    f = f.with_columns(pl.when(pl.col("reason").is_null()).then(value).otherwise(None).alias("value"))
+    return f["value"], f["reason"]
 
 
 def parse_amount(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:

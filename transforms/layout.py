@@ -90,7 +90,9 @@ def classify_rows(frame: pl.DataFrame, header: HeaderMatch | None, rules: Readin
     # The first non-empty cell of each row, computed once (folding every cell of millions of
     # rows for this alone would cost more than the rest of the reading).
     trimmed = [pl.col(c).str.strip_chars(" \t\r\n\u3000") for c in cols]
-    marked = frame.with_columns(pl.coalesce([pl.when(t != "").then(t) for t in trimmed]).alias("_first"))
+    first = pl.coalesce([pl.when(t != "").then(t) for t in trimmed])
+    # Lazily, so each trimmed cell is computed once for the test and once for the value.
+    marked = frame.lazy().with_columns(first.alias("_first")).collect()
     marked = marked.with_columns(fold_text(pl.col("_first")).alias("_first"))
     is_blank = pl.col("_first").is_null()
     if header is None:
@@ -100,13 +102,17 @@ def classify_rows(frame: pl.DataFrame, header: HeaderMatch | None, rules: Readin
         [pl.col("_first").str.starts_with(fold_label(p)) for p in rules.footer_prefixes]
     ).fill_null(False)
     # A row repeating the header (sheets pasted one under another): every matched column holds
-    # its header text again, as written in this file.
+    # its header text again, as written in this file. Checked in full only on the rows whose
+    # first matched column contains the longest piece of its header text.
     is_header_again = pl.all_horizontal(
         [
             (pl.col(col).str.replace_all(r"\s", "") == "".join(header.labels[name].split())).fill_null(False)
             for name, col in header.columns.items()
         ]
     )
+    name0, col0 = next(iter(header.columns.items()))
+    piece = max(header.labels[name0].split(), key=len)
+    repeats = frame.filter(pl.col(col0).str.contains(piece, literal=True)).filter(is_header_again)["row_number"]
     kind = (
         pl.when(is_blank)
         .then(pl.lit("blank"))
@@ -114,7 +120,7 @@ def classify_rows(frame: pl.DataFrame, header: HeaderMatch | None, rules: Readin
         .then(pl.lit("title"))
         .when(pl.col("row_number") == header.row_number)
         .then(pl.lit("header"))
-        .when(is_header_again)
+        .when(pl.col("row_number").is_in(repeats.implode()))
         .then(pl.lit("header"))
         .when(is_footer)
         .then(pl.lit("footer"))

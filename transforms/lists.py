@@ -8,6 +8,8 @@ person and supplied the number itself.
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,6 +25,8 @@ DEPARTMENT_PREFIX = {"medical": "MED", "civil": "CIV", "housing": "HOU", "educat
 CAUSE_LABELS = {"illness": "因病", "disability": "因残", "schooling": "因学", "housing": "住房", "income": "收入",
                 "accident": "意外/临时困难"}  # fmt: skip
 STATUS_ORDER = {"升级": 3, "新增": 2, "持续": 1}
+# Below this many rows in all, workbooks are written in this process (a worker costs ~1 s to start).
+PARALLEL_FROM_ROWS = 20_000
 WORK_ORDER_NUMBERS_DDL = """
 create table if not exists work_order_numbers (
     quarter varchar, rule_id varchar, subject varchar, department varchar, number varchar
@@ -87,12 +91,28 @@ def _excel_width(chars: float) -> float:
     return chars * 2 + 1.5  # a CJK character is about two Excel width units
 
 
-def _write_sheet(
-    path: Path, *, title: str, note: str, columns: list[dict], rows: list[dict], colours: dict,
-    choices: dict[str, list[str]] | None = None,
-) -> None:  # fmt: skip
+@dataclass(frozen=True)
+class SheetJob:
+    """One workbook to write: a list (名单) sheet with its title, note, columns and rows."""
+
+    path: Path
+    title: str
+    note: str
+    columns: list[dict]
+    rows: list[dict]
+    colours: dict
+    choices: dict[str, list[str]] | None = None
+
+
+def write_sheet(job: SheetJob) -> Path:
+    """Write one list workbook (see SheetJob)."""
+    path, title, note, columns, rows, colours, choices = (
+        job.path, job.title, job.note, job.columns, job.rows, job.colours, job.choices
+    )  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(path))
+    # constant_memory: each row goes to disk as soon as the next one starts (inline strings, no
+    # shared-string table), so rows must be written top to bottom, row heights first.
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     ws = wb.add_worksheet("名单")
     title_fmt = wb.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter", "locked": True})
     note_fmt = wb.add_format({"font_color": "#C00000", "text_wrap": True, "locked": True})
@@ -103,24 +123,29 @@ def _write_sheet(
     plain = wb.add_format(cell)
     open_cell = wb.add_format({**cell, "locked": False, "bg_color": "#FFFFFF"})
     last = len(columns) - 1
-    ws.merge_range(0, 0, 0, last, title, title_fmt)
-    ws.merge_range(1, 0, 1, last, note, note_fmt)
     ws.set_row(0, 30)
     ws.set_row(1, 30)
     for c, col in enumerate(columns):
-        ws.write(2, c, col["header"], head)
         ws.set_column(c, c, _excel_width(col["width"]), open_cell if col.get("fill") else None)
+    ws.merge_range(0, 0, 0, last, title, title_fmt)
+    ws.merge_range(1, 0, 1, last, note, note_fmt)
+    for c, col in enumerate(columns):
+        ws.write_string(2, c, col["header"], head)
+    keys = [col["key"] for col in columns]
+    fill_in = [bool(col.get("fill")) for col in columns]
+    # Typed writes: never write(), which would take a cell starting with "=" for a formula.
+    write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
     for r, row in enumerate(rows, start=3):
-        for c, col in enumerate(columns):
-            value = row.get(col["key"], "")
-            fmt = (
-                open_cell
-                if col.get("fill")
-                else fills.get(row.get("_fill"), plain)
-                if col["key"] == "colour"
-                else plain
-            )
-            ws.write(r, c, "" if value is None else value, fmt)
+        row_fmt = fills.get(row.get("_fill"), plain)
+        for c, key in enumerate(keys):
+            fmt = open_cell if fill_in[c] else row_fmt if key == "colour" else plain
+            value = row.get(key)
+            if value is None or value == "":
+                write_blank(r, c, None, fmt)
+            elif isinstance(value, int | float):
+                write_number(r, c, value, fmt)
+            else:
+                write_string(r, c, str(value), fmt)
     for key, values in (choices or {}).items():
         c = next(i for i, col in enumerate(columns) if col["key"] == key)
         ws.data_validation(3, c, max(3, 2 + len(rows)), c, {"validate": "list", "source": values})
@@ -133,6 +158,21 @@ def _write_sheet(
     ws.repeat_rows(2)
     ws.set_footer("&C第 &P 页，共 &N 页")
     wb.close()
+    return path
+
+
+def write_sheets(jobs: list[SheetJob], workers: int) -> list[Path]:
+    """Write the workbooks, in `workers` processes when there are enough rows to be worth it
+    (xlsxwriter is pure Python: one core a workbook). Largest first, so the last to finish is small."""
+    jobs = sorted(jobs, key=lambda j: len(j.rows), reverse=True)
+    if workers <= 1 or len(jobs) <= 1 or sum(len(j.rows) for j in jobs) < PARALLEL_FROM_ROWS:
+        return [write_sheet(j) for j in jobs]
+    # forkserver: workers fork from a fresh single-threaded server, never from this process
+    # with its polars and Prefect threads.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["transforms.lists"])
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
+        return list(pool.map(write_sheet, jobs))
 
 
 def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.DataFrame, rule_labels: dict[str, str],
@@ -176,23 +216,27 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
     return towns
 
 
-def write_town_lists(folder: Path, quarter: str, config: CountyConfig, layout: Layout, towns: dict[str, list[dict]],
-                     deadline: date) -> list[Path]:  # fmt: skip
+def town_list_jobs(folder: Path, quarter: str, config: CountyConfig, layout: Layout, towns: dict[str, list[dict]],
+                   deadline: date) -> list[SheetJob]:  # fmt: skip
+    """One workbook per town: its own households only."""
     spec = layout.raw["town_list"]
-    written = []
-    for town, rows in sorted(towns.items()):
-        path = folder / "towns" / town / f"{quarter}_{town}_预警名单.xlsx"
-        _write_sheet(
-            path, title=spec["title"].format(county=config.county_name, quarter=quarter, town=town),
-            note=spec["note"].format(deadline=f"{deadline:%Y年%-m月%-d日}"), columns=spec["columns"], rows=rows,
-            colours=layout.raw["colours"], choices={"verification": spec["verification_choices"]},
-        )  # fmt: skip
-        written.append(path)
-    return written
+    return [
+        SheetJob(
+            folder / "towns" / town / f"{quarter}_{town}_预警名单.xlsx",
+            title=spec["title"].format(county=config.county_name, quarter=quarter, town=town),
+            note=spec["note"].format(deadline=f"{deadline:%Y年%-m月%-d日}"),
+            columns=spec["columns"],
+            rows=rows,
+            colours=layout.raw["colours"],
+            choices={"verification": spec["verification_choices"]},
+        )
+        for town, rows in sorted(towns.items())
+    ]
 
 
-def write_work_orders(folder: Path, quarter: str, config: CountyConfig, layout: Layout, orders: pl.DataFrame,
-                      people: pl.DataFrame, rule_labels: dict[str, str], deadline: date) -> list[Path]:  # fmt: skip
+def work_order_jobs(folder: Path, quarter: str, config: CountyConfig, layout: Layout, orders: pl.DataFrame,
+                    people: pl.DataFrame, rule_labels: dict[str, str], deadline: date) -> list[SheetJob]:  # fmt: skip
+    """One workbook per department: its work orders, with full identity numbers."""
     spec = layout.raw["work_orders"]
     names = {r["id_number"]: r for r in people.iter_rows(named=True)}
     heads = {r["household_id"]: r for r in people.filter(pl.col("relation") == "户主").iter_rows(named=True)}
@@ -209,11 +253,10 @@ def write_work_orders(folder: Path, quarter: str, config: CountyConfig, layout: 
                 "issue": rule_labels[w["rule_id"]], "evidence": w["evidence"], "status": w["status"],
                 "deadline": deadline.isoformat(),
             })  # fmt: skip
-        path = folder / "departments" / dept / f"{quarter}_{dept}_交办单.xlsx"
-        _write_sheet(
-            path, title=spec["title"].format(county=config.county_name, quarter=quarter, department=label),
+        written.append(SheetJob(
+            folder / "departments" / dept / f"{quarter}_{dept}_交办单.xlsx",
+            title=spec["title"].format(county=config.county_name, quarter=quarter, department=label),
             note=spec["note"].format(deadline=f"{deadline:%Y年%-m月%-d日}"), columns=spec["columns"], rows=rows,
             colours=layout.raw["colours"],
-        )  # fmt: skip
-        written.append(path)
+        ))  # fmt: skip
     return written

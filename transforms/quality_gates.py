@@ -9,7 +9,9 @@ gates are about. No identity number or name is in that frame.
 
 from __future__ import annotations
 
+import importlib
 import os
+import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -94,6 +96,14 @@ def _bound(spec: dict, key: str, subject: str) -> float | None:
     if isinstance(b, dict):
         b = b.get(subject)
     return None if b is None else float(b)
+
+
+def preload_great_expectations() -> threading.Thread:
+    """Start importing Great Expectations (≈ 3 s) in a background thread, so the import overlaps
+    the intake (which runs in polars, outside the GIL) instead of delaying the gates."""
+    thread = threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True)
+    thread.start()
+    return thread
 
 
 def check_gates(metrics: pl.DataFrame, gates: dict[str, dict], docs_dir: Path | None = None) -> list[GateResult]:

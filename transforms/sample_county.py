@@ -696,15 +696,37 @@ def write_settlements(county: County, size: SampleSize, q: Quarter, folder: Path
     pick_o = g.integers(0, len(out_ids), n - n_roster)
     ids = np.concatenate([roster_ids[pick_r], out_ids[pick_o]])
     names = np.concatenate([roster_names[pick_r], out_names[pick_o]])
+    on_roster = np.arange(n) < n_roster
     order = g.permutation(n)
-    ids, names = ids[order], names[order]
+    ids, names, on_roster = ids[order], names[order], on_roster[order]
     days = g.integers(0, (q.last_day - q.first_day).days + 1, n)
     visit = g.choice(np.array(["住院", "门诊慢特病", "普通门诊"]), n, p=[0.25, 0.25, 0.5])
     total = np.round(np.where(visit == "住院", g.lognormal(8.6, 0.9, n), g.lognormal(5.3, 0.8, n)), 2)
-    policy = np.round(total * g.uniform(0.7, 0.97, n), 2)
-    fund = np.round(policy * np.where(visit == "普通门诊", 0.5, 0.7), 2)
-    serious = np.round(np.clip((policy - 15000) * 0.6, 0.0, policy - fund), 2)
-    assist = np.round(np.where(g.random(n) < 0.1, (total - fund - serious) * 0.5, 0.0), 2)
+    # Roster persons get the three layers' tilted terms (三重保障, 倾斜支付): most of their cost
+    # inside the catalogue, higher fund shares, a lower serious-illness threshold and medical
+    # assistance on 70% of what is left inside policy — about one claimant in five ends the
+    # year above a 10% out-of-pocket share. Everyone else: ordinary terms, rare assistance.
+    inside = np.where(
+        on_roster,
+        np.where(g.random(n) < 0.95, g.uniform(0.96, 0.998, n), g.uniform(0.7, 0.9, n)),
+        g.uniform(0.7, 0.97, n),
+    )
+    policy = np.round(total * inside, 2)
+    fund_share = np.where(
+        on_roster,
+        np.select([visit == "住院", visit == "门诊慢特病"], [0.85, 0.8], 0.7),
+        np.where(visit == "普通门诊", 0.5, 0.7),
+    )
+    fund = np.round(policy * fund_share, 2)
+    serious = np.round(np.clip((policy - np.where(on_roster, 7500, 15000)) * 0.6, 0.0, policy - fund), 2)
+    assist = np.round(
+        np.where(
+            on_roster,
+            np.where(g.random(n) < 0.95, (policy - fund - serious) * 0.7, 0.0),
+            np.where(g.random(n) < 0.1, (total - fund - serious) * 0.5, 0.0),
+        ),
+        2,
+    )
     oop = np.round(total - fund - serious - assist, 2)
     hospital = g.choice(np.array(HOSPITALS), n)
     frame = pl.DataFrame(

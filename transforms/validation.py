@@ -47,10 +47,8 @@ class SheetRows:
 
 
 def _parse(f: FieldSpec, raw: pl.Expr, rules: ReadingRules) -> tuple[pl.Expr, pl.Expr]:
-    if f.type == "id_number":  # parsed beforehand, step by step (see cells.parse_id_numbers)
-        return pl.col(f"idv__{f.name}"), pl.col(f"idw__{f.name}")
-    if f.type == "date":
-        return cells.parse_date(raw, rules.excel_serial_range, rules.earliest_date)
+    if f.type in PARSED_AS_SERIES:  # parsed beforehand, step by step (see cast_rows)
+        return pl.col(f"pre__{f.name}"), pl.col(f"prewhy__{f.name}")
     if f.type == "amount":
         return cells.parse_amount(raw)
     if f.type == "integer":
@@ -60,6 +58,10 @@ def _parse(f: FieldSpec, raw: pl.Expr, rules: ReadingRules) -> tuple[pl.Expr, pl
     if f.type == "enum_list":
         return cells.parse_enum_list(raw, f.aliases, f.values, f.separators)
     return raw, pl.lit(None, dtype=pl.String)
+
+
+# Field types parsed on the whole column, each step materialised once (see cells.parse_id_numbers).
+PARSED_AS_SERIES = ("id_number", "date")
 
 
 def _empty_rejects() -> pl.DataFrame:
@@ -75,11 +77,17 @@ def cast_rows(data: pl.DataFrame, header: HeaderMatch, rules: ReadingRules) -> p
         col = header.columns.get(f.name)
         raw = cells.fold_text(pl.col(col)) if col else pl.lit(None, dtype=pl.String)
         exprs.append(raw.alias(f"raw__{f.name}"))
-    folded = data.select(exprs)
+    # Lazily, so common subexpressions (a folded cell used by a value and by its reason) are
+    # computed once.
+    folded = data.lazy().select(exprs).collect()
     for f in ds.fields:
         if f.type == "id_number":
             value, why = cells.parse_id_numbers(folded[f"raw__{f.name}"])
-            folded = folded.with_columns(value.alias(f"idv__{f.name}"), why.alias(f"idw__{f.name}"))
+        elif f.type == "date":
+            value, why = cells.parse_dates(folded[f"raw__{f.name}"], rules.excel_serial_range, rules.earliest_date)
+        else:
+            continue
+        folded = folded.with_columns(value.alias(f"pre__{f.name}"), why.alias(f"prewhy__{f.name}"))
     typed: list[pl.Expr] = [pl.col("row_number")]
     for f in ds.fields:
         raw = pl.col(f"raw__{f.name}")
@@ -87,7 +95,7 @@ def cast_rows(data: pl.DataFrame, header: HeaderMatch, rules: ReadingRules) -> p
         if f.required:
             why = pl.when(raw.is_null()).then(pl.lit("required_missing")).otherwise(why)
         typed += [value.alias(f.name), why.alias(f"why__{f.name}"), raw]
-    return folded.select(typed)
+    return folded.lazy().select(typed).collect()
 
 
 def _contract_failures(ds: DatasetSpec, frame: pl.DataFrame) -> pl.DataFrame:
@@ -146,8 +154,8 @@ def sort_rows(
 
     # Long form of every problem: (row_number, field, code).
     long_parts = [
-        casted.filter(pl.col(f"why__{f.name}").is_not_null()).select(
-            "row_number", pl.lit(f.name).alias("field"), pl.col(f"why__{f.name}").alias("code")
+        casted.select("row_number", pl.lit(f.name).alias("field"), pl.col(f"why__{f.name}").alias("code")).filter(
+            pl.col("code").is_not_null()
         )
         for f in ds.fields
     ]
