@@ -29,6 +29,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--data-root", help="数据根目录 / data root")
     check.add_argument("--quarter", required=True, help="季度，如 2026Q3 / quarter, e.g. 2026Q3")
+    prov = sub.add_parser(
+        "run-province", help="全省各县并行运行并汇总 / every county of a province in parallel, then a summary"
+    )
+    prov.add_argument(
+        "--province-root", required=True, help="省级目录：每个县一个含 inbox/ 的子目录 / one folder per county"
+    )
+    prov.add_argument("--quarter", required=True, help="季度，如 2026Q3 / quarter, e.g. 2026Q3")
+    prov.add_argument(
+        "--address", help="已运行的 Dask 调度器地址 / a running Dask scheduler (default: a local cluster)"
+    )
+    prov.add_argument("--workers", type=int, default=2, help="本地集群进程数 / local cluster workers (default 2)")
     demo = sub.add_parser("demo", help="生成示例县并运行 / make the sample county and run its quarters")
     demo.add_argument("--data-root", help=f"示例县目录 / where to make it (default {SAMPLE_DATA_ROOT})")
     demo.add_argument(
@@ -86,12 +97,40 @@ def _run(data_root: Path, quarter: str, check_only: bool = False) -> int:
     return 0
 
 
+def _run_province(args: argparse.Namespace) -> int:
+    from flows.province_run import run_province
+
+    try:
+        Quarter.parse(args.quarter)
+    except ValueError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    try:
+        outcomes = run_province(str(Path(args.province_root).resolve()), args.quarter, args.address, args.workers)
+    except FileNotFoundError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    for o in outcomes:
+        colours = o.summary.get("listed_by_colour", {})
+        detail = (
+            f"预警 warnings {o.summary.get('warnings', 0)}  红 {colours.get('red', 0)} 黄 {colours.get('yellow', 0)} "
+            f"绿 {colours.get('green', 0)}"
+            if o.status == "published"
+            else o.reason
+        )
+        print(f"[{args.quarter}] {o.county}: {o.status}  {detail}")
+    print(f"省级汇总 / province summary: {Path(args.province_root).resolve() / 'out' / args.quarter}")
+    return 0 if all(o.status == "published" for o in outcomes) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return _run(resolve_data_root(args.data_root), args.quarter)
     if args.command == "check-inbox":
         return _run(resolve_data_root(args.data_root), args.quarter, check_only=True)
+    if args.command == "run-province":
+        return _run_province(args)
     if args.command in ("demo", "make-sample"):
         from transforms.sample_county import generate_sample_county
 

@@ -72,6 +72,8 @@ class RunSummary:
     file_errors: list[str] = field(default_factory=list)  # "<inbox path>: <reason>", no cell values
     departments: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    # The table of seed 004 (roster households and persons by type, category and cause): counts only.
+    roster_by_cause: list[dict] = field(default_factory=list)
 
 
 @task(name="take-in-department", cache_policy=NONE, task_run_name="take-in-{department}")
@@ -339,6 +341,7 @@ def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
         advisory_gates_failed=[g.message() for g in gates if not g.passed],
         listed_by_colour=dict(comparison.households.group_by("colour").len().sort("colour").iter_rows()),
         timings={k: round(v, 3) for k, v in timings.items()},
+        roster_by_cause=comparison.roster_by_cause.to_dicts(),
     )
     publish_artifacts(summary, comparison)
     logger.info(
