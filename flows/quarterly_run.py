@@ -43,6 +43,7 @@ from transforms.quality_gates import (
 from transforms.reasons import REASON_LABELS
 from transforms.report import write_report
 from transforms.settings import DataRoot, Quarter
+from transforms.spill import work_folder
 from transforms.warehouse import connect, empty_rows, record_files, stage_dataset
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -77,8 +78,10 @@ class RunSummary:
 
 
 @task(name="take-in-department", cache_policy=NONE, task_run_name="take-in-{department}")
-def take_in(department: str, paths: list[Path], inbox: Path, data_root: Path, config: CountyConfig) -> DepartmentIntake:
-    intake = take_in_department(department, paths, inbox, config, data_root)
+def take_in(
+    department: str, paths: list[Path], inbox: Path, data_root: Path, config: CountyConfig, work_dir: Path
+) -> DepartmentIntake:
+    intake = take_in_department(department, paths, inbox, config, data_root, work_dir)
     logger = get_run_logger()
     for f in intake.files:
         if f.error:  # our own sentences: they name the file and the problem, never a cell
@@ -123,11 +126,11 @@ def intake_counts(intakes: list[DepartmentIntake], failures: dict[str, str]) -> 
 
 
 def take_in_all(
-    listing: InboxListing, inbox: Path, data_root: Path, config: CountyConfig
+    listing: InboxListing, inbox: Path, data_root: Path, config: CountyConfig, work_dir: Path
 ) -> tuple[list[DepartmentIntake], dict[str, str]]:
     """Every department's intake in parallel; one department's failure never stops the others."""
     logger = get_run_logger()
-    futures = {d: take_in.submit(d, paths, inbox, data_root, config) for d, paths in listing.files.items()}
+    futures = {d: take_in.submit(d, paths, inbox, data_root, config, work_dir) for d, paths in listing.files.items()}
     intakes: list[DepartmentIntake] = []
     failures: dict[str, str] = {}
     for department, future in futures.items():
@@ -213,10 +216,10 @@ def check_inbox(data_root: str, quarter: str | None = None) -> RunSummary:
     and a summary to `check/<quarter>/`. Publishes no warnings and touches neither `out/` nor
     the warehouse."""
     started = time.perf_counter()
-    preload_great_expectations()
     q = Quarter.parse(quarter) if quarter else Quarter.collecting(datetime.now(CHINA).date())
     root, config, inbox, listing = open_inbox(data_root, q)
-    intakes, failures = take_in_all(listing, inbox, root.path, config)
+    with work_folder(root.path, f"check-{q}") as work:
+        intakes, failures = take_in_all(listing, inbox, root.path, config, work)
 
     def build(folder: Path) -> None:
         write_intake_outputs(folder, intakes, config, str(q))
@@ -238,15 +241,23 @@ def check_inbox(data_root: str, quarter: str | None = None) -> RunSummary:
 def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
     """Read `inbox/<quarter>/` under the data root, stage it, publish `out/<quarter>/`.
     Without a quarter (a scheduled run), the quarter just ended in China Standard Time."""
-    logger = get_run_logger()
     started = time.perf_counter()
     preload_great_expectations()
     q = Quarter.parse(quarter) if quarter else Quarter.just_ended(datetime.now(CHINA).date())
     root, config, inbox, listing = open_inbox(data_root, q)
+    # Big datasets are kept on disk in the run's work folder until they are staged.
+    with work_folder(root.path, str(q)) as work:
+        return _run_quarter(q, root, config, inbox, listing, work, started)
+
+
+def _run_quarter(
+    q: Quarter, root: DataRoot, config: CountyConfig, inbox: Path, listing: InboxListing, work: Path, started: float
+) -> RunSummary:
+    logger = get_run_logger()
     timings: dict[str, float] = {}
 
     t = time.perf_counter()
-    intakes, failures = take_in_all(listing, inbox, root.path, config)
+    intakes, failures = take_in_all(listing, inbox, root.path, config, work)
     timings["intake"] = time.perf_counter() - t
 
     t = time.perf_counter()

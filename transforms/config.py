@@ -90,6 +90,9 @@ class ReadingRules:
     footer_prefixes: tuple[str, ...]
     excel_serial_range: tuple[int, int]
     earliest_date: date
+    stream_from_bytes: int = 64 << 20
+    batch_rows: int = 1_000_000
+    spill_rows: int = 1_500_000
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,9 @@ def _load_config(config_dir: str) -> CountyConfig:
         footer_prefixes=tuple(r["footer_prefixes"]),
         excel_serial_range=(int(r["excel_serial_range"][0]), int(r["excel_serial_range"][1])),
         earliest_date=date.fromisoformat(str(r["earliest_date"])),
+        stream_from_bytes=int(float(r.get("stream_from_megabytes", 64)) * (1 << 20)),
+        batch_rows=int(r.get("batch_rows", 1_000_000)),
+        spill_rows=int(r.get("spill_rows", 1_500_000)),
     )
     county_name = str(yaml.safe_load(texts["county.yaml"])["county_name"])
     thresholds = {k: tuple(v) for k, v in yaml.safe_load(texts["thresholds.yaml"])["thresholds"].items()}

@@ -12,10 +12,18 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms.config import CountyConfig, DatasetSpec
+from transforms.config import CountyConfig
 from transforms.layout import HeaderMatch, classify_rows, locate_header
-from transforms.reading import SUPPORTED_SUFFIXES, RawSheet, UnreadableFile, read_extract, sha256_of
+from transforms.reading import (
+    SUPPORTED_SUFFIXES,
+    RawSheet,
+    UnreadableFile,
+    read_delimited_batches,
+    read_extract,
+    sha256_of,
+)
 from transforms.reasons import explain
+from transforms.spill import AcceptedRows, SpilledRows
 from transforms.validation import REJECT_SCHEMA, sort_rows
 
 
@@ -53,7 +61,7 @@ class DepartmentIntake:
 
     department: str
     files: list[FileReport]
-    accepted: dict[str, pl.DataFrame]
+    accepted: dict[str, pl.DataFrame | SpilledRows]  # SpilledRows: a big dataset, staged from disk
     rejects: pl.DataFrame
     skipped: list[str] = field(default_factory=list)
 
@@ -130,139 +138,131 @@ def _no_header_rejects(sheet: RawSheet, kinds: pl.DataFrame, department: str, re
 
 
 def read_file(
-    path: Path, rel: str, department: str, config: CountyConfig
+    path: Path,
+    rel: str,
+    department: str,
+    config: CountyConfig,
+    sink: AcceptedRows | None = None,
 ) -> tuple[FileReport, dict[str, list[pl.DataFrame]], list[pl.DataFrame]]:
-    """Read one file: its report, its accepted frames by dataset, its rejects."""
+    """Read one file: its report, its accepted frames by dataset, its rejects. With a `sink`,
+    accepted rows go there instead (and big text files are read in batches when the sink has a
+    work folder); the returned dict is then empty."""
     report = FileReport(department=department, path=rel, sha256=sha256_of(path), size_bytes=path.stat().st_size)
-    accepted: dict[str, list[pl.DataFrame]] = {}
+    own = sink is None
+    sink = sink or AcceptedRows(spill_rows=config.reading.spill_rows, work_dir=None)
     rejects: list[pl.DataFrame] = []
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         report.error = explain("unreadable_file", detail=f"不支持的文件类型“{path.suffix}”，请报送CSV、TXT或Excel文件")
         rejects.append(_file_reject(department, rel, "unreadable_file", report.error))
-        return report, accepted, rejects
-    try:
-        sheets = read_extract(path)
-    except UnreadableFile as e:
-        report.error = e.reason
-        rejects.append(_file_reject(department, rel, "unreadable_file", e.reason))
-        return report, accepted, rejects
-    datasets = config.datasets_of(department)
+        return report, {}, rejects
     rules = config.reading
-    for sheet in sheets:
-        report.sheets.append(sheet.name)
-        report.encoding = sheet.encoding
-        report.rows_read += sheet.cells.height
-        header = locate_header(sheet.cells, datasets, rules)
-        matched = header if isinstance(header, HeaderMatch) else None
-        kinds = classify_rows(sheet.cells, matched, rules)
-        counts = dict(kinds.group_by("row_kind").len().iter_rows())
-        for kind in report.ignored_by_kind:
-            report.ignored_by_kind[kind] += counts.get(kind, 0)
-        report.ignored += sum(counts.get(k, 0) for k in report.ignored_by_kind)
-        n_data = counts.get("data", 0)
-        if matched is None:
-            if n_data:
-                ds_label = header.dataset.label if header.dataset else "本部门数据"
-                reason = explain(
-                    "no_header",
-                    rows=rules.header_search_rows,
-                    dataset=ds_label,
-                    missing="、".join(header.missing) or "（无）",
-                )
-                where = f"工作表“{sheet.name}”：" if sheet.name else ""
-                report.error = (report.error + "；" if report.error else "") + where + reason
-                rejects.append(_no_header_rejects(sheet, kinds, department, rel, reason))
-                report.rejected += n_data
-            continue
-        code = matched.dataset.code
-        if code not in report.datasets:
-            report.datasets.append(code)
-        data = kinds.filter(pl.col("row_kind") == "data")
-        sorted_rows = sort_rows(data, matched, rules, department=department, file=rel, sheet=sheet.name)
-        accepted.setdefault(code, []).append(sorted_rows.accepted)
-        rejects.append(sorted_rows.rejected)
-        report.rejected += sorted_rows.rejected.height
+    stream = (
+        sink.work_dir is not None
+        and path.suffix.lower() in (".csv", ".txt")
+        and report.size_bytes > rules.stream_from_bytes
+    )
+    try:
+        sheets = read_delimited_batches(path, rules.batch_rows, sink.work_dir) if stream else iter(read_extract(path))
+        for sheet, header in _with_headers(sheets, config.datasets_of(department), rules, stream):
+            _sort_sheet(sheet, header, report, department, rel, rules, sink, rejects)
+    except UnreadableFile as e:
+        sink.discard()
+        fresh = FileReport(department=department, path=rel, sha256=report.sha256, size_bytes=report.size_bytes)
+        report.__dict__.update(fresh.__dict__, error=e.reason)
+        return report, {}, [_file_reject(department, rel, "unreadable_file", e.reason)]
+    if not own:
+        sink.commit()
+        return report, {}, rejects
+    accepted = {code: [f for c, f in sink.pending if c == code] for code in {c for c, _ in sink.pending}}
     return report, accepted, rejects
 
 
-def settle_duplicates(
-    ds: DatasetSpec, frame: pl.DataFrame, department: str
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Across all files of a dataset (in file order): identical rows are duplicates (the first
-    kept); different rows sharing the dataset's key are conflicts (the first kept, the rest
-    rejected). Returns (accepted, duplicates' lineage, conflict rejects)."""
-    fields = [f.name for f in ds.fields]
-    first = frame.select(pl.struct(fields).is_first_distinct()).to_series()
-    duplicates = frame.filter(~first).select("source_file", "source_sheet", "source_row")
-    kept = frame.filter(first)
-    if not ds.unique_by:
-        return kept, duplicates, pl.DataFrame(schema=REJECT_SCHEMA)
-    key = list(ds.unique_by)
-    key_first = kept.select(pl.struct(key).is_first_distinct()).to_series()
-    conflicts = kept.filter(~key_first)
-    kept = kept.filter(key_first)
-    if conflicts.height == 0:
-        return kept, duplicates, pl.DataFrame(schema=REJECT_SCHEMA)
-    label = "、".join(ds.field(k).label for k in key)
-    where = kept.select(*key, pl.col("source_file").alias("first_file"), pl.col("source_row").alias("first_row"))
-    text = explain("key_conflict", column=label)
-    rejects = (
-        conflicts.join(where, on=key, how="left")
-        .select(
-            pl.lit(department).alias("department"),
-            pl.lit(ds.code).alias("dataset"),
-            pl.col("source_file").alias("file"),
-            pl.col("source_sheet").alias("sheet"),
-            pl.col("source_row").alias("row_number"),
-            pl.lit(label).alias("column"),
-            pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator="、").alias("value"),
-            (
-                pl.lit(text + "（已采用：")
-                + pl.col("first_file")
-                + pl.lit(" 第")
-                + pl.col("first_row").cast(pl.String)
-                + pl.lit("行）")
-            ).alias("reason"),
-            pl.lit("key_conflict").alias("reason_code"),
-            pl.lit(None, dtype=pl.String).alias("row_values"),
-        )
-        .cast(REJECT_SCHEMA)
-    )
-    return kept, duplicates, rejects
+def _with_headers(sheets, datasets, rules, stream: bool):
+    """Each sheet with its header, located on the sheet itself — or, for the batches of one
+    streamed file, on the first batch and kept for the rest."""
+    header = None
+    for i, sheet in enumerate(sheets):
+        if not stream or i == 0:
+            header = locate_header(sheet.cells, datasets, rules)
+        yield sheet, header
+
+
+def _sort_sheet(
+    sheet: RawSheet, header, report: FileReport, department: str, rel: str, rules, sink: AcceptedRows,
+    rejects: list[pl.DataFrame],
+) -> None:  # fmt: skip
+    if sheet.name not in report.sheets:
+        report.sheets.append(sheet.name)
+    report.encoding = sheet.encoding
+    report.rows_read += sheet.cells.height
+    matched = header if isinstance(header, HeaderMatch) else None
+    kinds = classify_rows(sheet.cells, matched, rules)
+    counts = dict(kinds.group_by("row_kind").len().iter_rows())
+    for kind in report.ignored_by_kind:
+        report.ignored_by_kind[kind] += counts.get(kind, 0)
+    report.ignored += sum(counts.get(k, 0) for k in report.ignored_by_kind)
+    n_data = counts.get("data", 0)
+    if matched is None:
+        if n_data:
+            ds_label = header.dataset.label if header.dataset else "本部门数据"
+            reason = explain(
+                "no_header",
+                rows=rules.header_search_rows,
+                dataset=ds_label,
+                missing="、".join(header.missing) or "（无）",
+            )
+            where = f"工作表“{sheet.name}”：" if sheet.name else ""
+            text = where + reason
+            if not report.error or text not in report.error:
+                report.error = (report.error + "；" if report.error else "") + text
+            rejects.append(_no_header_rejects(sheet, kinds, department, rel, reason))
+            report.rejected += n_data
+        return
+    code = matched.dataset.code
+    if code not in report.datasets:
+        report.datasets.append(code)
+    data = kinds.filter(pl.col("row_kind") == "data")
+    sorted_rows = sort_rows(data, matched, rules, department=department, file=rel, sheet=sheet.name)
+    sink.add(code, sorted_rows.accepted)
+    rejects.append(sorted_rows.rejected)
+    report.rejected += sorted_rows.rejected.height
 
 
 def take_in_department(
-    department: str, paths: list[Path], inbox: Path, config: CountyConfig, data_root: Path | None = None
+    department: str,
+    paths: list[Path],
+    inbox: Path,
+    config: CountyConfig,
+    data_root: Path | None = None,
+    work_dir: Path | None = None,
 ) -> DepartmentIntake:
     """Read every file a department dropped into its folder(s) under `inbox`; settle
-    duplicates; account for every row."""
+    duplicates; account for every row. With a `work_dir`, big text files are read in batches and
+    big datasets kept on disk there (see transforms.spill)."""
     reports: list[FileReport] = []
     skipped: list[str] = []
-    by_dataset: dict[str, list[pl.DataFrame]] = {}
+    sink = AcceptedRows(spill_rows=config.reading.spill_rows, work_dir=work_dir)
     rejects: list[pl.DataFrame] = []
     for path in paths:
         rel = Path(*path.relative_to(inbox).parts[1:]).as_posix()
         if is_not_an_extract(path):
             skipped.append(rel)
             continue
-        report, accepted, file_rejects = read_file(path, rel, department, config)
+        report, _, file_rejects = read_file(path, rel, department, config, sink)
         report.location = path.relative_to(data_root).as_posix() if data_root else None
         reports.append(report)
-        for code, frames in accepted.items():
-            by_dataset.setdefault(code, []).extend(frames)
         rejects.extend(file_rejects)
     by_file = {r.path: r for r in reports}
-    final: dict[str, pl.DataFrame] = {}
-    for code, frames in by_dataset.items():
-        ds = config.dataset(code)
-        kept, dups, conflict_rejects = settle_duplicates(ds, pl.concat(frames, how="vertical"), department)
-        final[code] = kept
-        rejects.append(conflict_rejects)
-        for file, n in kept.group_by("source_file").len().iter_rows():
+    final: dict[str, pl.DataFrame | SpilledRows] = {}
+    for code in sink.codes():
+        settled = sink.settle(config.dataset(code), department)
+        final[code] = settled.rows
+        rejects.append(settled.conflict_rejects)
+        for file, n in settled.kept_by_file.items():
             by_file[file].accepted += n
-        for file, n in dups.group_by("source_file").len().iter_rows():
+        for file, n in settled.duplicates.group_by("source_file").len().iter_rows():
             by_file[file].duplicates += n
-        for file, n in conflict_rejects.group_by("file").len().iter_rows():
+        for file, n in settled.conflict_rejects.group_by("file").len().iter_rows():
             by_file[file].rejected += n
     all_rejects = (
         pl.concat([r for r in rejects if r.height], how="vertical")

@@ -8,8 +8,11 @@ header and no skipped rows, so row numbers stay those of the sheet.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,6 +119,95 @@ def read_delimited(path: Path) -> RawSheet:
         raise UnreadableFile(f"文件无法按{sep}分隔解析（引号不成对或行格式错乱），请重新导出") from e
     frame = frame.with_row_index("row_number", offset=1).with_columns(pl.col("row_number").cast(pl.Int64))
     return RawSheet("", frame, encoding)
+
+
+PIECE = 16 << 20  # bytes read at a time when a text file is checked or transcoded
+
+
+def _first_utf8_error(path: Path, skip: int) -> int | None:
+    """Byte offset of the first invalid UTF-8 sequence, or None when the file is valid UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = skip
+    with path.open("rb") as fh:
+        fh.seek(skip)
+        while piece := fh.read(PIECE):
+            try:
+                decoder.decode(piece)
+            except UnicodeDecodeError as e:
+                return offset + e.start
+            offset += len(piece)
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as e:
+            return offset + e.start
+    return None
+
+
+def utf8_source(path: Path, work_dir: Path) -> tuple[Path, str]:
+    """A UTF-8 file polars can scan in batches, and the encoding it was sent in: the file itself
+    when it is UTF-8 (with or without BOM), else its GB18030 text transcoded piece by piece into
+    `work_dir`. Raises UnreadableFile like `decode_text`."""
+    with path.open("rb") as fh:
+        head = fh.read(65536)
+    if b"\x00" in head:
+        raise UnreadableFile("文件含有二进制内容，不是文本表格（CSV/TXT），请导出为CSV或Excel后重新报送")
+    bom = head.startswith(b"\xef\xbb\xbf")
+    bad = _first_utf8_error(path, 3 if bom else 0)
+    if bad is None:
+        return path, "utf-8-sig" if bom else "utf-8"
+    if bom:
+        raise UnreadableFile(f"文件标明为UTF-8但第{bad}字节处编码错误，请重新导出")
+    out = work_dir / f"{uuid.uuid4().hex}.utf8.txt"
+    decoder = codecs.getincrementaldecoder("gb18030")()
+    offset = 0
+    try:
+        with path.open("rb") as src, out.open("wb") as dst:
+            while piece := src.read(PIECE):
+                dst.write(decoder.decode(piece).encode("utf-8"))
+                offset += len(piece)
+            dst.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except UnicodeDecodeError as e:
+        out.unlink(missing_ok=True)
+        raise UnreadableFile(
+            f"文件编码无法识别（既不是UTF-8，也不是GBK/GB18030；第{offset + e.start}字节处无法解码），"
+            "请用“另存为CSV（UTF-8）”或Excel格式重新导出"
+        ) from e
+    return out, "gb18030"
+
+
+def read_delimited_batches(path: Path, batch_rows: int, work_dir: Path) -> Iterator[RawSheet]:
+    """Read a big CSV/TXT extract in batches of about `batch_rows` rows, every cell as text,
+    row numbers continuing across batches — the same rows `read_delimited` gives, without
+    holding the file in memory. Raises UnreadableFile (possibly after some batches)."""
+    source, encoding = utf8_source(path, work_dir)
+    with source.open("rb") as fh:
+        head = fh.read(2 << 20)
+    text = codecs.getincrementaldecoder("utf-8")().decode(head.removeprefix(b"\xef\xbb\xbf"))
+    if not text.strip():
+        yield RawSheet("", pl.DataFrame({"row_number": []}, schema={"row_number": pl.Int64}), encoding)
+        return
+    delimiter = sniff_delimiter(text)
+    width = _field_count(text, delimiter)
+    frame = pl.scan_csv(
+        source,
+        has_header=False,
+        separator=delimiter,
+        schema={f"c{i}": pl.String for i in range(width)},
+        missing_columns="insert",
+        truncate_ragged_lines=True,
+        quote_char='"',
+        row_index_name="row_number",
+        row_index_offset=1,
+    )
+    try:
+        for batch in frame.collect_batches(chunk_size=batch_rows):
+            yield RawSheet("", batch.with_columns(pl.col("row_number").cast(pl.Int64)), encoding)
+    except pl.exceptions.PolarsError as e:
+        sep = "制表符" if delimiter == "\t" else "逗号"
+        raise UnreadableFile(f"文件无法按{sep}分隔解析（引号不成对或行格式错乱），请重新导出") from e
+    finally:
+        if source != path:
+            source.unlink(missing_ok=True)
 
 
 def read_workbook(path: Path) -> list[RawSheet]:

@@ -10,6 +10,7 @@ import polars as pl
 
 from transforms.config import DatasetSpec
 from transforms.settings import SQL_DIR, Quarter
+from transforms.spill import SpilledRows
 
 
 def read_sql(relative: str) -> str:
@@ -31,12 +32,18 @@ create table if not exists meta_ingest_files (
 """
 
 
-def stage_dataset(con: duckdb.DuckDBPyConnection, ds: DatasetSpec, quarter: Quarter, rows: pl.DataFrame) -> int:
-    """Replace the quarter's slice of `stg_<dataset>` with `rows` (accepted, validated)."""
+def stage_dataset(
+    con: duckdb.DuckDBPyConnection, ds: DatasetSpec, quarter: Quarter, rows: pl.DataFrame | SpilledRows
+) -> int:
+    """Replace the quarter's slice of `stg_<dataset>` with `rows` (accepted, validated): a frame,
+    or a big dataset's Parquet parts, which DuckDB reads from disk."""
     model = read_sql(f"staging/{ds.staging_table}.sql")
     params = {"quarter": str(quarter)}
     table = ds.staging_table  # an identifier from our own model file name, not user data
-    con.register("accepted_rows", rows.to_arrow())
+    if isinstance(rows, SpilledRows):
+        con.execute(f"create or replace temp view accepted_rows as {rows.relation_sql()}")
+    else:
+        con.register("accepted_rows", rows.to_arrow())
     try:
         con.execute("begin transaction")
         con.execute(f"create table if not exists {table} as select * from ({model}) limit 0", params)
@@ -47,7 +54,10 @@ def stage_dataset(con: duckdb.DuckDBPyConnection, ds: DatasetSpec, quarter: Quar
         con.execute("rollback")
         raise
     finally:
-        con.unregister("accepted_rows")
+        if isinstance(rows, SpilledRows):
+            con.execute("drop view if exists accepted_rows")
+        else:
+            con.unregister("accepted_rows")
     return rows.height
 
 

@@ -1,0 +1,256 @@
+"""Accepted rows, held in memory while they are few and in Parquet parts on disk once a dataset
+passes `spill_rows` (a county's claims: millions of rows a quarter). Duplicates and key
+conflicts are settled over the whole dataset either way; a spilled dataset is staged by DuckDB
+straight from its parts, so no step holds every row in Python.
+
+Parts live in the run's work folder inside the data root (personal data stays where it
+belongs) and are removed with it when the run ends."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from transforms.config import DatasetSpec
+from transforms.reasons import explain
+from transforms.validation import REJECT_SCHEMA
+
+LINEAGE = ["source_file", "source_sheet", "source_row"]
+
+
+@contextmanager
+def work_folder(data_root: Path, label: str) -> Iterator[Path]:
+    """A run's own folder under `<data root>/.work/`, removed when the run ends however it ends;
+    folders left by killed runs (their process gone) are removed first."""
+    base = data_root / ".work"
+    base.mkdir(exist_ok=True)
+    for old in base.iterdir():
+        pid = old.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    folder = base / f"{label}-{os.getpid()}"
+    folder.mkdir(exist_ok=True)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@dataclass(frozen=True)
+class SpilledRows:
+    """A dataset's accepted rows on disk: Parquet parts less the rows in `excluded` (duplicates
+    and key conflicts, by their `_seq`)."""
+
+    parts: tuple[Path, ...]
+    excluded: Path | None
+    height: int
+    columns: tuple[str, ...]
+
+    def relation_sql(self) -> str:
+        """A DuckDB query giving the accepted rows (the dataset's fields and lineage)."""
+        cols = ", ".join(f'p."{c}"' for c in self.columns)
+        sql = f"select {cols} from read_parquet([{', '.join(_quote(p) for p in self.parts)}]) as p"
+        if self.excluded is not None:
+            sql += f" anti join read_parquet({_quote(self.excluded)}) as e on p._seq = e._seq"
+        return sql
+
+    def to_polars(self) -> pl.DataFrame:
+        """All of it in memory (tests and small checks only)."""
+        with duckdb.connect() as con:
+            return con.sql(self.relation_sql()).pl()
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+@dataclass
+class Settled:
+    """A dataset after duplicates and key conflicts: the rows to stage, the duplicates' lineage,
+    the conflict rejects, and accepted rows per file."""
+
+    rows: pl.DataFrame | SpilledRows
+    duplicates: pl.DataFrame
+    conflict_rejects: pl.DataFrame
+    kept_by_file: dict[str, int]
+
+
+@dataclass
+class AcceptedRows:
+    """Collects a department's accepted rows by dataset, file by file. A file's rows are pending
+    until `commit` (a file that turns out unreadable half way is `discard`ed whole)."""
+
+    spill_rows: int
+    work_dir: Path | None
+    frames: dict[str, list[pl.DataFrame]] = field(default_factory=dict)
+    parts: dict[str, list[tuple[Path, str, int]]] = field(default_factory=dict)  # (part, file, rows)
+    pending: list[tuple[str, pl.DataFrame | tuple[Path, str, int]]] = field(default_factory=list)
+    _next: int = 0  # order of arrival: a part's rows get _seq = part number << 32 | position
+
+    def add(self, code: str, frame: pl.DataFrame) -> None:
+        if frame.height == 0:
+            return
+        if code not in self.parts and self.work_dir is not None:
+            held = sum(f.height for f in self.frames.get(code, [])) + frame.height
+            held += sum(f.height for c, f in self.pending if c == code and isinstance(f, pl.DataFrame))
+            if held > self.spill_rows:
+                self._spill(code)
+        if code in self.parts:
+            self.pending.append((code, self._write_part(code, frame)))
+        else:
+            self.pending.append((code, frame))
+
+    def commit(self) -> None:
+        for code, item in self.pending:
+            if isinstance(item, pl.DataFrame):
+                self.frames.setdefault(code, []).append(item)
+            else:
+                self.parts.setdefault(code, []).append(item)
+        self.pending = []
+
+    def discard(self) -> None:
+        for _, item in self.pending:
+            if not isinstance(item, pl.DataFrame):
+                item[0].unlink(missing_ok=True)
+        self.pending = []
+
+    def codes(self) -> list[str]:
+        return sorted(set(self.frames) | set(self.parts))
+
+    def _spill(self, code: str) -> None:
+        """Move what is held of `code` (committed, then pending) to disk, in order."""
+        self.parts[code] = [self._write_part(code, f) for f in self.frames.pop(code, [])]
+        self.pending = [
+            (c, self._write_part(c, f) if c == code and isinstance(f, pl.DataFrame) else f) for c, f in self.pending
+        ]
+
+    def _write_part(self, code: str, frame: pl.DataFrame) -> tuple[Path, str, int]:
+        assert self.work_dir is not None
+        fields = [c for c in frame.columns if c not in LINEAGE]
+        self._next += 1
+        path = self.work_dir / f"{code}-{self._next:06d}-{uuid.uuid4().hex[:8]}.parquet"
+        frame.with_columns(
+            ((pl.lit(self._next, dtype=pl.Int64) << 32) + pl.int_range(pl.len(), dtype=pl.Int64)).alias("_seq"),
+            pl.struct(fields).hash(seed=0).alias("_row_hash"),
+        ).write_parquet(path, compression="lz4")
+        return path, frame["source_file"][0], frame.height
+
+    def settle(self, ds: DatasetSpec, department: str) -> Settled:
+        if ds.code in self.parts:
+            return _settle_spilled(ds, department, self.parts[ds.code])
+        frame = pl.concat(self.frames[ds.code], how="vertical")
+        fields = [f.name for f in ds.fields]
+        first = frame.select(pl.struct(fields).is_first_distinct()).to_series()
+        duplicates = frame.filter(~first).select(LINEAGE)
+        kept = frame.filter(first)
+        conflicts, rejects = key_conflicts(ds, kept, department)
+        if conflicts.height:
+            kept = kept.join(conflicts, on=["source_file", "source_sheet", "source_row"], how="anti")
+        return Settled(kept, duplicates, rejects, dict(kept.group_by("source_file").len().iter_rows()))
+
+
+def _settle_spilled(ds: DatasetSpec, department: str, parts: list[tuple[Path, str, int]]) -> Settled:
+    """Duplicates found by row hash first (only rows sharing a hash are compared in full), key
+    conflicts on the key columns alone; both excluded by `_seq` when the rows are staged."""
+    fields = [f.name for f in ds.fields]
+    files = ", ".join(_quote(p) for p, _, _ in parts)
+    source = f"read_parquet([{files}])"
+    with duckdb.connect() as con:
+        candidates = con.sql(
+            f"select * from {source} where _row_hash in "
+            f"(select _row_hash from {source} group by _row_hash having count(*) > 1)"
+        ).pl()
+        candidates = candidates.sort("_seq")
+        first = candidates.select(pl.struct(fields).is_first_distinct()).to_series()
+        duplicates = candidates.filter(~first).select(*LINEAGE, "_seq")
+        conflicts = pl.DataFrame(schema={**dict.fromkeys(LINEAGE, pl.String), "_seq": pl.Int64})
+        rejects = pl.DataFrame(schema=REJECT_SCHEMA)
+        if ds.unique_by:
+            con.register("spilled_duplicates", duplicates.select("_seq").to_arrow())
+            keys = ", ".join(f'p."{k}"' for k in ds.unique_by)
+            kept_keys = (
+                con.sql(
+                    f"select {keys}, p.source_file, p.source_sheet, p.source_row, p._seq from {source} as p "
+                    "anti join spilled_duplicates as d on p._seq = d._seq"
+                )
+                .pl()
+                .sort("_seq")
+            )
+            conflicts, rejects = key_conflicts(ds, kept_keys, department)
+            if conflicts.height:
+                conflicts = conflicts.join(kept_keys.select(*LINEAGE, "_seq"), on=LINEAGE, how="left")
+    excluded_rows = pl.concat([duplicates.select("_seq"), conflicts.select("_seq")])
+    work_dir = parts[0][0].parent
+    excluded = None
+    if excluded_rows.height:
+        excluded = work_dir / f"{ds.code}-excluded-{uuid.uuid4().hex[:8]}.parquet"
+        excluded_rows.write_parquet(excluded)
+    kept_by_file: dict[str, int] = {}
+    for _, file, rows in parts:
+        kept_by_file[file] = kept_by_file.get(file, 0) + rows
+    for frame in (duplicates, conflicts):
+        for file, n in frame.group_by("source_file").len().iter_rows():
+            kept_by_file[file] -= n
+    columns = (*fields, *LINEAGE)
+    rows = SpilledRows(tuple(p for p, _, _ in parts), excluded, sum(kept_by_file.values()), columns)
+    return Settled(rows, duplicates.select(LINEAGE), rejects, kept_by_file)
+
+
+def key_conflicts(ds: DatasetSpec, kept: pl.DataFrame, department: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Different rows sharing the dataset's key (`unique_by`): the first kept, the others
+    rejected saying where the first is. `kept` needs the key columns and lineage, in file
+    order. Returns (the conflicting rows' lineage, their rejects)."""
+    none = pl.DataFrame(schema=dict.fromkeys(LINEAGE, pl.String) | {"source_row": pl.Int64})
+    if not ds.unique_by:
+        return none, pl.DataFrame(schema=REJECT_SCHEMA)
+    key = list(ds.unique_by)
+    key_first = kept.select(pl.struct(key).is_first_distinct()).to_series()
+    conflicts = kept.filter(~key_first)
+    if conflicts.height == 0:
+        return none, pl.DataFrame(schema=REJECT_SCHEMA)
+    label = "、".join(ds.field(k).label for k in key)
+    where = kept.filter(key_first).select(
+        *key, pl.col("source_file").alias("first_file"), pl.col("source_row").alias("first_row")
+    )
+    text = explain("key_conflict", column=label)
+    rejects = (
+        conflicts.join(where, on=key, how="left")
+        .select(
+            pl.lit(department).alias("department"),
+            pl.lit(ds.code).alias("dataset"),
+            pl.col("source_file").alias("file"),
+            pl.col("source_sheet").alias("sheet"),
+            pl.col("source_row").alias("row_number"),
+            pl.lit(label).alias("column"),
+            pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator="、").alias("value"),
+            (
+                pl.lit(text + "（已采用：")
+                + pl.col("first_file")
+                + pl.lit(" 第")
+                + pl.col("first_row").cast(pl.String)
+                + pl.lit("行）")
+            ).alias("reason"),
+            pl.lit("key_conflict").alias("reason_code"),
+            pl.lit(None, dtype=pl.String).alias("row_values"),
+        )
+        .cast(REJECT_SCHEMA)
+    )
+    return conflicts.select(LINEAGE), rejects
