@@ -59,13 +59,17 @@ class SampleSize:
     households: int
     settlements: int
     outsiders: int  # people not on the roster who appear in department data
+    # Share of settlement rows that are hospital stays (住院). The test sample is dense in them so
+    # its few thousand claims reach every medical rule; at county scale about 1 in 30 rows, as in
+    # a real county's settlement extract (mostly outpatient visits), a little more on the roster.
+    inpatient_share: float = 0.25
 
     @classmethod
     def named(cls, name: str) -> SampleSize:
         presets = {
             "sample": cls(households=400, settlements=3_000, outsiders=1_500),
-            "county": cls(households=50_000, settlements=3_000_000, outsiders=400_000),
-            "county10": cls(households=50_000, settlements=30_000_000, outsiders=1_000_000),
+            "county": cls(households=50_000, settlements=3_000_000, outsiders=400_000, inpatient_share=0.03),
+            "county10": cls(households=50_000, settlements=30_000_000, outsiders=1_000_000, inpatient_share=0.03),
         }
         if name not in presets:
             raise ValueError(f"unknown scale {name!r}; choose one of {sorted(presets)}")
@@ -700,7 +704,11 @@ def write_settlements(county: County, size: SampleSize, q: Quarter, folder: Path
     order = g.permutation(n)
     ids, names, on_roster = ids[order], names[order], on_roster[order]
     days = g.integers(0, (q.last_day - q.first_day).days + 1, n)
-    visit = g.choice(np.array(["住院", "门诊慢特病", "普通门诊"]), n, p=[0.25, 0.25, 0.5])
+    inpatient = np.where(on_roster, min(1.0, size.inpatient_share * 2), size.inpatient_share)
+    draw = g.random(n)
+    visit = np.where(
+        draw < inpatient, "住院", np.where(draw < inpatient + (1 - inpatient) / 3, "门诊慢特病", "普通门诊")
+    )
     total = np.round(np.where(visit == "住院", g.lognormal(8.6, 0.9, n), g.lognormal(5.3, 0.8, n)), 2)
     # Roster persons get the three layers' tilted terms (三重保障, 倾斜支付): most of their cost
     # inside the catalogue, higher fund shares, a lower serious-illness threshold and medical

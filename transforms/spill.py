@@ -148,7 +148,7 @@ class AcceptedRows:
         self._next += 1
         path = self.work_dir / f"{code}-{self._next:06d}-{uuid.uuid4().hex[:8]}.parquet"
         frame.with_columns(
-            ((pl.lit(self._next, dtype=pl.Int64) << 32) + pl.int_range(pl.len(), dtype=pl.Int64)).alias("_seq"),
+            (pl.lit(self._next << 32, dtype=pl.Int64) + pl.int_range(pl.len(), dtype=pl.Int64)).alias("_seq"),
             pl.struct(fields).hash(seed=0).alias("_row_hash"),
         ).write_parquet(path, compression="lz4")
         return path, frame["source_file"][0], frame.height
@@ -181,7 +181,8 @@ def _settle_spilled(ds: DatasetSpec, department: str, parts: list[tuple[Path, st
         candidates = candidates.sort("_seq")
         first = candidates.select(pl.struct(fields).is_first_distinct()).to_series()
         duplicates = candidates.filter(~first).select(*LINEAGE, "_seq")
-        conflicts = pl.DataFrame(schema={**dict.fromkeys(LINEAGE, pl.String), "_seq": pl.Int64})
+        conflicts = pl.DataFrame(schema={"source_file": pl.String, "source_sheet": pl.String, "source_row": pl.Int64})
+        conflict_seq = pl.DataFrame(schema={"_seq": pl.Int64})
         rejects = pl.DataFrame(schema=REJECT_SCHEMA)
         if ds.unique_by:
             con.register("spilled_duplicates", duplicates.select("_seq").to_arrow())
@@ -196,8 +197,8 @@ def _settle_spilled(ds: DatasetSpec, department: str, parts: list[tuple[Path, st
             )
             conflicts, rejects = key_conflicts(ds, kept_keys, department)
             if conflicts.height:
-                conflicts = conflicts.join(kept_keys.select(*LINEAGE, "_seq"), on=LINEAGE, how="left")
-    excluded_rows = pl.concat([duplicates.select("_seq"), conflicts.select("_seq")])
+                conflict_seq = conflicts.join(kept_keys.select(*LINEAGE, "_seq"), on=LINEAGE).select("_seq")
+    excluded_rows = pl.concat([duplicates.select("_seq"), conflict_seq])
     work_dir = parts[0][0].parent
     excluded = None
     if excluded_rows.height:
