@@ -26,10 +26,10 @@ from transforms.intake_outputs import combine_rejects, inputs_manifest, write_in
 from transforms.lists import (
     Layout,
     assign_work_order_numbers,
+    sheets_written,
     town_list_jobs,
     town_list_rows,
     work_order_jobs,
-    write_sheets,
 )
 from transforms.publish import publish, write_manifest
 from transforms.quality_gates import (
@@ -303,16 +303,15 @@ def _run_quarter(
     t = time.perf_counter()
 
     def build(folder: Path) -> None:
-        write_sheets(
-            town_list_jobs(folder, str(q), config, layout, towns, verify_by)
-            + work_order_jobs(folder, str(q), config, layout, orders, comparison.people, rule_labels, settle_by),
-            workers=os.cpu_count() or 1,
+        lists = town_list_jobs(folder, str(q), config, layout, towns, verify_by) + work_order_jobs(
+            folder, str(q), config, layout, orders, comparison.people, rule_labels, settle_by
         )
-        write_intake_outputs(folder, intakes, config, str(q))
-        write_comparison_outputs(folder, comparison)
-        if docs_dir.exists():
-            (folder / "quality").mkdir(exist_ok=True)
-            shutil.move(str(docs_dir), folder / "quality" / "data_docs")
+        with sheets_written(lists, workers=os.cpu_count() or 1):  # the lists, while the rest is written
+            write_intake_outputs(folder, intakes, config, str(q))
+            write_comparison_outputs(folder, comparison)
+            if docs_dir.exists():
+                (folder / "quality").mkdir(exist_ok=True)
+                shutil.move(str(docs_dir), folder / "quality" / "data_docs")
         manifest = {
             "quarter": str(q),
             "config_digest": config.digest,

@@ -7,6 +7,8 @@ and never stops the other files or departments.
 
 from __future__ import annotations
 
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -163,8 +165,18 @@ def read_file(
     )
     try:
         sheets = read_delimited_batches(path, rules.batch_rows, sink.work_dir) if stream else iter(read_extract(path))
-        for sheet, header in _with_headers(sheets, config.datasets_of(department), rules, stream):
-            _sort_sheet(sheet, header, report, department, rel, rules, sink, rejects)
+        pairs = _with_headers(sheets, config.datasets_of(department), rules, stream)
+
+        def sort(sheet: RawSheet, header) -> SheetOutcome:
+            return _sort_sheet(sheet, header, department, rel, rules)
+
+        if stream:  # two batches sorted at once (polars works outside the GIL) while the next is read
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                for out in _in_order(pool, sort, pairs, ahead=2):
+                    _count_sheet(out, report, sink, rejects)
+        else:
+            for sheet, header in pairs:
+                _count_sheet(sort(sheet, header), report, sink, rejects)
     except UnreadableFile as e:
         sink.discard()
         fresh = FileReport(department=department, path=rel, sha256=report.sha256, size_bytes=report.size_bytes)
@@ -187,45 +199,73 @@ def _with_headers(sheets, datasets, rules, stream: bool):
         yield sheet, header
 
 
-def _sort_sheet(
-    sheet: RawSheet, header, report: FileReport, department: str, rel: str, rules, sink: AcceptedRows,
-    rejects: list[pl.DataFrame],
+@dataclass
+class SheetOutcome:
+    """One sheet (or one batch of a streamed file) sorted out, before it is counted."""
+
+    sheet: RawSheet
+    counts: dict[str, int]
+    code: str | None = None  # the dataset, when the header was found
+    accepted: pl.DataFrame | None = None
+    rejected: pl.DataFrame | None = None
+    no_header_reason: str | None = None
+
+
+def _sort_sheet(sheet: RawSheet, header, department: str, rel: str, rules) -> SheetOutcome:
+    """Classify and validate one sheet's rows; pure, so batches can be sorted in parallel."""
+    matched = header if isinstance(header, HeaderMatch) else None
+    kinds = classify_rows(sheet.cells, matched, rules)
+    counts = dict(kinds.group_by("row_kind").len().iter_rows())
+    if matched is None:
+        if not counts.get("data", 0):
+            return SheetOutcome(sheet, counts)
+        reason = explain(
+            "no_header",
+            rows=rules.header_search_rows,
+            dataset=header.dataset.label if header.dataset else "本部门数据",
+            missing="、".join(header.missing) or "（无）",
+        )
+        rejected = _no_header_rejects(sheet, kinds, department, rel, reason)
+        return SheetOutcome(sheet, counts, rejected=rejected, no_header_reason=reason)
+    data = kinds.filter(pl.col("row_kind") == "data")
+    sorted_rows = sort_rows(data, matched, rules, department=department, file=rel, sheet=sheet.name)
+    return SheetOutcome(sheet, counts, matched.dataset.code, sorted_rows.accepted, sorted_rows.rejected)
+
+
+def _count_sheet(
+    out: SheetOutcome, report: FileReport, sink: AcceptedRows, rejects: list[pl.DataFrame]
 ) -> None:  # fmt: skip
+    """Add a sorted sheet to the file's report, its accepted rows to the sink, its rejects to the list."""
+    sheet = out.sheet
     if sheet.name not in report.sheets:
         report.sheets.append(sheet.name)
     report.encoding = sheet.encoding
     report.rows_read += sheet.cells.height
-    matched = header if isinstance(header, HeaderMatch) else None
-    kinds = classify_rows(sheet.cells, matched, rules)
-    counts = dict(kinds.group_by("row_kind").len().iter_rows())
     for kind in report.ignored_by_kind:
-        report.ignored_by_kind[kind] += counts.get(kind, 0)
-    report.ignored += sum(counts.get(k, 0) for k in report.ignored_by_kind)
-    n_data = counts.get("data", 0)
-    if matched is None:
-        if n_data:
-            ds_label = header.dataset.label if header.dataset else "本部门数据"
-            reason = explain(
-                "no_header",
-                rows=rules.header_search_rows,
-                dataset=ds_label,
-                missing="、".join(header.missing) or "（无）",
-            )
-            where = f"工作表“{sheet.name}”：" if sheet.name else ""
-            text = where + reason
-            if not report.error or text not in report.error:
-                report.error = (report.error + "；" if report.error else "") + text
-            rejects.append(_no_header_rejects(sheet, kinds, department, rel, reason))
-            report.rejected += n_data
-        return
-    code = matched.dataset.code
-    if code not in report.datasets:
-        report.datasets.append(code)
-    data = kinds.filter(pl.col("row_kind") == "data")
-    sorted_rows = sort_rows(data, matched, rules, department=department, file=rel, sheet=sheet.name)
-    sink.add(code, sorted_rows.accepted)
-    rejects.append(sorted_rows.rejected)
-    report.rejected += sorted_rows.rejected.height
+        report.ignored_by_kind[kind] += out.counts.get(kind, 0)
+    report.ignored += sum(out.counts.get(k, 0) for k in report.ignored_by_kind)
+    if out.no_header_reason is not None:
+        text = (f"工作表“{sheet.name}”：" if sheet.name else "") + out.no_header_reason
+        if not report.error or text not in report.error:
+            report.error = (report.error + "；" if report.error else "") + text
+    if out.code is not None:
+        if out.code not in report.datasets:
+            report.datasets.append(out.code)
+        sink.add(out.code, out.accepted)
+    if out.rejected is not None:
+        rejects.append(out.rejected)
+        report.rejected += out.rejected.height
+
+
+def _in_order(pool: ThreadPoolExecutor, fn, items, ahead: int):
+    """fn over items in `pool`, at most `ahead` at a time, results in the items' order."""
+    running: deque = deque()
+    for item in items:
+        running.append(pool.submit(fn, *item))
+        if len(running) >= ahead:
+            yield running.popleft().result()
+    while running:
+        yield running.popleft().result()
 
 
 def take_in_department(

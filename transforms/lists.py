@@ -9,7 +9,9 @@ person and supplied the number itself.
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -161,18 +163,30 @@ def write_sheet(job: SheetJob) -> Path:
     return path
 
 
-def write_sheets(jobs: list[SheetJob], workers: int) -> list[Path]:
-    """Write the workbooks, in `workers` processes when there are enough rows to be worth it
-    (xlsxwriter is pure Python: one core a workbook). Largest first, so the last to finish is small."""
+@contextmanager
+def sheets_written(jobs: list[SheetJob], workers: int) -> Iterator[None]:
+    """Write the workbooks while the body runs: in `workers` processes when there are enough
+    rows to be worth it (xlsxwriter is pure Python: one core a workbook), largest first so the
+    last to finish is small; otherwise here and now. Leaving the block waits for every workbook
+    and raises the first failure."""
     jobs = sorted(jobs, key=lambda j: len(j.rows), reverse=True)
     if workers <= 1 or len(jobs) <= 1 or sum(len(j.rows) for j in jobs) < PARALLEL_FROM_ROWS:
-        return [write_sheet(j) for j in jobs]
+        for job in jobs:
+            write_sheet(job)
+        yield
+        return
     # forkserver: workers fork from a fresh single-threaded server, never from this process
     # with its polars and Prefect threads.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["transforms.lists"])
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-        return list(pool.map(write_sheet, jobs))
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context)
+    try:
+        futures = [pool.submit(write_sheet, job) for job in jobs]
+        yield
+        for future in futures:
+            future.result()
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.DataFrame, rule_labels: dict[str, str],

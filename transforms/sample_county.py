@@ -682,12 +682,12 @@ SETTLEMENT_HEADER = [
 ]
 
 
+SETTLEMENT_CHUNK = 3_000_000  # rows made and written at a time (10 × county is 30 million)
+
+
 def write_settlements(county: County, size: SampleSize, q: Quarter, folder: Path, plan: Plan, seed: int) -> None:
-    """Claims, vectorised so a county's millions of rows are made in seconds. UTF-8 with BOM."""
-    g = np.random.default_rng(seed + q.number)
-    n = size.settlements
-    roster_share = 0.2
-    n_roster = int(n * roster_share)
+    """Claims, vectorised so a county's millions of rows are made in seconds, and made and
+    appended chunk by chunk so 10 × county fits in memory. UTF-8 with BOM."""
     roster_ids = np.array([p["id_number"] for p in county.persons])
     roster_names = np.array([p["name"] for p in county.persons])
     if size.outsiders > len(county.outsiders):
@@ -696,6 +696,46 @@ def write_settlements(county: County, size: SampleSize, q: Quarter, folder: Path
     else:
         out_ids = np.array([o.id_number for o in county.outsiders])
         out_names = np.array([o.name for o in county.outsiders])
+    file = f"结算明细_{q}.csv"
+    path = folder / file
+    text = f"{COUNTY}医疗保障结算明细（{q}）\r\n" + ",".join(SETTLEMENT_HEADER) + "\r\n"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    row_offset, data_rows = 3, 0  # title line 1, header line 2, data from line 3 on
+    for k, start in enumerate(range(0, size.settlements, SETTLEMENT_CHUNK)):
+        n = min(SETTLEMENT_CHUNK, size.settlements - start)
+        g = np.random.default_rng(seed + q.number if k == 0 else [seed + q.number, k])
+        rendered = _settlement_chunk(
+            g, n, size, q, (roster_ids, roster_names), (out_ids, out_names), plan, file, row_offset
+        )
+        buf = io.BytesIO()
+        rendered.select(pl.exclude("i", "pos", "row_number", "kind")).write_csv(
+            buf, include_header=False, line_terminator="\r\n"
+        )
+        with path.open("ab") as fh:
+            fh.write(buf.getvalue())
+        row_offset += rendered.height
+        data_rows += rendered.height
+    plan.files.append(
+        {
+            "department": "medical",
+            "file": file,
+            "data_rows": data_rows,
+            "title": 1,
+            "header": 1,
+            "footer": 0,
+            "blank": 0,
+        }
+    )
+
+
+def _settlement_chunk(
+    g: np.random.Generator, n: int, size: SampleSize, q: Quarter, roster: tuple, outsiders: tuple, plan: Plan,
+    file: str, row_offset: int,
+) -> pl.DataFrame:  # fmt: skip
+    """n claims with planted bad rows and duplicates recorded in `plan`; rows numbered from `row_offset`."""
+    (roster_ids, roster_names), (out_ids, out_names) = roster, outsiders
+    roster_share = 0.2
+    n_roster = int(n * roster_share)
     pick_r = g.integers(0, len(roster_ids), n_roster)
     pick_o = g.integers(0, len(out_ids), n - n_roster)
     ids = np.concatenate([roster_ids[pick_r], out_ids[pick_o]])
@@ -833,37 +873,18 @@ def write_settlements(county: County, size: SampleSize, q: Quarter, folder: Path
         (pl.col("i").cast(pl.Float64) + 0.5 + (pl.lit(n) - pl.col("i")).cast(pl.Float64) / 2).alias("pos")
     )
     rendered = pl.concat([rendered.with_columns(pl.col("i").cast(pl.Float64).alias("pos")), dups]).sort("pos")
-    # Row numbers: title line 1, header line 2, data from line 3 on.
-    rendered = rendered.with_row_index("row_number", offset=3)
-    file = f"结算明细_{q}.csv"
+    rendered = rendered.with_row_index("row_number", offset=row_offset)
     is_dup = rendered.select(pl.col("i").is_duplicated() & ~pl.col("i").is_first_distinct()).to_series()
     plan.duplicates.extend(("medical", file, "", int(r)) for r in rendered.filter(is_dup)["row_number"].to_list())
     bad_numbers = rendered.filter(pl.col("i").is_in(bad_idx.tolist())).join(bad, on="i")
     plan.bad.extend(("medical", file, "", int(r), k) for r, k in bad_numbers.select("row_number", "kind").iter_rows())
-    plan.clean["medical__settlements"] = (
-        frame.with_row_index("i").filter(~pl.col("i").is_in(bad_idx.tolist())).drop("i").to_dicts()
-        if n <= 200_000
-        else []
-    )
-    body = rendered.select(pl.exclude("i", "pos", "row_number", "kind"))
-    buf = io.BytesIO()
-    body.write_csv(buf, include_header=False, line_terminator="\r\n")
-    text = f"{COUNTY}医疗保障结算明细（{q}）\r\n" + ",".join(SETTLEMENT_HEADER) + "\r\n"
-    path = folder / file
-    with path.open("wb") as fh:
-        fh.write(b"\xef\xbb\xbf" + text.encode("utf-8"))
-        fh.write(buf.getvalue())
-    plan.files.append(
-        {
-            "department": "medical",
-            "file": file,
-            "data_rows": rendered.height,
-            "title": 1,
-            "header": 1,
-            "footer": 0,
-            "blank": 0,
-        }
-    )
+    if n <= 200_000:
+        plan.clean["medical__settlements"] = (
+            frame.with_row_index("i").filter(~pl.col("i").is_in(bad_idx.tolist())).drop("i").to_dicts()
+        )
+    else:
+        plan.clean["medical__settlements"] = []
+    return rendered
 
 
 def write_civil(county: County, q: Quarter, inbox: Path, plan: Plan) -> None:
