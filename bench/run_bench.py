@@ -1,12 +1,15 @@
-"""The benchmark: one command that makes a county-scale sample (unless it is there), then on the
-same files measures, each in its own process, wall time and peak RSS of
+"""The benchmark: one command that makes the samples it needs (unless they are there), then on
+the same files measures, each in its own process, wall time and peak RSS of
   floor   bench/floor.py — decode, read, sum, join, write flagged rows; nothing else
-  run     `povwatch run` all in (process start, imports, Prefect start-up, gates, Excel, report)
-  pandas  bench/pandas_baseline.py — the way a data officer would write it
+  run     `povwatch run` all in (process start, imports, Prefect start-up, gates, Excel, report),
+          with each step's seconds and peak RSS as the run reports them
+  pandas  bench/pandas_baseline.py — the way a data officer would write it (under a memory cap,
+          so a baseline that cannot hold the data fails instead of taking the machine down)
 and prints run/floor (the run's data work: its flow body, without process start, imports and
-Prefect's API start-up) and pandas/run. Not part of the test suite.
+Prefect's API start-up) and pandas/run, for each scale; then, with --province N, the speed-up of
+`povwatch run-province` on N counties with two Dask workers over one. Not part of the test suite.
 
-    .venv/bin/python bench/run_bench.py --scale county [--data-root /tmp/povwatch-bench] [--skip-pandas]
+    .venv/bin/python bench/run_bench.py --scales county county10 --province 4
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import argparse
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -23,58 +27,125 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 QUARTER = "2026Q3"
+PANDAS_MEMORY_CAP = 20 << 30  # bytes of address space; the machine has 24 GB
 
 
-def measure(cmd: list[str]) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS in GB, stdout) of one child process."""
+def measure(cmd: list[str], cap: int | None = None) -> tuple[float, float, str, int]:
+    """(wall seconds, peak RSS in GB of the process and its children, output, exit code)."""
+
+    def limit() -> None:
+        if cap:
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=REPO, preexec_fn=limit
+    )
     output = proc.stdout.read() if proc.stdout else ""
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{cmd[1:3]} failed:\n{output[-3000:]}")
-    return wall, usage.ru_maxrss / 1024 / 1024, output
+    return wall, usage.ru_maxrss / 1024 / 1024, output, os.waitstatus_to_exitcode(status)
+
+
+def must(result: tuple[float, float, str, int], what: str) -> tuple[float, float, str, int]:
+    if result[3] != 0:
+        raise SystemExit(f"{what} failed:\n{result[2][-3000:]}")
+    return result
+
+
+def make_sample(povwatch: str, root: Path, scale: str) -> str | None:
+    if (root / "inbox" / QUARTER).is_dir():
+        return None
+    wall, rss, _, _ = must(
+        measure([povwatch, "make-sample", "--data-root", str(root), "--scale", scale, "--quarters", QUARTER]),
+        "make-sample",
+    )
+    return f"generate {scale}: {wall:.1f} s, {rss:.2f} GB"
+
+
+def clean(root: Path) -> None:
+    for leftover in ("out", "check", ".work", "warehouse.duckdb", "warehouse.duckdb.wal"):
+        target = root / leftover
+        shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)
+
+
+def bench_scale(python: str, povwatch: str, root: Path, scale: str, pandas: bool) -> list[str]:
+    lines = [line for line in [make_sample(povwatch, root, scale)] if line]
+    inbox = root / "inbox" / QUARTER
+    clean(root)
+    floor = must(measure([python, "bench/floor.py", str(inbox), str(root / "bench-floor")]), "floor")
+    run = must(measure([povwatch, "run", "--data-root", str(root), "--quarter", QUARTER]), "run")
+    body = float(re.search(r"用时 seconds ([\d.]+)", run[2]).group(1))
+    steps = re.search(r"steps \(seconds/peak RSS\): (.*)", run[2]).group(1).strip()
+    lines += [
+        f"[{scale}] floor: wall {floor[0]:.1f} s, peak RSS {floor[1]:.2f} GB",
+        f"[{scale}] run all in: wall {run[0]:.1f} s, peak RSS {run[1]:.2f} GB (worker processes included)",
+        f"[{scale}] run steps: {steps}",
+        f"[{scale}] run data work (flow body): {body:.1f} s; process start, imports and Prefect start-up: "
+        f"{run[0] - body:.1f} s",
+        f"[{scale}] run/floor = {body / floor[0]:.2f}",
+    ]
+    if pandas:
+        base = measure(
+            [python, "bench/pandas_baseline.py", str(inbox), str(root / "bench-pandas")], cap=PANDAS_MEMORY_CAP
+        )
+        if base[3] == 0:
+            lines.append(f"[{scale}] pandas: wall {base[0]:.1f} s, peak RSS {base[1]:.2f} GB")
+            lines.append(f"[{scale}] pandas/run = {base[0] / body:.2f}")
+        else:
+            why = "MemoryError" if "MemoryError" in base[2] else f"exit {base[3]}"
+            lines.append(
+                f"[{scale}] pandas: failed after {base[0]:.1f} s at {base[1]:.2f} GB ({why}; capped at "
+                f"{PANDAS_MEMORY_CAP >> 30} GB of address space)"
+            )
+            lines.append(f"[{scale}] pandas/run = n/a (the baseline cannot hold this scale)")
+    return lines
+
+
+def bench_province(povwatch: str, root: Path, counties: int, scale: str) -> list[str]:
+    lines = []
+    for i in range(counties):
+        made = make_sample(povwatch, root / f"county{i + 1:02d}", scale)
+        if made:
+            lines.append(made)
+    walls = {}
+    for workers in (1, 2):
+        for county in root.iterdir():
+            if county.is_dir() and county.name != "out":
+                clean(county)
+        wall, rss, out, code = measure(
+            [povwatch, "run-province", "--province-root", str(root), "--quarter", QUARTER, "--workers", str(workers)]
+        )
+        must((wall, rss, out, code), f"run-province --workers {workers}")
+        walls[workers] = wall
+        lines.append(f"[province {counties}×{scale}] {workers} worker(s): wall {wall:.1f} s, peak RSS {rss:.2f} GB")
+    lines.append(f"[province {counties}×{scale}] speed-up 2 workers / 1 worker = {walls[1] / walls[2]:.2f}")
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", default="county", choices=["sample", "county", "county10"])
-    parser.add_argument("--data-root", default=None)
+    parser.add_argument("--scales", nargs="+", default=["county"], choices=["sample", "district", "county", "county10"])
+    parser.add_argument("--data-root", default="/tmp/povwatch-bench", help="samples are made (once) under here")
     parser.add_argument("--skip-pandas", action="store_true")
-    parser.add_argument("--report", default=str(REPO / "docs" / "performance.md"))
+    parser.add_argument("--province", type=int, default=0, help="also time run-province on this many counties")
+    parser.add_argument("--province-scale", default="district")
+    parser.add_argument("--report", default=str(REPO / "docs" / "performance-measured.md"))
     args = parser.parse_args()
-    root = Path(args.data_root or f"/tmp/povwatch-bench-{args.scale}")
+    base = Path(args.data_root)
     python = sys.executable
     povwatch = str(Path(python).with_name("povwatch"))
-    inbox = root / "inbox" / QUARTER
-    if not inbox.is_dir():
-        wall, rss, _ = measure(
-            [povwatch, "make-sample", "--data-root", str(root), "--scale", args.scale, "--quarters", QUARTER]
-        )
-        print(f"generate: {wall:.1f} s, {rss:.2f} GB")
-    for leftover in ("out", "check", "warehouse.duckdb", "warehouse.duckdb.wal"):
-        target = root / leftover
-        shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)
-    results = {}
-    results["floor"] = measure([python, "bench/floor.py", str(inbox), str(root / "bench-floor")])
-    results["run"] = measure([povwatch, "run", "--data-root", str(root), "--quarter", QUARTER])
-    if not args.skip_pandas:
-        results["pandas"] = measure([python, "bench/pandas_baseline.py", str(inbox), str(root / "bench-pandas")])
-    flow_body = float(re.search(r"用时 seconds ([\d.]+)", results["run"][2]).group(1))
-    lines = [f"{name}: wall {w:.1f} s, peak RSS {r:.2f} GB" for name, (w, r, _) in results.items()]
-    lines.append(f"run data work (flow body, no process start/imports/Prefect start-up): {flow_body:.1f} s")
-    lines.append(f"run/floor = {flow_body / results['floor'][0]:.2f}")
-    if "pandas" in results:
-        lines.append(f"pandas/run = {results['pandas'][0] / flow_body:.2f}")
+    lines: list[str] = []
+    for scale in args.scales:
+        lines += bench_scale(python, povwatch, base / scale, scale, pandas=not args.skip_pandas)
+        print("\n".join(lines), flush=True)
+    if args.province:
+        lines += bench_province(povwatch, base / f"province-{args.province_scale}", args.province, args.province_scale)
     print("\n".join(lines))
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    command = " ".join(["python", "bench/run_bench.py", *sys.argv[1:]])
     Path(args.report).write_text(
-        "# Performance\n\nMeasured by `"
-        + " ".join(["python", "bench/run_bench.py", "--scale", args.scale])
-        + "` on "
-        + machine
-        + f", {time.strftime('%Y-%m-%d')}.\n\n```\n"
+        f"# Bench output\n\n`{command}` on {machine}, {time.strftime('%Y-%m-%d %H:%M')}.\n\n```\n"
         + "\n".join(lines)
         + "\n```\n",
         encoding="utf-8",

@@ -47,12 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--scale",
         default="sample",
-        choices=["sample", "county", "county10"],
+        choices=["sample", "district", "county", "county10"],
         help="示例县规模 / size of the sample county",
     )
     gen = sub.add_parser("make-sample", help="只生成示例县收件箱 / only write the sample county's inbox")
     gen.add_argument("--data-root", required=True)
-    gen.add_argument("--scale", default="sample", choices=["sample", "county", "county10"])
+    gen.add_argument("--scale", default="sample", choices=["sample", "district", "county", "county10"])
     gen.add_argument("--quarters", nargs="+", default=list(DEMO_QUARTERS))
     return p
 
@@ -72,6 +72,11 @@ def _print_summary(summary) -> None:
             f"黄 yellow {colours.get('yellow', 0)} 绿 green {colours.get('green', 0)}"
         )
     lines.append(f"  用时 seconds {summary.timings.get('total', 0):.1f}")
+    if summary.peak_rss_gb:
+        steps = "  ".join(
+            f"{k} {v:.1f}s/{summary.peak_rss_gb.get(k, 0):.2f}GB" for k, v in summary.timings.items() if k != "total"
+        )
+        lines.append(f"  各步用时/内存峰值 steps (seconds/peak RSS): {steps}")
     lines += [f"  ⚠ {line}" for line in summary.file_errors + summary.advisory_gates_failed]
     print("\n".join(lines))
 

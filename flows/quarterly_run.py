@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -73,6 +74,7 @@ class RunSummary:
     file_errors: list[str] = field(default_factory=list)  # "<inbox path>: <reason>", no cell values
     departments: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    peak_rss_gb: dict[str, float] = field(default_factory=dict)  # at the end of each step
     # The table of seed 004 (roster households and persons by type, category and cause): counts only.
     roster_by_cause: list[dict] = field(default_factory=list)
 
@@ -96,6 +98,11 @@ def take_in(
         sum(f.duplicates for f in intake.files),
     )
     return intake
+
+
+def peak_rss_gb() -> float:
+    """This process's peak resident memory so far, in GB (Linux reports kilobytes)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024, 3)
 
 
 def open_inbox(data_root: str, q: Quarter) -> tuple[DataRoot, CountyConfig, Path, InboxListing]:
@@ -255,20 +262,24 @@ def _run_quarter(
 ) -> RunSummary:
     logger = get_run_logger()
     timings: dict[str, float] = {}
+    peaks: dict[str, float] = {}  # the process's peak resident memory (GB) at the end of each step
 
     t = time.perf_counter()
     intakes, failures = take_in_all(listing, inbox, root.path, config, work)
     timings["intake"] = time.perf_counter() - t
+    peaks["intake"] = peak_rss_gb()
 
     t = time.perf_counter()
     staged = stage(intakes, root.warehouse, q, config)
     timings["staging"] = time.perf_counter() - t
+    peaks["staging"] = peak_rss_gb()
 
     t = time.perf_counter()
     # Data Docs are built beside the publication and moved into it when it is built.
     docs_dir = root.publications / f".data_docs-{q}-{os.getpid()}"
     gates = check_quality(root.warehouse, q, intakes, docs_dir)
     timings["quality_gates"] = time.perf_counter() - t
+    peaks["quality_gates"] = peak_rss_gb()
     blocking = [g for g in gates if not g.passed and g.severity == "blocking"]
     if blocking:
         shutil.rmtree(docs_dir, ignore_errors=True)
@@ -277,6 +288,7 @@ def _run_quarter(
     t = time.perf_counter()
     comparison = compare(root.warehouse, q, config)
     timings["comparison"] = time.perf_counter() - t
+    peaks["comparison"] = peak_rss_gb()
 
     t = time.perf_counter()
     orders = number_work_orders(root.warehouse, q, comparison)
@@ -299,6 +311,7 @@ def _run_quarter(
         verify_by,
     )
     timings["lists"] = time.perf_counter() - t
+    peaks["lists"] = peak_rss_gb()
 
     t = time.perf_counter()
 
@@ -329,6 +342,7 @@ def _run_quarter(
             "towns": sorted(towns),
             "thresholds": config.thresholds(q.year).as_params(),
             "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
+            "peak_rss_gb": peaks,
         }
         rejects = combine_rejects(intakes).group_by("department", "reason_code").len().sort("department", "len")
         manifest["rejects_by_reason"] = [[d, REASON_LABELS.get(r, r), n] for d, r, n in rejects.iter_rows()]
@@ -341,6 +355,7 @@ def _run_quarter(
 
     out_dir = publish(root, q, build)
     timings["publish"] = time.perf_counter() - t
+    peaks["publish"] = peak_rss_gb()
     timings["total"] = time.perf_counter() - started
 
     summary = RunSummary(
@@ -351,6 +366,7 @@ def _run_quarter(
         advisory_gates_failed=[g.message() for g in gates if not g.passed],
         listed_by_colour=dict(comparison.households.group_by("colour").len().sort("colour").iter_rows()),
         timings={k: round(v, 3) for k, v in timings.items()},
+        peak_rss_gb=peaks,
         roster_by_cause=comparison.roster_by_cause.to_dicts(),
     )
     publish_artifacts(summary, comparison)

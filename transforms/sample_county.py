@@ -68,6 +68,7 @@ class SampleSize:
     def named(cls, name: str) -> SampleSize:
         presets = {
             "sample": cls(households=400, settlements=3_000, outsiders=1_500),
+            "district": cls(households=10_000, settlements=300_000, outsiders=40_000, inpatient_share=0.03),
             "county": cls(households=50_000, settlements=3_000_000, outsiders=400_000, inpatient_share=0.03),
             "county10": cls(households=50_000, settlements=30_000_000, outsiders=1_000_000, inpatient_share=0.03),
         }
