@@ -7,9 +7,7 @@ Exit codes: 0 published; 1 the run refused or failed (one line, Chinese then Eng
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
-import threading
 from pathlib import Path
 
 from transforms.settings import SAMPLE_DATA_ROOT, Quarter, resolve_data_root
@@ -81,31 +79,11 @@ def _print_summary(summary) -> None:
     print("\n".join(lines))
 
 
-def _start_prefect_api_early() -> threading.Thread:
-    """Without a configured Prefect server, the flow starts a temporary one when it is called
-    (≈ 4 s of waiting for a subprocess). Start it in a thread now so it boots while the run's
-    modules are imported; `join()` before calling the flow."""
-
-    def start() -> None:
-        from prefect.settings import PREFECT_API_URL
-
-        if PREFECT_API_URL.value():
-            return
-        from prefect.server.api.server import SubprocessASGIServer
-
-        with contextlib.suppress(Exception):  # the flow then starts (and reports on) its own
-            SubprocessASGIServer().start()
-
-    thread = threading.Thread(target=start, daemon=True)
-    thread.start()
-    return thread
-
-
 def _run(data_root: Path, quarter: str, check_only: bool = False) -> int:
-    api = _start_prefect_api_early()
-    from flows.quarterly_run import RunRefused, check_inbox, quarterly_run
+    from flows.prefect_api import prefect_api, start_server_if_needed
 
-    api.join()
+    server = start_server_if_needed()  # boots while the run's modules import
+    from flows.quarterly_run import RunRefused, check_inbox, quarterly_run
 
     try:
         Quarter.parse(quarter)
@@ -113,7 +91,8 @@ def _run(data_root: Path, quarter: str, check_only: bool = False) -> int:
         print(str(e), file=sys.stderr)
         return 2
     try:
-        summary = (check_inbox if check_only else quarterly_run)(str(data_root), quarter)
+        with prefect_api(server):
+            summary = (check_inbox if check_only else quarterly_run)(str(data_root), quarter)
     except RunRefused as e:
         print(f"未发布 / not published: {e}", file=sys.stderr)
         return 1

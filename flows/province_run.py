@@ -7,17 +7,14 @@ is reported as such and never stops the others. The summary carries counts only.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
-from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect_dask import DaskTaskRunner
 
+from flows.prefect_api import prefect_api, start_server_if_needed
 from flows.quarterly_run import RunRefused, quarterly_run
 from transforms.province import CountyOutcome, county_roots, write_province_summary
 from transforms.publish import publish
@@ -79,37 +76,9 @@ def dask_runner(address: str | None, workers: int) -> DaskTaskRunner:
     )
 
 
-@contextmanager
-def shared_prefect_api() -> Iterator[None]:
-    """Hand the Prefect API's address to the Dask workers (through the environment they are
-    started with), so the county subflows report to the province run's API instead of each
-    worker starting a temporary server of its own. Without a configured server, one temporary
-    server is started for the whole province run."""
-    configured = PREFECT_API_URL.value()
-    if configured:
-        previous = os.environ.get("PREFECT_API_URL")
-        os.environ["PREFECT_API_URL"] = configured
-        try:
-            yield
-        finally:
-            if previous is None:
-                os.environ.pop("PREFECT_API_URL", None)
-            else:
-                os.environ["PREFECT_API_URL"] = previous
-        return
-    from prefect.server.api.server import SubprocessASGIServer
-
-    server = SubprocessASGIServer()
-    server.start()  # stopped at exit, after Prefect's log and event workers have drained
-    os.environ["PREFECT_API_URL"] = server.api_url
-    try:
-        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-            yield
-    finally:
-        os.environ.pop("PREFECT_API_URL", None)
-
-
 def run_province(province_root: str, quarter: str, address: str | None = None, workers: int = 2) -> list[CountyOutcome]:
     """The province run on its Dask cluster."""
-    with shared_prefect_api():
+    # The county subflows run in the Dask workers' processes: they find the API through the
+    # environment (PREFECT_API_URL), which prefect_api() sets before the cluster starts them.
+    with prefect_api(start_server_if_needed()):
         return province_run.with_options(task_runner=dask_runner(address, workers))(province_root, quarter)

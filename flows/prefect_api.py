@@ -1,0 +1,103 @@
+"""The Prefect API a command runs its flows against.
+
+With a Prefect server configured (PREFECT_API_URL in the environment or the Prefect profile),
+that one. Without, Prefect would start a temporary server itself when the flow is first called:
+it imports the server's modules (≈ 3.5 s) into this process and then waits ≈ 4 s for the server
+process. `prefect_api()` starts the same temporary server process (the uvicorn command Prefect's
+own SubprocessASGIServer runs) at once, so it boots while the run's modules are imported, and
+exports its address so Dask workers of a province run report to it too. It is stopped when the
+process exits, after Prefect's log and event workers have drained.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import prefect
+from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+
+STARTUP_SECONDS = 60
+
+
+class TemporaryServer:
+    """A Prefect API server process on a free local port."""
+
+    def __init__(self) -> None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/api"
+        env = {
+            **os.environ,
+            "PREFECT_UI_ENABLED": "0",
+            "PREFECT__SERVER_EPHEMERAL": "1",
+            "PREFECT__SERVER_FINAL": "1",
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # no network here; no telemetry attempts
+            **get_current_settings().to_environment_variables(exclude_unset=True),
+        }
+        env.pop("PREFECT_API_URL", None)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(prefect.__file__).parent.parent), "--factory",
+             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
+             "--log-level", "error", "--lifespan", "on"],
+            env=env,
+        )  # fmt: skip
+        atexit.register(self.stop)  # registered before the flow's workers: it runs after they drain
+
+    def wait_until_healthy(self) -> None:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        with httpx.Client() as client:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"Prefect API server exited with code {self.process.returncode}")
+                try:
+                    if client.get(f"{self.url}/health", timeout=2).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.1)
+        raise RuntimeError(f"Prefect API server not healthy after {STARTUP_SECONDS} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_server_if_needed() -> TemporaryServer | None:
+    """Start a temporary server now unless a Prefect server is configured."""
+    return None if PREFECT_API_URL.value() else TemporaryServer()
+
+
+@contextmanager
+def prefect_api(server: TemporaryServer | None) -> Iterator[str | None]:
+    """Flows in this block (and processes started in it) use `server`, or the configured API."""
+    url = server.url if server else PREFECT_API_URL.value()
+    previous = os.environ.get("PREFECT_API_URL")
+    if url:
+        os.environ["PREFECT_API_URL"] = url
+    try:
+        if server is None:
+            yield url
+            return
+        server.wait_until_healthy()
+        with temporary_settings(updates={PREFECT_API_URL: url}):
+            yield url
+    finally:
+        if previous is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = previous
