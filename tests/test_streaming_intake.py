@@ -95,6 +95,27 @@ def test_a_bad_byte_after_thousands_of_good_lines_rejects_the_file_whole(tmp_pat
         list(read_delimited_batches(folder / "a.csv", 100, tmp_path))
 
 
+def test_utf8_at_the_head_and_gbk_further_on_reads_as_the_whole_file_does(tmp_path, config, tiny):
+    """The streamed path trusts a UTF-8 head and lets polars check the rest; when the rest is not
+    UTF-8 it reads the file again the careful way — ending where the in-memory path does."""
+    header = "公民身份号码,姓名,结算日期,就诊类型,医疗总费用,政策范围内费用,基本医保统筹支付,大病保险支付,医疗救助支付,个人自付,定点医疗机构\n"
+    person = "43112519620127301" + id_check_char("43112519620127301")
+    line = f"{person},张三,2026-07-01,住院,1000,900,600,0,0,400,清河县人民医院\n"
+    folder = tmp_path / "inbox" / "医保局"
+    folder.mkdir(parents=True)
+    data = (header + line * 30000).encode("utf-8") + line.replace("张三", "李四").encode("gbk")
+    assert len(data) > 2 << 20  # well past the trusted first MiB
+    (folder / "a.csv").write_bytes(data)
+    paths = [folder / "a.csv"]
+    memory = take_in_department("medical", paths, tmp_path / "inbox", config, tmp_path)
+    with work_folder(tmp_path, "t") as work:
+        streamed = take_in_department("medical", paths, tmp_path / "inbox", tiny, tmp_path, work)
+    assert [f.as_dict() for f in streamed.files] == [f.as_dict() for f in memory.files]
+    # Neither UTF-8 throughout nor GB18030: the whole file goes back to the clerk, as in memory.
+    assert "编码" in streamed.files[0].error and streamed.files[0].accepted == 0
+    assert _sorted(streamed.rejects).equals(_sorted(memory.rejects))
+
+
 def test_a_file_given_up_half_way_leaves_no_parts(tmp_path):
     sink = AcceptedRows(spill_rows=2, work_dir=tmp_path)
     frame = pl.DataFrame({"x": [1, 2, 3], "source_file": "a.csv", "source_sheet": "", "source_row": [1, 2, 3]})

@@ -7,6 +7,7 @@ and never stops the other files or departments.
 
 from __future__ import annotations
 
+import copy
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -18,6 +19,7 @@ from transforms.config import CountyConfig
 from transforms.layout import HeaderMatch, classify_rows, locate_header
 from transforms.reading import (
     SUPPORTED_SUFFIXES,
+    NotUtf8AfterAll,
     RawSheet,
     UnreadableFile,
     read_delimited_batches,
@@ -163,25 +165,34 @@ def read_file(
         and path.suffix.lower() in (".csv", ".txt")
         and report.size_bytes > rules.stream_from_bytes
     )
-    try:
-        sheets = read_delimited_batches(path, rules.batch_rows, sink.work_dir) if stream else iter(read_extract(path))
-        pairs = _with_headers(sheets, config.datasets_of(department), rules, stream)
+    fresh = copy.deepcopy(report)
+    for trust_head in (True, False) if stream else (False,):
+        try:
+            if stream:
+                sheets = read_delimited_batches(path, rules.batch_rows, sink.work_dir, trust_head=trust_head)
+            else:
+                sheets = iter(read_extract(path))
+            pairs = _with_headers(sheets, config.datasets_of(department), rules, stream)
 
-        def sort(sheet: RawSheet, header) -> SheetOutcome:
-            return _sort_sheet(sheet, header, department, rel, rules)
+            def sort(sheet: RawSheet, header) -> SheetOutcome:
+                return _sort_sheet(sheet, header, department, rel, rules)
 
-        if stream:  # two batches sorted at once (polars works outside the GIL) while the next is read
-            with ThreadPoolExecutor(max_workers=2) as pool:
-                for out in _in_order(pool, sort, pairs, ahead=2):
-                    _count_sheet(out, report, sink, rejects)
-        else:
-            for sheet, header in pairs:
-                _count_sheet(sort(sheet, header), report, sink, rejects)
-    except UnreadableFile as e:
-        sink.discard()
-        fresh = FileReport(department=department, path=rel, sha256=report.sha256, size_bytes=report.size_bytes)
-        report.__dict__.update(fresh.__dict__, error=e.reason)
-        return report, {}, [_file_reject(department, rel, "unreadable_file", e.reason)]
+            if stream:  # two batches sorted at once (polars works outside the GIL) while the next is read
+                with ThreadPoolExecutor(max_workers=2) as pool:
+                    for out in _in_order(pool, sort, pairs, ahead=2):
+                        _count_sheet(out, report, sink, rejects)
+            else:
+                for sheet, header in pairs:
+                    _count_sheet(sort(sheet, header), report, sink, rejects)
+            break
+        except NotUtf8AfterAll:  # the head looked like UTF-8, the rest is not: read it again, carefully
+            sink.discard()
+            rejects.clear()
+            report.__dict__.update(copy.deepcopy(fresh).__dict__)
+        except UnreadableFile as e:
+            sink.discard()
+            report.__dict__.update(copy.deepcopy(fresh).__dict__, error=e.reason)
+            return report, {}, [_file_reject(department, rel, "unreadable_file", e.reason)]
     if not own:
         sink.commit()
         return report, {}, rejects

@@ -143,15 +143,26 @@ def _first_utf8_error(path: Path, skip: int) -> int | None:
     return None
 
 
-def utf8_source(path: Path, work_dir: Path) -> tuple[Path, str]:
+class NotUtf8AfterAll(Exception):
+    """A file whose head is UTF-8 turned out not to be, further on (see `read_delimited_batches`)."""
+
+
+def utf8_source(path: Path, work_dir: Path, trust_head: bool = False) -> tuple[Path, str]:
     """A UTF-8 file polars can scan in batches, and the encoding it was sent in: the file itself
     when it is UTF-8 (with or without BOM), else its GB18030 text transcoded piece by piece into
-    `work_dir`. Raises UnreadableFile like `decode_text`."""
+    `work_dir`. With `trust_head`, only the first MiB is checked (polars checks the rest as it
+    parses). Raises UnreadableFile like `decode_text`."""
     with path.open("rb") as fh:
-        head = fh.read(65536)
-    if b"\x00" in head:
+        head = fh.read(1 << 20)
+    if b"\x00" in head[:65536]:
         raise UnreadableFile("文件含有二进制内容，不是文本表格（CSV/TXT），请导出为CSV或Excel后重新报送")
     bom = head.startswith(b"\xef\xbb\xbf")
+    if trust_head:
+        try:
+            codecs.getincrementaldecoder("utf-8")().decode(head[3:] if bom else head)
+            return path, "utf-8-sig" if bom else "utf-8"
+        except UnicodeDecodeError:
+            pass
     bad = _first_utf8_error(path, 3 if bom else 0)
     if bad is None:
         return path, "utf-8-sig" if bom else "utf-8"
@@ -175,11 +186,13 @@ def utf8_source(path: Path, work_dir: Path) -> tuple[Path, str]:
     return out, "gb18030"
 
 
-def read_delimited_batches(path: Path, batch_rows: int, work_dir: Path) -> Iterator[RawSheet]:
+def read_delimited_batches(path: Path, batch_rows: int, work_dir: Path, trust_head: bool = False) -> Iterator[RawSheet]:
     """Read a big CSV/TXT extract in batches of about `batch_rows` rows, every cell as text,
     row numbers continuing across batches — the same rows `read_delimited` gives, without
-    holding the file in memory. Raises UnreadableFile (possibly after some batches)."""
-    source, encoding = utf8_source(path, work_dir)
+    holding the file in memory. Raises UnreadableFile (possibly after some batches); with
+    `trust_head` (see `utf8_source`), NotUtf8AfterAll when invalid UTF-8 turns up later, and the
+    caller reads the file again without it."""
+    source, encoding = utf8_source(path, work_dir, trust_head)
     with source.open("rb") as fh:
         head = fh.read(2 << 20)
     text = codecs.getincrementaldecoder("utf-8")().decode(head.removeprefix(b"\xef\xbb\xbf"))
@@ -203,6 +216,8 @@ def read_delimited_batches(path: Path, batch_rows: int, work_dir: Path) -> Itera
         for batch in frame.collect_batches(chunk_size=batch_rows):
             yield RawSheet("", batch.with_columns(pl.col("row_number").cast(pl.Int64)), encoding)
     except pl.exceptions.PolarsError as e:
+        if trust_head and source == path and "utf-8" in str(e).lower():
+            raise NotUtf8AfterAll from None
         sep = "制表符" if delimiter == "\t" else "逗号"
         raise UnreadableFile(f"文件无法按{sep}分隔解析（引号不成对或行格式错乱），请重新导出") from e
     finally:

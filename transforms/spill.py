@@ -133,7 +133,8 @@ class AcceptedRows:
         self.pending = []
 
     def codes(self) -> list[str]:
-        return sorted(set(self.frames) | set(self.parts))
+        """The datasets that have accepted rows (a discarded file may have left an empty entry)."""
+        return sorted({c for c, f in self.frames.items() if f} | {c for c, p in self.parts.items() if p})
 
     def _spill(self, code: str) -> None:
         """Move what is held of `code` (committed, then pending) to disk, in order."""

@@ -68,6 +68,16 @@ def _empty_rejects() -> pl.DataFrame:
     return pl.DataFrame(schema=REJECT_SCHEMA)
 
 
+def _on_distinct(raw: pl.Series, parse) -> tuple[pl.Series, pl.Series]:
+    """`parse` on each distinct value once, spread back over the rows (a quarter's claims
+    repeat the same people and the same days many times)."""
+    distinct = raw.unique()
+    value, why = parse(distinct)
+    table = pl.DataFrame({"raw": distinct, "value": value, "why": why})
+    out = raw.rename("raw").to_frame().join(table, on="raw", how="left", nulls_equal=True, maintain_order="left")
+    return out["value"], out["why"]
+
+
 def cast_rows(data: pl.DataFrame, header: HeaderMatch, rules: ReadingRules) -> pl.DataFrame:
     """Raw data rows -> one column per field (typed), `raw__<field>` (folded text) and
     `why__<field>` (reason code or null)."""
@@ -82,9 +92,12 @@ def cast_rows(data: pl.DataFrame, header: HeaderMatch, rules: ReadingRules) -> p
     folded = data.lazy().select(exprs).collect()
     for f in ds.fields:
         if f.type == "id_number":
-            value, why = cells.parse_id_numbers(folded[f"raw__{f.name}"])
+            value, why = _on_distinct(folded[f"raw__{f.name}"], cells.parse_id_numbers)
         elif f.type == "date":
-            value, why = cells.parse_dates(folded[f"raw__{f.name}"], rules.excel_serial_range, rules.earliest_date)
+            value, why = _on_distinct(
+                folded[f"raw__{f.name}"],
+                lambda s: cells.parse_dates(s, rules.excel_serial_range, rules.earliest_date),
+            )
         else:
             continue
         folded = folded.with_columns(value.alias(f"pre__{f.name}"), why.alias(f"prewhy__{f.name}"))
@@ -143,13 +156,13 @@ def sort_rows(
     casted = cast_rows(data, header, rules)
     why_cols = [f"why__{f.name}" for f in ds.fields]
     cast_failed = pl.any_horizontal([pl.col(c).is_not_null() for c in why_cols])
-    clean = casted.filter(~cast_failed)
     lineage = [
         pl.lit(file).alias("source_file"),
         pl.lit(sheet).alias("source_sheet"),
         pl.col("row_number").alias("source_row"),
     ]
-    candidates = clean.select([pl.col(f.name) for f in ds.fields] + lineage)
+    # Only the typed columns are carried on (not the reasons and folded text of every row).
+    candidates = casted.lazy().filter(~cast_failed).select([pl.col(f.name) for f in ds.fields] + lineage).collect()
     failures = _contract_failures(ds, candidates)
 
     # Long form of every problem: (row_number, field, code).
@@ -160,7 +173,11 @@ def sort_rows(
         for f in ds.fields
     ]
     if failures.height:
-        rows = clean.select("row_number").with_row_index("index").with_columns(pl.col("index").cast(pl.Int64))
+        rows = (
+            candidates.select(pl.col("source_row").alias("row_number"))
+            .with_row_index("index")
+            .with_columns(pl.col("index").cast(pl.Int64))
+        )
         long_parts.append(failures.join(rows, on="index").select("row_number", "field", "code"))
     problems = pl.concat(long_parts).unique(maintain_order=True)
     bad_rows = problems.select("row_number").unique()
