@@ -79,7 +79,7 @@ def bench_scale(python: str, povwatch: str, root: Path, scale: str, pandas: bool
     steps = re.search(r"steps \(seconds/peak RSS\): (.*)", run[2]).group(1).strip()
     lines += [
         f"[{scale}] floor: wall {floor[0]:.1f} s, peak RSS {floor[1]:.2f} GB",
-        f"[{scale}] run all in: wall {run[0]:.1f} s, peak RSS {run[1]:.2f} GB (worker processes included)",
+        f"[{scale}] run all in: wall {run[0]:.1f} s, peak RSS {run[1]:.2f} GB (the largest process of the run)",
         f"[{scale}] run steps: {steps}",
         f"[{scale}] run data work (flow body): {body:.1f} s; process start, imports and Prefect start-up: "
         f"{run[0] - body:.1f} s",

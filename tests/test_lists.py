@@ -83,3 +83,30 @@ def test_work_orders_carry_full_numbers_and_keep_them_on_rerun(sample_root, samp
     assert all(re.fullmatch(r"\d{17}[\dX]", idn) for _, idn, _ in before.values())
     quarterly_run(str(sample_root), str(Q3))
     assert read_orders() == before
+
+
+def _write_in_a_daemon(folder: str) -> None:
+    from pathlib import Path
+
+    from transforms import lists
+
+    lists.PARALLEL_FROM_ROWS = 0  # would use worker processes, if a daemon could have children
+    columns = [{"key": "a", "header": "甲", "width": 8}]
+    jobs = [
+        lists.SheetJob(Path(folder) / f"{i}.xlsx", title="t", note="n", columns=columns, rows=[{"a": "x"}], colours={})
+        for i in range(3)
+    ]
+    with lists.sheets_written(jobs, workers=2):
+        pass
+
+
+def test_lists_are_written_inside_a_daemonic_process_as_a_dask_worker_is(tmp_path):
+    """A county run inside a province's Dask worker (a daemonic process) cannot start worker
+    processes of its own: it writes the workbooks itself."""
+    import multiprocessing
+
+    child = multiprocessing.get_context("spawn").Process(target=_write_in_a_daemon, args=(str(tmp_path),), daemon=True)
+    child.start()
+    child.join(120)
+    assert child.exitcode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0.xlsx", "1.xlsx", "2.xlsx"]

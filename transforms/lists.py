@@ -170,7 +170,10 @@ def sheets_written(jobs: list[SheetJob], workers: int) -> Iterator[None]:
     last to finish is small; otherwise here and now. Leaving the block waits for every workbook
     and raises the first failure."""
     jobs = sorted(jobs, key=lambda j: len(j.rows), reverse=True)
-    if workers <= 1 or len(jobs) <= 1 or sum(len(j.rows) for j in jobs) < PARALLEL_FROM_ROWS:
+    # A daemonic process (a Dask worker running a county of a province) may not start children:
+    # there the province's workers are the parallelism.
+    daemonic = multiprocessing.current_process().daemon
+    if daemonic or workers <= 1 or len(jobs) <= 1 or sum(len(j.rows) for j in jobs) < PARALLEL_FROM_ROWS:
         for job in jobs:
             write_sheet(job)
         yield
