@@ -12,6 +12,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = REPO_ROOT / "sql"
 DEFAULT_DATA_ROOT = Path("data/county")
 SAMPLE_DATA_ROOT = REPO_ROOT / "data" / "sample"
+# DuckDB takes up to 80% of the machine's memory by default, and the run holds frames of its
+# own beside it; above this DuckDB spills to disk (10 × county: 30 million claims aggregated).
+DUCKDB_MEMORY_LIMIT = "3GB"
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 

@@ -21,6 +21,7 @@ import polars as pl
 
 from transforms.config import DatasetSpec
 from transforms.reasons import explain
+from transforms.settings import DUCKDB_MEMORY_LIMIT
 from transforms.validation import REJECT_SCHEMA
 
 LINEAGE = ["source_file", "source_sheet", "source_row"]
@@ -174,7 +175,7 @@ def _settle_spilled(ds: DatasetSpec, department: str, parts: list[tuple[Path, st
     fields = [f.name for f in ds.fields]
     files = ", ".join(_quote(p) for p, _, _ in parts)
     source = f"read_parquet([{files}])"
-    with duckdb.connect() as con:
+    with duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT}) as con:
         candidates = con.sql(
             f"select * from {source} where _row_hash in "
             f"(select _row_hash from {source} group by _row_hash having count(*) > 1)"

@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 
 from transforms.config import DatasetSpec
-from transforms.settings import SQL_DIR, Quarter
+from transforms.settings import DUCKDB_MEMORY_LIMIT, SQL_DIR, Quarter
 from transforms.spill import SpilledRows
 
 
@@ -20,7 +20,7 @@ def read_sql(relative: str) -> str:
 
 def connect(path: Path) -> duckdb.DuckDBPyConnection:
     path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path))
+    return duckdb.connect(str(path), config={"memory_limit": DUCKDB_MEMORY_LIMIT})
 
 
 INGEST_FILES_DDL = """
