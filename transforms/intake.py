@@ -153,7 +153,8 @@ def read_file(
     work folder); the returned dict is then empty."""
     report = FileReport(department=department, path=rel, sha256=sha256_of(path), size_bytes=path.stat().st_size)
     own = sink is None
-    sink = sink or AcceptedRows(spill_rows=config.reading.spill_rows, work_dir=None)
+    if sink is None:
+        sink = AcceptedRows(spill_rows=config.reading.spill_rows, work_dir=None)
     rejects: list[pl.DataFrame] = []
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         report.error = explain("unreadable_file", detail=f"不支持的文件类型“{path.suffix}”，请报送CSV、TXT或Excel文件")
