@@ -79,17 +79,24 @@ def _print_summary(summary) -> None:
     print("\n".join(lines))
 
 
+def _bad_quarter(quarter: str) -> bool:
+    """True (and says why) when `quarter` is not like 2026Q3."""
+    try:
+        Quarter.parse(quarter)
+    except ValueError as e:
+        print(str(e), file=sys.stderr)
+        return True
+    return False
+
+
 def _run(data_root: Path, quarter: str, check_only: bool = False) -> int:
+    if _bad_quarter(quarter):
+        return 2
     from flows.prefect_api import prefect_api, start_server_if_needed
 
     server = start_server_if_needed()  # boots while the run's modules import
     from flows.quarterly_run import RunRefused, check_inbox, quarterly_run
 
-    try:
-        Quarter.parse(quarter)
-    except ValueError as e:
-        print(str(e), file=sys.stderr)
-        return 2
     try:
         with prefect_api(server):
             summary = (check_inbox if check_only else quarterly_run)(str(data_root), quarter)
@@ -107,13 +114,10 @@ def _run(data_root: Path, quarter: str, check_only: bool = False) -> int:
 
 
 def _run_province(args: argparse.Namespace) -> int:
+    if _bad_quarter(args.quarter):
+        return 2
     from flows.province_run import run_province
 
-    try:
-        Quarter.parse(args.quarter)
-    except ValueError as e:
-        print(str(e), file=sys.stderr)
-        return 2
     try:
         outcomes = run_province(str(Path(args.province_root).resolve()), args.quarter, args.address, args.workers)
     except FileNotFoundError as e:

@@ -9,6 +9,8 @@ import os
 import resource
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -103,6 +105,21 @@ def take_in(
 def peak_rss_gb() -> float:
     """This process's peak resident memory so far, in GB (Linux reports kilobytes)."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024, 3)
+
+
+@dataclass
+class StepClock:
+    """Each step's seconds and the process's peak resident memory (GB) at its end."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    peak_rss_gb: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.seconds[name] = time.perf_counter() - started
+        self.peak_rss_gb[name] = peak_rss_gb()
 
 
 def open_inbox(data_root: str, q: Quarter) -> tuple[DataRoot, CountyConfig, Path, InboxListing]:
@@ -261,59 +278,48 @@ def _run_quarter(
     q: Quarter, root: DataRoot, config: CountyConfig, inbox: Path, listing: InboxListing, work: Path, started: float
 ) -> RunSummary:
     logger = get_run_logger()
-    timings: dict[str, float] = {}
-    peaks: dict[str, float] = {}  # the process's peak resident memory (GB) at the end of each step
+    clock = StepClock()
+    timings = clock.seconds
 
-    t = time.perf_counter()
-    intakes, failures = take_in_all(listing, inbox, root.path, config, work)
-    timings["intake"] = time.perf_counter() - t
-    peaks["intake"] = peak_rss_gb()
-
-    t = time.perf_counter()
-    staged = stage(intakes, root.warehouse, q, config)
-    timings["staging"] = time.perf_counter() - t
-    peaks["staging"] = peak_rss_gb()
-
-    t = time.perf_counter()
+    with clock.step("intake"):
+        intakes, failures = take_in_all(listing, inbox, root.path, config, work)
+    with clock.step("staging"):
+        staged = stage(intakes, root.warehouse, q, config)
     # Data Docs are built beside the publication and moved into it when it is built.
     docs_dir = root.publications / f".data_docs-{q}-{os.getpid()}"
-    gates = check_quality(root.warehouse, q, intakes, docs_dir)
-    timings["quality_gates"] = time.perf_counter() - t
-    peaks["quality_gates"] = peak_rss_gb()
+    with clock.step("quality_gates"):
+        gates = check_quality(root.warehouse, q, intakes, docs_dir)
     blocking = [g for g in gates if not g.passed and g.severity == "blocking"]
     if blocking:
         shutil.rmtree(docs_dir, ignore_errors=True)
         raise RunRefused("；".join(g.message() for g in blocking))
 
-    t = time.perf_counter()
-    comparison = compare(root.warehouse, q, config)
-    timings["comparison"] = time.perf_counter() - t
-    peaks["comparison"] = peak_rss_gb()
+    with clock.step("comparison"):
+        comparison = compare(root.warehouse, q, config)
 
-    t = time.perf_counter()
-    orders = number_work_orders(root.warehouse, q, comparison)
-    calendar = WorkingCalendar.load()
-    published_on = datetime.now(CHINA).date()
-    verify_by = calendar.add_working_days(published_on, calendar.verification_working_days)
-    settle_by = calendar.add_working_days(published_on, calendar.work_order_working_days)
-    layout = Layout.load()
-    rule_labels = {r.rule_id: r.label for r in config.rules}
-    department_labels = {d.code: d.label for d in config.departments}
-    towns = town_list_rows(
-        comparison.warnings,
-        comparison.households.join(
-            comparison.all_households.select("household_id", "members"), on="household_id", how="left", suffix="_all"
-        ),
-        comparison.people,
-        rule_labels,
-        department_labels,
-        layout.raw["colours"],
-        verify_by,
-    )
-    timings["lists"] = time.perf_counter() - t
-    peaks["lists"] = peak_rss_gb()
-
-    t = time.perf_counter()
+    with clock.step("lists"):
+        orders = number_work_orders(root.warehouse, q, comparison)
+        calendar = WorkingCalendar.load()
+        published_on = datetime.now(CHINA).date()
+        verify_by = calendar.add_working_days(published_on, calendar.verification_working_days)
+        settle_by = calendar.add_working_days(published_on, calendar.work_order_working_days)
+        layout = Layout.load()
+        rule_labels = {r.rule_id: r.label for r in config.rules}
+        department_labels = {d.code: d.label for d in config.departments}
+        towns = town_list_rows(
+            comparison.warnings,
+            comparison.households.join(
+                comparison.all_households.select("household_id", "members"),
+                on="household_id",
+                how="left",
+                suffix="_all",
+            ),
+            comparison.people,
+            rule_labels,
+            department_labels,
+            layout.raw["colours"],
+            verify_by,
+        )
 
     def build(folder: Path) -> None:
         lists = town_list_jobs(folder, str(q), config, layout, towns, verify_by) + work_order_jobs(
@@ -342,7 +348,7 @@ def _run_quarter(
             "towns": sorted(towns),
             "thresholds": config.thresholds(q.year).as_params(),
             "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
-            "peak_rss_gb": peaks,
+            "peak_rss_gb": clock.peak_rss_gb,
         }
         rejects = combine_rejects(intakes).group_by("department", "reason_code").len().sort("department", "len")
         manifest["rejects_by_reason"] = [[d, REASON_LABELS.get(r, r), n] for d, r, n in rejects.iter_rows()]
@@ -353,9 +359,8 @@ def _run_quarter(
         )  # fmt: skip
         write_manifest(folder, manifest)
 
-    out_dir = publish(root, q, build)
-    timings["publish"] = time.perf_counter() - t
-    peaks["publish"] = peak_rss_gb()
+    with clock.step("publish"):
+        out_dir = publish(root, q, build)
     timings["total"] = time.perf_counter() - started
 
     summary = RunSummary(
@@ -366,7 +371,7 @@ def _run_quarter(
         advisory_gates_failed=[g.message() for g in gates if not g.passed],
         listed_by_colour=dict(comparison.households.group_by("colour").len().sort("colour").iter_rows()),
         timings={k: round(v, 3) for k, v in timings.items()},
-        peak_rss_gb=peaks,
+        peak_rss_gb=clock.peak_rss_gb,
         roster_by_cause=comparison.roster_by_cause.to_dicts(),
     )
     publish_artifacts(summary, comparison)

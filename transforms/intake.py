@@ -167,6 +167,10 @@ def read_file(
         and report.size_bytes > rules.stream_from_bytes
     )
     fresh = copy.deepcopy(report)
+
+    def sort(sheet: RawSheet, header) -> SheetOutcome:
+        return _sort_sheet(sheet, header, department, rel, rules)
+
     for trust_head in (True, False) if stream else (False,):
         try:
             if stream:
@@ -174,10 +178,6 @@ def read_file(
             else:
                 sheets = iter(read_extract(path))
             pairs = _with_headers(sheets, config.datasets_of(department), rules, stream)
-
-            def sort(sheet: RawSheet, header) -> SheetOutcome:
-                return _sort_sheet(sheet, header, department, rel, rules)
-
             if stream:  # two batches sorted at once (polars works outside the GIL) while the next is read
                 with ThreadPoolExecutor(max_workers=2) as pool:
                     for out in _in_order(pool, sort, pairs, ahead=2):

@@ -93,6 +93,17 @@ def _excel_width(chars: float) -> float:
     return chars * 2 + 1.5  # a CJK character is about two Excel width units
 
 
+def write_cell(ws, row: int, col: int, value, fmt) -> None:
+    """One cell, by its type: blank, number or text — never `write()`, which would take text
+    starting with "=" for a formula."""
+    if value is None or value == "":
+        ws.write_blank(row, col, None, fmt)
+    elif isinstance(value, int | float):
+        ws.write_number(row, col, value, fmt)
+    else:
+        ws.write_string(row, col, str(value), fmt)
+
+
 @dataclass(frozen=True)
 class SheetJob:
     """One workbook to write: a list (名单) sheet with its title, note, columns and rows."""
@@ -135,19 +146,10 @@ def write_sheet(job: SheetJob) -> Path:
         ws.write_string(2, c, col["header"], head)
     keys = [col["key"] for col in columns]
     fill_in = [bool(col.get("fill")) for col in columns]
-    # Typed writes: never write(), which would take a cell starting with "=" for a formula.
-    write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
     for r, row in enumerate(rows, start=3):
         row_fmt = fills.get(row.get("_fill"), plain)
         for c, key in enumerate(keys):
-            fmt = open_cell if fill_in[c] else row_fmt if key == "colour" else plain
-            value = row.get(key)
-            if value is None or value == "":
-                write_blank(r, c, None, fmt)
-            elif isinstance(value, int | float):
-                write_number(r, c, value, fmt)
-            else:
-                write_string(r, c, str(value), fmt)
+            write_cell(ws, r, c, row.get(key), open_cell if fill_in[c] else row_fmt if key == "colour" else plain)
     for key, values in (choices or {}).items():
         c = next(i for i, col in enumerate(columns) if col["key"] == key)
         ws.data_validation(3, c, max(3, 2 + len(rows)), c, {"validate": "list", "source": values})

@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
+from transforms.lists import write_cell
 from transforms.publish import write_manifest
 from transforms.settings import Quarter
 
@@ -134,11 +135,6 @@ def _write_workbook(path: Path, quarter: Quarter, counties: pl.DataFrame, by_cau
             ws.set_column(c, c, 14)
         for r, row in enumerate(frame.iter_rows(), start=3):
             for c, value in enumerate(row):
-                if value is None:
-                    ws.write_blank(r, c, None, cell)
-                elif isinstance(value, int | float):
-                    ws.write_number(r, c, value, cell)
-                else:
-                    ws.write_string(r, c, str(value), cell)
+                write_cell(ws, r, c, value, cell)
         ws.freeze_panes(3, 0)
     wb.close()

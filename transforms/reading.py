@@ -48,15 +48,49 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+# What a clerk is told when a text file cannot be decoded or parsed (shared by the whole-file
+# and the batched reading, which must say the same).
+NOT_TEXT = "文件含有二进制内容，不是文本表格（CSV/TXT），请导出为CSV或Excel后重新报送"
+
+
+def _bad_bom(offset: int) -> UnreadableFile:
+    return UnreadableFile(f"文件标明为UTF-8但第{offset}字节处编码错误，请重新导出")
+
+
+def _unknown_encoding(offset: int) -> UnreadableFile:
+    return UnreadableFile(
+        f"文件编码无法识别（既不是UTF-8，也不是GBK/GB18030；第{offset}字节处无法解码），"
+        "请用“另存为CSV（UTF-8）”或Excel格式重新导出"
+    )
+
+
+def _unparseable(delimiter: str) -> UnreadableFile:
+    # The parser's message can quote cells (names, identity numbers): it is never repeated.
+    sep = "制表符" if delimiter == "\t" else "逗号"
+    return UnreadableFile(f"文件无法按{sep}分隔解析（引号不成对或行格式错乱），请重新导出")
+
+
+def _csv_options(delimiter: str, width: int) -> dict:
+    """How polars reads an extract: no header, every cell text, short lines padded, long cut."""
+    return {
+        "has_header": False,
+        "separator": delimiter,
+        "schema": {f"c{i}": pl.String for i in range(width)},
+        "missing_columns": "insert",
+        "truncate_ragged_lines": True,
+        "quote_char": '"',
+    }
+
+
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode a text extract; returns (text, encoding name). Raises UnreadableFile."""
     if b"\x00" in data[:65536]:
-        raise UnreadableFile("文件含有二进制内容，不是文本表格（CSV/TXT），请导出为CSV或Excel后重新报送")
+        raise UnreadableFile(NOT_TEXT)
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
         except UnicodeDecodeError as e:
-            raise UnreadableFile(f"文件标明为UTF-8但第{e.start}字节处编码错误，请重新导出") from e
+            raise _bad_bom(e.start) from e
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -64,10 +98,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as e:
-        raise UnreadableFile(
-            f"文件编码无法识别（既不是UTF-8，也不是GBK/GB18030；第{e.start}字节处无法解码），"
-            "请用“另存为CSV（UTF-8）”或Excel格式重新导出"
-        ) from e
+        raise _unknown_encoding(e.start) from e
 
 
 def sniff_delimiter(text: str) -> str:
@@ -102,21 +133,10 @@ def read_delimited(path: Path) -> RawSheet:
         return RawSheet("", pl.DataFrame({"row_number": []}, schema={"row_number": pl.Int64}), encoding)
     delimiter = sniff_delimiter(text)
     width = _field_count(text, delimiter)
-    schema = {f"c{i}": pl.String for i in range(width)}
     try:
-        frame = pl.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            has_header=False,
-            separator=delimiter,
-            schema=schema,
-            missing_columns="insert",
-            truncate_ragged_lines=True,
-            quote_char='"',
-        )
+        frame = pl.read_csv(io.BytesIO(text.encode("utf-8")), **_csv_options(delimiter, width))
     except pl.exceptions.PolarsError as e:
-        sep = "制表符" if delimiter == "\t" else "逗号"
-        # The parser's message can quote cells (names, identity numbers): not repeated here.
-        raise UnreadableFile(f"文件无法按{sep}分隔解析（引号不成对或行格式错乱），请重新导出") from e
+        raise _unparseable(delimiter) from e
     frame = frame.with_row_index("row_number", offset=1).with_columns(pl.col("row_number").cast(pl.Int64))
     return RawSheet("", frame, encoding)
 
@@ -155,7 +175,7 @@ def utf8_source(path: Path, work_dir: Path, trust_head: bool = False) -> tuple[P
     with path.open("rb") as fh:
         head = fh.read(1 << 20)
     if b"\x00" in head[:65536]:
-        raise UnreadableFile("文件含有二进制内容，不是文本表格（CSV/TXT），请导出为CSV或Excel后重新报送")
+        raise UnreadableFile(NOT_TEXT)
     bom = head.startswith(b"\xef\xbb\xbf")
     if trust_head:
         try:
@@ -167,7 +187,7 @@ def utf8_source(path: Path, work_dir: Path, trust_head: bool = False) -> tuple[P
     if bad is None:
         return path, "utf-8-sig" if bom else "utf-8"
     if bom:
-        raise UnreadableFile(f"文件标明为UTF-8但第{bad}字节处编码错误，请重新导出")
+        raise _bad_bom(bad)
     out = work_dir / f"{uuid.uuid4().hex}.utf8.txt"
     decoder = codecs.getincrementaldecoder("gb18030")()
     offset = 0
@@ -179,10 +199,7 @@ def utf8_source(path: Path, work_dir: Path, trust_head: bool = False) -> tuple[P
             dst.write(decoder.decode(b"", final=True).encode("utf-8"))
     except UnicodeDecodeError as e:
         out.unlink(missing_ok=True)
-        raise UnreadableFile(
-            f"文件编码无法识别（既不是UTF-8，也不是GBK/GB18030；第{offset + e.start}字节处无法解码），"
-            "请用“另存为CSV（UTF-8）”或Excel格式重新导出"
-        ) from e
+        raise _unknown_encoding(offset + e.start) from e
     return out, "gb18030"
 
 
@@ -201,25 +218,14 @@ def read_delimited_batches(path: Path, batch_rows: int, work_dir: Path, trust_he
         return
     delimiter = sniff_delimiter(text)
     width = _field_count(text, delimiter)
-    frame = pl.scan_csv(
-        source,
-        has_header=False,
-        separator=delimiter,
-        schema={f"c{i}": pl.String for i in range(width)},
-        missing_columns="insert",
-        truncate_ragged_lines=True,
-        quote_char='"',
-        row_index_name="row_number",
-        row_index_offset=1,
-    )
+    frame = pl.scan_csv(source, **_csv_options(delimiter, width), row_index_name="row_number", row_index_offset=1)
     try:
         for batch in frame.collect_batches(chunk_size=batch_rows):
             yield RawSheet("", batch.with_columns(pl.col("row_number").cast(pl.Int64)), encoding)
     except pl.exceptions.PolarsError as e:
         if trust_head and source == path and "utf-8" in str(e).lower():
             raise NotUtf8AfterAll from None
-        sep = "制表符" if delimiter == "\t" else "逗号"
-        raise UnreadableFile(f"文件无法按{sep}分隔解析（引号不成对或行格式错乱），请重新导出") from e
+        raise _unparseable(delimiter) from e
     finally:
         if source != path:
             source.unlink(missing_ok=True)

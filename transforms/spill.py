@@ -25,6 +25,7 @@ from transforms.settings import DUCKDB_MEMORY_LIMIT
 from transforms.validation import REJECT_SCHEMA
 
 LINEAGE = ["source_file", "source_sheet", "source_row"]
+LINEAGE_SCHEMA = {"source_file": pl.String, "source_sheet": pl.String, "source_row": pl.Int64}
 
 
 @contextmanager
@@ -165,7 +166,7 @@ class AcceptedRows:
         kept = frame.filter(first)
         conflicts, rejects = key_conflicts(ds, kept, department)
         if conflicts.height:
-            kept = kept.join(conflicts, on=["source_file", "source_sheet", "source_row"], how="anti")
+            kept = kept.join(conflicts, on=LINEAGE, how="anti")
         return Settled(kept, duplicates, rejects, dict(kept.group_by("source_file").len().iter_rows()))
 
 
@@ -183,7 +184,7 @@ def _settle_spilled(ds: DatasetSpec, department: str, parts: list[tuple[Path, st
         candidates = candidates.sort("_seq")
         first = candidates.select(pl.struct(fields).is_first_distinct()).to_series()
         duplicates = candidates.filter(~first).select(*LINEAGE, "_seq")
-        conflicts = pl.DataFrame(schema={"source_file": pl.String, "source_sheet": pl.String, "source_row": pl.Int64})
+        conflicts = pl.DataFrame(schema=LINEAGE_SCHEMA)
         conflict_seq = pl.DataFrame(schema={"_seq": pl.Int64})
         rejects = pl.DataFrame(schema=REJECT_SCHEMA)
         if ds.unique_by:
@@ -221,7 +222,7 @@ def key_conflicts(ds: DatasetSpec, kept: pl.DataFrame, department: str) -> tuple
     """Different rows sharing the dataset's key (`unique_by`): the first kept, the others
     rejected saying where the first is. `kept` needs the key columns and lineage, in file
     order. Returns (the conflicting rows' lineage, their rejects)."""
-    none = pl.DataFrame(schema=dict.fromkeys(LINEAGE, pl.String) | {"source_row": pl.Int64})
+    none = pl.DataFrame(schema=LINEAGE_SCHEMA)
     if not ds.unique_by:
         return none, pl.DataFrame(schema=REJECT_SCHEMA)
     key = list(ds.unique_by)

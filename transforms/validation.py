@@ -47,7 +47,7 @@ class SheetRows:
 
 
 def _parse(f: FieldSpec, raw: pl.Expr, rules: ReadingRules) -> tuple[pl.Expr, pl.Expr]:
-    if f.type in PARSED_AS_SERIES:  # parsed beforehand, step by step (see cast_rows)
+    if f.type in SERIES_PARSERS:  # parsed beforehand, on the whole column (see cast_rows)
         return pl.col(f"pre__{f.name}"), pl.col(f"prewhy__{f.name}")
     if f.type == "amount":
         return cells.parse_amount(raw)
@@ -60,8 +60,12 @@ def _parse(f: FieldSpec, raw: pl.Expr, rules: ReadingRules) -> tuple[pl.Expr, pl
     return raw, pl.lit(None, dtype=pl.String)
 
 
-# Field types parsed on the whole column, each step materialised once (see cells.parse_id_numbers).
-PARSED_AS_SERIES = ("id_number", "date")
+# Field types parsed on the whole column, each step materialised once (see cells.parse_id_numbers):
+# type -> parse(folded text, reading rules) -> (value, reason code).
+SERIES_PARSERS = {
+    "id_number": lambda raw, rules: cells.parse_id_numbers(raw),
+    "date": lambda raw, rules: cells.parse_dates(raw, rules.excel_serial_range, rules.earliest_date),
+}
 
 
 def _empty_rejects() -> pl.DataFrame:
@@ -91,15 +95,10 @@ def cast_rows(data: pl.DataFrame, header: HeaderMatch, rules: ReadingRules) -> p
     # computed once.
     folded = data.lazy().select(exprs).collect()
     for f in ds.fields:
-        if f.type == "id_number":
-            value, why = _on_distinct(folded[f"raw__{f.name}"], cells.parse_id_numbers)
-        elif f.type == "date":
-            value, why = _on_distinct(
-                folded[f"raw__{f.name}"],
-                lambda s: cells.parse_dates(s, rules.excel_serial_range, rules.earliest_date),
-            )
-        else:
+        if f.type not in SERIES_PARSERS:
             continue
+        parse = SERIES_PARSERS[f.type]
+        value, why = _on_distinct(folded[f"raw__{f.name}"], lambda raw, parse=parse: parse(raw, rules))
         folded = folded.with_columns(value.alias(f"pre__{f.name}"), why.alias(f"prewhy__{f.name}"))
     typed: list[pl.Expr] = [pl.col("row_number")]
     for f in ds.fields:
