@@ -22,6 +22,7 @@ import xlsxwriter
 import yaml
 
 from transforms.config import CONFIG_DIR, CountyConfig
+from transforms.xlsx_rows import SheetBody, insert_rows, style_index
 
 DEPARTMENT_PREFIX = {"medical": "MED", "civil": "CIV", "housing": "HOU", "education": "EDU", "disability": "DIS"}
 CAUSE_LABELS = {"illness": "因病", "disability": "因残", "schooling": "因学", "housing": "住房", "income": "收入",
@@ -144,12 +145,16 @@ def write_sheet(job: SheetJob) -> Path:
     ws.merge_range(1, 0, 1, last, note, note_fmt)
     for c, col in enumerate(columns):
         ws.write_string(2, c, col["header"], head)
-    keys = [col["key"] for col in columns]
-    fill_in = [bool(col.get("fill")) for col in columns]
-    for r, row in enumerate(rows, start=3):
-        row_fmt = fills.get(row.get("_fill"), plain)
-        for c, key in enumerate(keys):
-            write_cell(ws, r, c, row.get(key), open_cell if fill_in[c] else row_fmt if key == "colour" else plain)
+    fill_styles = {k: style_index(f) for k, f in fills.items()}
+    plain_style, open_style = style_index(plain), style_index(open_cell)
+    styles: list[int | list[int]] = [
+        open_style if col.get("fill")
+        else [fill_styles.get(row.get("_fill"), plain_style) for row in rows] if col["key"] == "colour"
+        else plain_style
+        for col in columns
+    ]  # fmt: skip
+    body = SheetBody(sheet=1, first_row=3, columns=[[row.get(col["key"]) for row in rows] for col in columns],
+                     styles=styles)  # fmt: skip
     for key, values in (choices or {}).items():
         c = next(i for i, col in enumerate(columns) if col["key"] == key)
         ws.data_validation(3, c, max(3, 2 + len(rows)), c, {"validate": "list", "source": values})
@@ -162,6 +167,7 @@ def write_sheet(job: SheetJob) -> Path:
     ws.repeat_rows(2)
     ws.set_footer("&C第 &P 页，共 &N 页")
     wb.close()
+    insert_rows(path, [body])
     return path
 
 

@@ -10,6 +10,7 @@ import polars as pl
 import xlsxwriter
 
 from transforms.intake import FileReport
+from transforms.xlsx_rows import SheetBody, insert_rows, style_index
 
 EXCEL_MAX_ROWS = 1_000_000
 REJECT_COLUMNS = [
@@ -66,25 +67,22 @@ def write_quality_workbook(
         ws.write(1, c, label, head_fmt)
         ws.set_column(c, c, width)
     ws.freeze_panes(2, 0)
-    ordered = rejects.sort("file", "sheet", "row_number", nulls_last=False)
-    for i, r in enumerate(ordered.head(EXCEL_MAX_ROWS).iter_rows(named=True)):
-        ws.write_row(
-            2 + i,
-            0,
-            [
-                i + 1,
-                r["file"],
-                r["sheet"] or "",
-                r["row_number"] if r["row_number"] is not None else "（整个文件）",
-                r["column"] or "",
-                r["value"] or "",
-                r["reason"],
-                _row_text(r["row_values"]),
-            ],
-            wrap,
-        )
+    ordered = rejects.sort("file", "sheet", "row_number", nulls_last=False).head(EXCEL_MAX_ROWS)
+    columns: list[list] = [
+        list(range(1, ordered.height + 1)),
+        ordered["file"].to_list(),
+        ordered["sheet"].fill_null("").to_list(),
+        [r if r is not None else "（整个文件）" for r in ordered["row_number"].to_list()],
+        ordered["column"].fill_null("").to_list(),
+        ordered["value"].fill_null("").to_list(),
+        ordered["reason"].to_list(),
+        [_row_text(v) for v in ordered["row_values"].to_list()],
+    ]
     if n > EXCEL_MAX_ROWS:
-        ws.write(2 + EXCEL_MAX_ROWS, 0, f"……另有{n - EXCEL_MAX_ROWS}行未列出，见 rejects.parquet")
+        columns[0].append(f"……另有{n - EXCEL_MAX_ROWS}行未列出，见 rejects.parquet")
+        for values in columns[1:]:
+            values.append(None)
+    body = SheetBody(sheet=1, first_row=2, columns=columns, styles=[style_index(wrap)] * len(columns))
     if n:
         ws.autofilter(1, 0, 1 + min(n, EXCEL_MAX_ROWS), len(REJECT_COLUMNS) - 1)
     summary = wb.add_worksheet("文件汇总")
@@ -109,3 +107,4 @@ def write_quality_workbook(
             wrap,
         )
     wb.close()
+    insert_rows(path, [body])
