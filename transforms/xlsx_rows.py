@@ -123,10 +123,9 @@ def render_rows(body: SheetBody) -> bytes:
             s = [pl.lit('" s="'), pl.col(f"s{c}").cast(pl.String), pl.lit('"')]
         any_control = texts.drop_nulls().str.contains(control.pattern).any()
         number_cell = pl.concat_str([*ref, *s, pl.lit("><v>"), pl.col(f"n{c}").cast(pl.String), pl.lit("</v></c>")])
-        text_cell = pl.concat_str(
-            [*ref, *s, pl.lit(' t="inlineStr"><is><t xml:space="preserve">'), _escaped(pl.col(f"t{c}"), bool(any_control)),
-             pl.lit("</t></is></c>")]  # fmt: skip
-        )
+        text = _escaped(pl.col(f"t{c}"), bool(any_control))
+        inline = pl.lit(' t="inlineStr"><is><t xml:space="preserve">')
+        text_cell = pl.concat_str([*ref, *s, inline, text, pl.lit("</t></is></c>")])
         blank_cell = pl.concat_str([*ref, *s, pl.lit("/>")]) if style is not None and style != 0 else pl.lit("")
         cells.append(
             pl.when(pl.col(f"n{c}").is_not_null())
