@@ -16,14 +16,15 @@ import polars as pl
 _FULL_WIDTH = [chr(c) for c in range(0xFF01, 0xFF5F)] + ["\u3000"]
 _HALF_WIDTH = [chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)] + [" "]
 
+# Separators, units, currency signs and spaces around the figure in an amount cell.
+_AMOUNT_NOISE = [",", "，", "元", "¥", "￥", " ", "\t", "\n", "\r", "\u00a0", "\u3000"]
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
 
 
 def fold_text(expr: pl.Expr) -> pl.Expr:
     """Full-width letters and digits to half-width, spaces trimmed, empty cells to null."""
-    folded = expr.str.replace_many(_FULL_WIDTH, _HALF_WIDTH).str.strip_chars()
-    return pl.when(folded == "").then(None).otherwise(folded)
+    return expr.str.replace_many(_FULL_WIDTH, _HALF_WIDTH).str.strip_chars().replace("", None)
 
 
 def id_check_char(first17: str) -> str:
@@ -157,7 +158,7 @@ def parse_dates(raw: pl.Series, serial_range: tuple[int, int], earliest: date) -
 def parse_amount(raw: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """Yuan amounts such as `1,234.50元`, `¥800`, ` 3000 `; rounded to the fen. Reason code:
     amount_invalid. (Negative amounts parse; the row contract rejects them.)"""
-    s = raw.str.replace_all(r"[,，\s元¥￥]", "").str.replace(r"^RMB", "")
+    s = raw.str.replace_many(_AMOUNT_NOISE, [""] * len(_AMOUNT_NOISE)).str.strip_prefix("RMB")
     value = s.cast(pl.Float64, strict=False).round(2)
     reason = pl.when(s.is_not_null() & value.is_null()).then(pl.lit("amount_invalid")).otherwise(None)
     return value, reason

@@ -89,11 +89,14 @@ def classify_rows(frame: pl.DataFrame, header: HeaderMatch | None, rules: Readin
         return frame.with_columns(pl.lit("blank").alias("row_kind"))
     # The first non-empty cell of each row, computed once (folding every cell of millions of
     # rows for this alone would cost more than the rest of the reading).
-    trimmed = [pl.col(c).str.strip_chars(" \t\r\n\u3000") for c in cols]
-    first = pl.coalesce([pl.when(t != "").then(t) for t in trimmed])
-    # Lazily, so each trimmed cell is computed once for the test and once for the value.
-    marked = frame.lazy().with_columns(first.alias("_first")).collect()
-    marked = marked.with_columns(fold_text(pl.col("_first")).alias("_first"))
+    # Most rows have their first cell filled: the others are looked at only where it is empty.
+    trimmed = [pl.col(c).str.strip_chars(" \t\r\n\u3000").replace("", None) for c in cols]
+    first = frame.select(trimmed[0].alias("_first")).to_series()
+    empty = first.is_null()
+    if len(cols) > 1 and empty.any():
+        rest = frame.filter(empty).lazy().select(pl.coalesce(trimmed[1:])).collect().to_series()
+        first = first.scatter(empty.arg_true(), rest)
+    marked = frame.with_columns(first.to_frame().select(fold_text(pl.col("_first"))).to_series())
     is_blank = pl.col("_first").is_null()
     if header is None:
         kind = pl.when(is_blank).then(pl.lit("blank")).otherwise(pl.lit("data"))

@@ -76,6 +76,8 @@ def _on_distinct(raw: pl.Series, parse) -> tuple[pl.Series, pl.Series]:
     """`parse` on each distinct value once, spread back over the rows (a quarter's claims
     repeat the same people and the same days many times)."""
     distinct = raw.unique()
+    if distinct.len() * 2 > raw.len():  # mostly distinct: spreading back would cost more than it saves
+        return parse(raw)
     value, why = parse(distinct)
     table = pl.DataFrame({"raw": distinct, "value": value, "why": why})
     out = raw.rename("raw").to_frame().join(table, on="raw", how="left", nulls_equal=True, maintain_order="left")
@@ -165,11 +167,12 @@ def sort_rows(
     failures = _contract_failures(ds, candidates)
 
     # Long form of every problem: (row_number, field, code).
+    # (the few rows with a cast problem first, then one row per problem, field by field)
     long_parts = [
-        casted.select("row_number", pl.lit(f.name).alias("field"), pl.col(f"why__{f.name}").alias("code")).filter(
-            pl.col("code").is_not_null()
-        )
-        for f in ds.fields
+        casted.filter(cast_failed)
+        .select("row_number", *[pl.col(c).alias(f.name) for c, f in zip(why_cols, ds.fields, strict=True)])
+        .unpivot(index="row_number", variable_name="field", value_name="code")
+        .filter(pl.col("code").is_not_null())
     ]
     if failures.height:
         rows = (
