@@ -7,7 +7,10 @@ Exit codes: 0 published; 1 the run refused or failed (one line, Chinese then Eng
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
 import sys
+import threading
 from pathlib import Path
 
 from transforms.settings import SAMPLE_DATA_ROOT, Quarter, resolve_data_root
@@ -162,5 +165,19 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+def entry() -> None:
+    """The `povwatch` command: `main`, then the exit handlers (Prefect's log and event workers
+    drain, the temporary API server stops, logging flushes), then leave without tearing the
+    interpreter down — freeing a multi-GB heap object by object costs about a second after all
+    the work is written and closed. With a non-daemon thread still running, a normal exit."""
+    code = main()
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        sys.exit(code)
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

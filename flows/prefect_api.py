@@ -4,14 +4,15 @@ With a Prefect server configured (PREFECT_API_URL in the environment or the Pref
 that one. Without, Prefect would start a temporary server itself when the flow is first called:
 it imports the server's modules (≈ 3.5 s) into this process and then waits ≈ 4 s for the server
 process. `prefect_api()` starts the same temporary server process (the uvicorn command Prefect's
-own SubprocessASGIServer runs) at once, so it boots while the run's modules are imported, and
-exports its address so Dask workers of a province run report to it too. It is stopped when the
+own SubprocessASGIServer runs) at once — before even Prefect is imported here — so it boots while
+the run's modules are imported, and exports its address so Dask workers of a province run report to it too. It is stopped when the
 process exits, after Prefect's log and event workers have drained.
 """
 
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import os
 import socket
 import subprocess
@@ -20,10 +21,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import httpx
-import prefect
-from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
 STARTUP_SECONDS = 60
 
@@ -42,11 +39,11 @@ class TemporaryServer:
             "PREFECT__SERVER_EPHEMERAL": "1",
             "PREFECT__SERVER_FINAL": "1",
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # no network here; no telemetry attempts
-            **get_current_settings().to_environment_variables(exclude_unset=True),
-        }
+        }  # the server reads the same profile and settings files as this process
         env.pop("PREFECT_API_URL", None)
+        site = Path(importlib.util.find_spec("prefect").origin).parent.parent  # finding it imports nothing
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--app-dir", str(Path(prefect.__file__).parent.parent), "--factory",
+            [sys.executable, "-m", "uvicorn", "--app-dir", str(site), "--factory",
              "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
              "--log-level", "error", "--lifespan", "on"],
             env=env,
@@ -54,6 +51,8 @@ class TemporaryServer:
         atexit.register(self.stop)  # registered before the flow's workers: it runs after they drain
 
     def wait_until_healthy(self) -> None:
+        import httpx
+
         deadline = time.monotonic() + STARTUP_SECONDS
         with httpx.Client() as client:
             while time.monotonic() < deadline:
@@ -78,13 +77,25 @@ class TemporaryServer:
 
 
 def start_server_if_needed() -> TemporaryServer | None:
-    """Start a temporary server now unless a Prefect server is configured."""
-    return None if PREFECT_API_URL.value() else TemporaryServer()
+    """Start a temporary server now unless a Prefect server is configured. Started before
+    Prefect's settings are read (importing them costs a second), and stopped again at once if
+    they name a server."""
+    if os.environ.get("PREFECT_API_URL"):
+        return None
+    server = TemporaryServer()
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():
+        server.stop()
+        return None
+    return server
 
 
 @contextmanager
 def prefect_api(server: TemporaryServer | None) -> Iterator[str | None]:
     """Flows in this block (and processes started in it) use `server`, or the configured API."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     url = server.url if server else PREFECT_API_URL.value()
     previous = os.environ.get("PREFECT_API_URL")
     if url:
