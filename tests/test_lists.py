@@ -93,7 +93,14 @@ def _write_in_a_daemon(folder: str) -> None:
     lists.PARALLEL_FROM_ROWS = 0  # would use worker processes, if a daemon could have children
     columns = [{"key": "a", "header": "甲", "width": 8}]
     jobs = [
-        lists.SheetJob(Path(folder) / f"{i}.xlsx", title="t", note="n", columns=columns, rows=[{"a": "x"}], colours={})
+        lists.SheetJob(
+            Path(folder) / f"{i}.xlsx",
+            title="t",
+            note="n",
+            columns=columns,
+            rows=pl.DataFrame({"a": ["x"]}),
+            colours={},
+        )
         for i in range(3)
     ]
     with lists.sheets_written(jobs, workers=2):

@@ -113,7 +113,7 @@ class SheetJob:
     title: str
     note: str
     columns: list[dict]
-    rows: list[dict]
+    rows: pl.DataFrame  # one column per `columns` key (a missing one is blank), `_fill` the row's colour
     colours: dict
     choices: dict[str, list[str]] | None = None
 
@@ -147,19 +147,23 @@ def write_sheet(job: SheetJob) -> Path:
         ws.write_string(2, c, col["header"], head)
     fill_styles = {k: style_index(f) for k, f in fills.items()}
     plain_style, open_style = style_index(plain), style_index(open_cell)
-    styles: list[int | list[int]] = [
-        open_style if col.get("fill")
-        else [fill_styles.get(row.get("_fill"), plain_style) for row in rows] if col["key"] == "colour"
-        else plain_style
-        for col in columns
-    ]  # fmt: skip
-    body = SheetBody(sheet=1, first_row=3, columns=[[row.get(col["key"]) for row in rows] for col in columns],
-                     styles=styles)  # fmt: skip
+    n = rows.height
+    colour_styles = (
+        rows["_fill"].replace_strict(fill_styles, default=plain_style, return_dtype=pl.Int64)
+        if "_fill" in rows.columns
+        else pl.repeat(plain_style, n, eager=True)
+    )
+    styles: list[int | pl.Series] = [
+        open_style if col.get("fill") else colour_styles if col["key"] == "colour" else plain_style for col in columns
+    ]
+    blank = pl.Series([None] * n, dtype=pl.String)
+    body = SheetBody(sheet=1, first_row=3, columns=[rows[c["key"]] if c["key"] in rows.columns else blank
+                                                    for c in columns], styles=styles)  # fmt: skip
     for key, values in (choices or {}).items():
         c = next(i for i, col in enumerate(columns) if col["key"] == key)
-        ws.data_validation(3, c, max(3, 2 + len(rows)), c, {"validate": "list", "source": values})
+        ws.data_validation(3, c, max(3, 2 + n), c, {"validate": "list", "source": values})
     ws.freeze_panes(3, 0)
-    ws.autofilter(2, 0, 2 + len(rows), last)
+    ws.autofilter(2, 0, 2 + n, last)
     ws.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
     ws.set_landscape()
     ws.set_paper(9)  # A4
@@ -177,11 +181,11 @@ def sheets_written(jobs: list[SheetJob], workers: int) -> Iterator[None]:
     rows to be worth it (xlsxwriter is pure Python: one core a workbook), largest first so the
     last to finish is small; otherwise here and now. Leaving the block waits for every workbook
     and raises the first failure."""
-    jobs = sorted(jobs, key=lambda j: len(j.rows), reverse=True)
+    jobs = sorted(jobs, key=lambda j: j.rows.height, reverse=True)
     # A daemonic process (a Dask worker running a county of a province) may not start children:
     # there the province's workers are the parallelism.
     daemonic = multiprocessing.current_process().daemon
-    if daemonic or workers <= 1 or len(jobs) <= 1 or sum(len(j.rows) for j in jobs) < PARALLEL_FROM_ROWS:
+    if daemonic or workers <= 1 or len(jobs) <= 1 or sum(j.rows.height for j in jobs) < PARALLEL_FROM_ROWS:
         for job in jobs:
             write_sheet(job)
         yield
@@ -200,45 +204,88 @@ def sheets_written(jobs: list[SheetJob], workers: int) -> Iterator[None]:
         pool.shutdown(cancel_futures=True)
 
 
+def _masked(id_number: pl.Expr) -> pl.Expr:
+    """`mask_id`, column-wise: first 6 and last 4 characters shown."""
+    stars = pl.lit("*").repeat_by((id_number.str.len_chars() - 10).clip(lower_bound=0)).list.join("")
+    return pl.concat_str([id_number.str.head(6), stars, id_number.str.tail(4)]).fill_null("")
+
+
+def _labelled(expr: pl.Expr, labels: dict[str, str], default: str | None = None) -> pl.Expr:
+    return expr.replace_strict(labels, default=expr if default is None else pl.lit(default), return_dtype=pl.String)
+
+
+def _people_names(people: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(id_number -> name, `_known`) and (household_id -> its 户主's name and id_number)."""
+    names = (
+        people.select("id_number", "name", pl.lit(True).alias("_known"))
+        .unique("id_number", keep="last", maintain_order=True)
+    )  # fmt: skip
+    heads = (
+        people.filter(pl.col("relation") == "户主")
+        .select("household_id", pl.col("name").alias("head_name"), pl.col("id_number").alias("head_id"))
+        .unique("household_id", keep="last", maintain_order=True)
+    )
+    return names, heads
+
+
 def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.DataFrame, rule_labels: dict[str, str],
-                   department_labels: dict[str, str], colours: dict, deadline: date) -> dict[str, list[dict]]:  # fmt: skip
+                   department_labels: dict[str, str], colours: dict, deadline: date) -> dict[str, pl.DataFrame]:  # fmt: skip
     """Rows of each town's list: one per listed household, then one per candidate not on the roster."""
-    names = {r["id_number"]: r for r in people.iter_rows(named=True)}
-    heads = {r["household_id"]: r for r in people.filter(pl.col("relation") == "户主").iter_rows(named=True)}
-    by_household: dict[str, list[dict]] = {}
-    for w in warnings.filter(pl.col("household_id").is_not_null()).iter_rows(named=True):
-        by_household.setdefault(w["household_id"], []).append(w)
-    towns: dict[str, list[dict]] = {}
-    for h in households.sort("town", "village", "household_id").iter_rows(named=True):
-        ws = by_household.get(h["household_id"], [])
-        head = heads.get(h["household_id"], {})
-        evidence = []
-        for w in ws:
-            who = f"{names[w['id_number']]['name']}：" if w["id_number"] in names else ""
-            evidence.append(f"{who}{w['evidence']}")
-        departments = sorted({department_labels.get(w["department"], "县乡村振兴局") for w in ws})
-        towns.setdefault(h["town"], []).append({
-            "household_id": h["household_id"], "name": head.get("name", ""), "id_masked": mask_id(head.get("id_number")),
-            "village": h["village"], "household_type": h["household_type"], "members": h["members"],
-            "colour": colours[h["colour"]]["label"], "_fill": h["colour"],
-            "causes": "、".join(CAUSE_LABELS.get(c, c) for c in h["causes"]) or "",
-            "rules": "；".join(rule_labels[w["rule_id"]] for w in ws) or ("监测户风险未消除" if h["colour"] == "red" else "收入低于1万元"),
-            "evidence": "；".join(evidence), "departments": "、".join(departments),
-            "status": max((w["status"] for w in ws), key=lambda s: STATUS_ORDER[s], default=""),
-            "deadline": deadline.isoformat(),
-        })  # fmt: skip
-    for w in warnings.filter(pl.col("rule_id") == "NEW_CANDIDATE").sort("id_number").iter_rows(named=True):
-        town = w["town"] or "（乡镇不明）"
-        towns.setdefault(town, []).append({
-            "household_id": "", "name": names.get(w["id_number"], {}).get("name", ""), "id_masked": mask_id(w["id_number"]),
-            "village": w["village"] or "", "household_type": "非监测对象", "members": "", "colour": colours["candidate"]["label"],
-            "_fill": "candidate", "causes": CAUSE_LABELS.get(w["cause"], w["cause"]), "rules": rule_labels["NEW_CANDIDATE"],
-            "evidence": w["evidence"], "departments": "县乡村振兴局", "status": w["status"], "deadline": deadline.isoformat(),
-        })  # fmt: skip
-    for rows in towns.values():
-        for i, row in enumerate(rows, start=1):
-            row["seq"] = i
-    return towns
+    names, heads = _people_names(people)
+    colour_labels = {k: v["label"] for k, v in colours.items()}
+    # A warning on a person found in the roster names them: "张三：…"; the others carry the evidence alone.
+    status_rank = pl.col("status").replace_strict(STATUS_ORDER, default=0, return_dtype=pl.Int64)
+    by_household = (
+        warnings.filter(pl.col("household_id").is_not_null())
+        .join(names, on="id_number", how="left", maintain_order="left")
+        .group_by("household_id", maintain_order=True)
+        .agg(
+            pl.when(pl.col("_known"))
+            .then(pl.concat_str([pl.col("name").fill_null(""), pl.lit("："), pl.col("evidence")]))
+            .otherwise(pl.col("evidence"))
+            .str.join("；")
+            .alias("evidence"),
+            _labelled(pl.col("rule_id"), rule_labels).str.join("；").alias("rules"),
+            _labelled(pl.col("department"), department_labels, "县乡村振兴局").unique().sort().str.join("、")
+            .alias("departments"),
+            pl.col("status").sort_by(status_rank, descending=True).first().alias("status"),
+        )
+    )  # fmt: skip
+    listed = (
+        households.sort("town", "village", "household_id")
+        .join(by_household, on="household_id", how="left", maintain_order="left")
+        .join(heads, on="household_id", how="left", maintain_order="left")
+        .select(
+            "town", "household_id", pl.col("head_name").fill_null("").alias("name"),
+            _masked(pl.col("head_id")).alias("id_masked"), "village", "household_type", "members",
+            _labelled(pl.col("colour"), colour_labels).alias("colour"), pl.col("colour").alias("_fill"),
+            pl.col("causes").list.eval(_labelled(pl.element(), CAUSE_LABELS)).list.join("、").fill_null("")
+            .alias("causes"),
+            pl.col("rules").fill_null(
+                pl.when(pl.col("colour") == "red").then(pl.lit("监测户风险未消除")).otherwise(pl.lit("收入低于1万元"))
+            ),
+            pl.col("evidence").fill_null(""), pl.col("departments").fill_null(""), pl.col("status").fill_null(""),
+        )
+    )  # fmt: skip
+    candidates = (
+        warnings.filter(pl.col("rule_id") == "NEW_CANDIDATE")
+        .sort("id_number")
+        .join(names, on="id_number", how="left", maintain_order="left")
+        .select(
+            pl.when(pl.col("town") != "").then(pl.col("town")).otherwise(pl.lit("（乡镇不明）")).alias("town"),
+            pl.lit("").alias("household_id"),
+            pl.col("name").fill_null(""), _masked(pl.col("id_number")).alias("id_masked"),
+            pl.col("village").fill_null(""), pl.lit("非监测对象").alias("household_type"),
+            pl.lit(None, dtype=pl.Int64).alias("members"), pl.lit(colour_labels["candidate"]).alias("colour"),
+            pl.lit("candidate").alias("_fill"), _labelled(pl.col("cause"), CAUSE_LABELS).alias("causes"),
+            pl.lit(rule_labels["NEW_CANDIDATE"]).alias("rules"), "evidence", pl.lit("县乡村振兴局").alias("departments"),
+            "status",
+        )
+    )  # fmt: skip
+    rows = pl.concat([listed, candidates.cast(listed.schema)], how="vertical").with_columns(
+        pl.int_range(1, pl.len() + 1).over("town").alias("seq"), pl.lit(deadline.isoformat()).alias("deadline")
+    )
+    return {town: frame.drop("town") for (town,), frame in rows.partition_by("town", as_dict=True).items()}
 
 
 def town_list_jobs(folder: Path, quarter: str, config: CountyConfig, layout: Layout, towns: dict[str, list[dict]],
@@ -263,25 +310,29 @@ def work_order_jobs(folder: Path, quarter: str, config: CountyConfig, layout: La
                     people: pl.DataFrame, rule_labels: dict[str, str], deadline: date) -> list[SheetJob]:  # fmt: skip
     """One workbook per department: its work orders, with full identity numbers."""
     spec = layout.raw["work_orders"]
-    names = {r["id_number"]: r for r in people.iter_rows(named=True)}
-    heads = {r["household_id"]: r for r in people.filter(pl.col("relation") == "户主").iter_rows(named=True)}
+    names, heads = _people_names(people)
+    # A work order on a person names that person (when on the roster); one on a household, its 户主.
+    rows = (
+        orders.join(names, on="id_number", how="left", maintain_order="left")
+        .join(heads, on="household_id", how="left", maintain_order="left")
+        .select(
+            "department", "number", "household_id",
+            pl.when(pl.col("id_number").is_not_null()).then(pl.col("name")).otherwise(pl.col("head_name"))
+            .fill_null("").alias("name"),
+            pl.when(pl.col("id_number").is_not_null())
+            .then(pl.when(pl.col("_known")).then(pl.col("id_number")))
+            .otherwise(pl.col("head_id")).fill_null("").alias("id_number"),
+            "town", "village", _labelled(pl.col("rule_id"), rule_labels).alias("issue"), "evidence", "status",
+            pl.lit(deadline.isoformat()).alias("deadline"),
+        )
+    )  # fmt: skip
     written = []
-    for department, group in orders.group_by("department", maintain_order=True):
-        dept = department[0]
+    for (dept,), group in rows.partition_by("department", as_dict=True, maintain_order=True).items():
         label = config.department(dept).label
-        rows = []
-        for w in group.sort("number").iter_rows(named=True):
-            person = names.get(w["id_number"]) if w["id_number"] else heads.get(w["household_id"], {})
-            rows.append({
-                "number": w["number"], "household_id": w["household_id"], "name": (person or {}).get("name", ""),
-                "id_number": (person or {}).get("id_number", ""), "town": w["town"], "village": w["village"],
-                "issue": rule_labels[w["rule_id"]], "evidence": w["evidence"], "status": w["status"],
-                "deadline": deadline.isoformat(),
-            })  # fmt: skip
         written.append(SheetJob(
             folder / "departments" / dept / f"{quarter}_{dept}_交办单.xlsx",
             title=spec["title"].format(county=config.county_name, quarter=quarter, department=label),
-            note=spec["note"].format(deadline=f"{deadline:%Y年%-m月%-d日}"), columns=spec["columns"], rows=rows,
-            colours=layout.raw["colours"],
+            note=spec["note"].format(deadline=f"{deadline:%Y年%-m月%-d日}"), columns=spec["columns"],
+            rows=group.sort("number"), colours=layout.raw["colours"],
         ))  # fmt: skip
     return written

@@ -42,8 +42,8 @@ class SheetBody:
 
     sheet: int
     first_row: int
-    columns: list[Sequence]
-    styles: list[int | Sequence[int]]
+    columns: list[Sequence | pl.Series]
+    styles: list[int | Sequence[int] | pl.Series]
 
     @property
     def height(self) -> int:
@@ -126,7 +126,8 @@ def render_rows(body: SheetBody) -> bytes:
         text = _escaped(pl.col(f"t{c}"), bool(any_control))
         inline = pl.lit(' t="inlineStr"><is><t xml:space="preserve">')
         text_cell = pl.concat_str([*ref, *s, inline, text, pl.lit("</t></is></c>")])
-        blank_cell = pl.concat_str([*ref, *s, pl.lit("/>")]) if style is not None and style != 0 else pl.lit("")
+        styled = not isinstance(style, int) or style != 0
+        blank_cell = pl.concat_str([*ref, *s, pl.lit("/>")]) if styled else pl.lit("")
         cells.append(
             pl.when(pl.col(f"n{c}").is_not_null())
             .then(number_cell)
