@@ -31,7 +31,7 @@ from xlsxwriter.utility import xl_col_to_name
 CONTROL_CHARACTERS = [chr(c) for c in [*range(0, 9), 11, 12, *range(14, 32)]]
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
 # A zlib level that keeps a 100k-row sheet to a fraction of a second; files stay small.
-COMPRESS_LEVEL = 3
+COMPRESS_LEVEL = 1
 
 
 @dataclass
