@@ -166,16 +166,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
-    """The `povwatch` command: `main`, then the exit handlers (Prefect's log and event workers
-    drain, the temporary API server stops, logging flushes), then leave without tearing the
-    interpreter down — freeing a multi-GB heap object by object costs about a second after all
-    the work is written and closed. With a non-daemon thread still running, a normal exit."""
+    """The `povwatch` command: `main`, then what the interpreter does on exit — join the threads
+    and run their exit hooks (Prefect's log and event workers drain to the API there), then the
+    exit handlers (the temporary API server stops, temporary folders go, logging flushes) — then
+    leave without tearing the interpreter down: freeing a multi-GB heap object by object costs
+    about a second after all the work is written and closed."""
     code = main()
+    threading._shutdown()  # what the interpreter does first on exit: joins threads, drains Prefect's workers
     atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()
-    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
-        sys.exit(code)
     os._exit(code)
 
 

@@ -151,7 +151,8 @@ def check_gates(metrics: pl.DataFrame, gates: dict[str, dict], docs_dir: Path | 
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             },
         )
-        actions.append(gx.checkpoint.UpdateDataDocsAction(name="data_docs"))
+        # only our site: the default one would be built into a temporary folder nobody removes
+        actions.append(gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["povwatch"]))
     checkpoint = context.checkpoints.add(
         gx.Checkpoint(name="povwatch_gates", validation_definitions=validations, actions=actions)
     )
