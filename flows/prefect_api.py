@@ -4,9 +4,10 @@ With a Prefect server configured (PREFECT_API_URL in the environment or the Pref
 that one. Without, Prefect would start a temporary server itself when the flow is first called:
 it imports the server's modules (≈ 3.5 s) into this process and then waits ≈ 4 s for the server
 process. `prefect_api()` starts the same temporary server process (the uvicorn command Prefect's
-own SubprocessASGIServer runs) at once — before even Prefect is imported here — so it boots while
-the run's modules are imported, and exports its address so Dask workers of a province run report to it too. It is stopped when the
-process exits, after Prefect's log and event workers have drained.
+own SubprocessASGIServer runs) at once — before even Prefect is imported here — so it boots
+while the run's modules are imported, and exports its address so Dask workers of a province run
+report to it too. It is stopped when the process exits, after Prefect's log and event workers
+have drained.
 """
 
 from __future__ import annotations

@@ -117,3 +117,10 @@ def test_lists_are_written_inside_a_daemonic_process_as_a_dask_worker_is(tmp_pat
     child.join(120)
     assert child.exitcode == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["0.xlsx", "1.xlsx", "2.xlsx"]
+
+
+def test_mask_id_shows_first_six_and_last_four_characters():
+    from transforms.lists import mask_id
+
+    ids = pl.DataFrame({"id": ["43112519620127301X", "431125620127301", None]})
+    assert ids.select(mask_id(pl.col("id"))).to_series().to_list() == ["431125********301X", "431125*****7301", ""]

@@ -70,3 +70,13 @@ def test_no_rows_leaves_the_workbook_as_written(tmp_path):
     insert_rows(path, [SheetBody(sheet=1, first_row=1, columns=[[]], styles=[0])])
     assert path.read_bytes() == before
     assert openpyxl.load_workbook(path).active["A1"].value == "表头"
+
+
+def test_a_number_that_is_not_finite_is_a_blank_cell(tmp_path):
+    path = tmp_path / "nan.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    wb.add_worksheet("名单").write_string(0, 0, "数")
+    wb.close()
+    insert_rows(path, [SheetBody(sheet=1, first_row=1, columns=[[1.5, float("nan"), float("inf"), 2.0]], styles=[0])])
+    ws = openpyxl.load_workbook(path).active
+    assert [ws.cell(r, 1).value for r in range(2, 6)] == [1.5, None, None, 2]

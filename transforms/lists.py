@@ -37,11 +37,10 @@ create table if not exists work_order_numbers (
 """
 
 
-def mask_id(id_number: str | None) -> str:
-    """First 6 and last 4 characters shown: 431125********301X."""
-    if not id_number:
-        return ""
-    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
+def mask_id(id_number: pl.Expr) -> pl.Expr:
+    """First 6 and last 4 characters shown: 431125********301X; a missing number is blank."""
+    stars = pl.lit("*").repeat_by((id_number.str.len_chars() - 10).clip(lower_bound=0)).list.join("")
+    return pl.concat_str([id_number.str.head(6), stars, id_number.str.tail(4)]).fill_null("")
 
 
 @dataclass(frozen=True)
@@ -178,7 +177,7 @@ def write_sheet(job: SheetJob) -> Path:
 @contextmanager
 def sheets_written(jobs: list[SheetJob], workers: int) -> Iterator[None]:
     """Write the workbooks while the body runs: in `workers` processes when there are enough
-    rows to be worth it (xlsxwriter is pure Python: one core a workbook), largest first so the
+    rows to be worth it (rendering and zipping a big workbook keeps a core busy), largest first so the
     last to finish is small; otherwise here and now. Leaving the block waits for every workbook
     and raises the first failure."""
     jobs = sorted(jobs, key=lambda j: j.rows.height, reverse=True)
@@ -204,13 +203,8 @@ def sheets_written(jobs: list[SheetJob], workers: int) -> Iterator[None]:
         pool.shutdown(cancel_futures=True)
 
 
-def _masked(id_number: pl.Expr) -> pl.Expr:
-    """`mask_id`, column-wise: first 6 and last 4 characters shown."""
-    stars = pl.lit("*").repeat_by((id_number.str.len_chars() - 10).clip(lower_bound=0)).list.join("")
-    return pl.concat_str([id_number.str.head(6), stars, id_number.str.tail(4)]).fill_null("")
-
-
 def _labelled(expr: pl.Expr, labels: dict[str, str], default: str | None = None) -> pl.Expr:
+    """The label of each code; a code without one stays as it is (or becomes `default`)."""
     return expr.replace_strict(labels, default=expr if default is None else pl.lit(default), return_dtype=pl.String)
 
 
@@ -257,7 +251,7 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
         .join(heads, on="household_id", how="left", maintain_order="left")
         .select(
             "town", "household_id", pl.col("head_name").fill_null("").alias("name"),
-            _masked(pl.col("head_id")).alias("id_masked"), "village", "household_type", "members",
+            mask_id(pl.col("head_id")).alias("id_masked"), "village", "household_type", "members",
             _labelled(pl.col("colour"), colour_labels).alias("colour"), pl.col("colour").alias("_fill"),
             pl.col("causes").list.eval(_labelled(pl.element(), CAUSE_LABELS)).list.join("、").fill_null("")
             .alias("causes"),
@@ -274,7 +268,7 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
         .select(
             pl.when(pl.col("town") != "").then(pl.col("town")).otherwise(pl.lit("（乡镇不明）")).alias("town"),
             pl.lit("").alias("household_id"),
-            pl.col("name").fill_null(""), _masked(pl.col("id_number")).alias("id_masked"),
+            pl.col("name").fill_null(""), mask_id(pl.col("id_number")).alias("id_masked"),
             pl.col("village").fill_null(""), pl.lit("非监测对象").alias("household_type"),
             pl.lit(None, dtype=pl.Int64).alias("members"), pl.lit(colour_labels["candidate"]).alias("colour"),
             pl.lit("candidate").alias("_fill"), _labelled(pl.col("cause"), CAUSE_LABELS).alias("causes"),

@@ -29,6 +29,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 
 CONTROL_CHARACTERS = [chr(c) for c in [*range(0, 9), 11, 12, *range(14, 32)]]
+_ANY_CONTROL = "[" + "".join(CONTROL_CHARACTERS) + "]"
 _DIMENSION = re.compile(rb'<dimension ref="[^"]*"/>')
 # A zlib level that keeps a 100k-row sheet to a fraction of a second; files stay small.
 COMPRESS_LEVEL = 1
@@ -69,12 +70,9 @@ def _typed(values: Sequence) -> tuple[pl.Series, pl.Series]:
     if series is not None and series.dtype == pl.String:
         return pl.Series([None] * len(values), dtype=pl.Float64), series.replace("", None)
     if series is not None and series.dtype.is_numeric():
-        numbers = series.cast(pl.Float64) if series.dtype.is_float() else series
-        if numbers.dtype.is_float():
-            numbers = numbers.fill_nan(None)
-            numbers = pl.when(numbers.is_infinite()).then(None).otherwise(numbers)
-            numbers = pl.select(numbers).to_series()
-        return numbers, pl.Series([None] * len(values), dtype=pl.String)
+        if series.dtype.is_float():  # NaN and infinity have no cell: blank
+            series = pl.select(pl.when(series.is_finite()).then(series)).to_series()
+        return series, pl.Series([None] * len(values), dtype=pl.String)
     if series is not None and series.dtype == pl.Null:
         return pl.Series([None] * len(values), dtype=pl.Float64), pl.Series([None] * len(values), dtype=pl.String)
     numbers, texts = [], []
@@ -111,7 +109,6 @@ def render_rows(body: SheetBody) -> bytes:
         return b""
     data: dict[str, pl.Series] = {"_row": pl.int_range(body.first_row + 1, body.first_row + 1 + n, eager=True)}
     cells = []
-    control = re.compile("[" + "".join(CONTROL_CHARACTERS) + "]")
     for c, (values, style) in enumerate(zip(body.columns, body.styles, strict=True)):
         numbers, texts = _typed(values)
         data[f"n{c}"], data[f"t{c}"] = numbers, texts
@@ -121,7 +118,7 @@ def render_rows(body: SheetBody) -> bytes:
         else:
             data[f"s{c}"] = pl.Series(style, dtype=pl.Int64)
             s = [pl.lit('" s="'), pl.col(f"s{c}").cast(pl.String), pl.lit('"')]
-        any_control = texts.drop_nulls().str.contains(control.pattern).any()
+        any_control = texts.drop_nulls().str.contains(_ANY_CONTROL).any()
         number_cell = pl.concat_str([*ref, *s, pl.lit("><v>"), pl.col(f"n{c}").cast(pl.String), pl.lit("</v></c>")])
         text = _escaped(pl.col(f"t{c}"), bool(any_control))
         inline = pl.lit(' t="inlineStr"><is><t xml:space="preserve">')
