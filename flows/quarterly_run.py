@@ -83,9 +83,18 @@ class RunSummary:
 
 @task(name="take-in-department", cache_policy=NONE, task_run_name="take-in-{department}")
 def take_in(
-    department: str, paths: list[Path], inbox: Path, data_root: Path, config: CountyConfig, work_dir: Path
+    department: str,
+    paths: list[Path],
+    inbox: Path,
+    data_root: Path,
+    config: CountyConfig,
+    work_dir: Path,
+    quarter: Quarter,
+    links: list[Path],
 ) -> DepartmentIntake:
-    intake = take_in_department(department, paths, inbox, config, data_root, work_dir)
+    intake = take_in_department(
+        department, paths, inbox, config, data_root, work_dir, quarter=quarter, links=links
+    )
     logger = get_run_logger()
     for f in intake.files:
         if f.error:  # our own sentences: they name the file and the problem, never a cell
@@ -127,9 +136,19 @@ def open_inbox(data_root: str, q: Quarter) -> tuple[DataRoot, CountyConfig, Path
     root = DataRoot(Path(data_root).resolve())
     config = load_config()
     inbox = root.inbox(q)
+    for folder in (inbox.parent, inbox):  # never read outside the data root through a link
+        if folder.is_symlink():
+            raise RunRefused(
+                f"收件箱是符号链接，不会读取：{folder} / the inbox is a symbolic link and is never followed: {folder}"
+            )
     if not inbox.is_dir():
         raise RunRefused(f"收件箱不存在：{inbox} / inbox not found: {inbox}")
     return root, config, inbox, list_inbox(inbox, config)
+
+
+def inbox_link_names(listing: InboxListing, inbox: Path) -> list[str]:
+    """The symbolic links at the inbox's top (a department folder that is a link), as named there."""
+    return [p.relative_to(inbox).as_posix() for p in listing.links.get("", [])]
 
 
 def intake_counts(intakes: list[DepartmentIntake], failures: dict[str, str]) -> dict:
@@ -150,11 +169,14 @@ def intake_counts(intakes: list[DepartmentIntake], failures: dict[str, str]) -> 
 
 
 def take_in_all(
-    listing: InboxListing, inbox: Path, data_root: Path, config: CountyConfig, work_dir: Path
+    listing: InboxListing, inbox: Path, data_root: Path, config: CountyConfig, work_dir: Path, quarter: Quarter
 ) -> tuple[list[DepartmentIntake], dict[str, str]]:
     """Every department's intake in parallel; one department's failure never stops the others."""
     logger = get_run_logger()
-    futures = {d: take_in.submit(d, paths, inbox, data_root, config, work_dir) for d, paths in listing.files.items()}
+    futures = {
+        d: take_in.submit(d, paths, inbox, data_root, config, work_dir, quarter, listing.links.get(d, []))
+        for d, paths in listing.files.items()
+    }
     intakes: list[DepartmentIntake] = []
     failures: dict[str, str] = {}
     for department, future in futures.items():
@@ -187,7 +209,8 @@ def check_quality(
         metrics = measure(con, quarter, gates)
     accepted = {code: rows.height for i in intakes for code, rows in i.accepted.items()}
     metrics = pl.concat([metrics, empty_key_shares(combine_rejects(intakes), accepted)])
-    results = check_gates(metrics, gates, docs_dir)
+    reference = datetime.combine(quarter.last_day, datetime.min.time(), tzinfo=CHINA)
+    results = check_gates(metrics, gates, docs_dir, run_name=str(quarter), run_time=reference)
     logger = get_run_logger()
     for g in results:
         if not g.passed:
@@ -243,12 +266,13 @@ def check_inbox(data_root: str, quarter: str | None = None) -> RunSummary:
     q = Quarter.parse(quarter) if quarter else Quarter.collecting(datetime.now(CHINA).date())
     root, config, inbox, listing = open_inbox(data_root, q)
     with work_folder(root.path, f"check-{q}") as work:
-        intakes, failures = take_in_all(listing, inbox, root.path, config, work)
+        intakes, failures = take_in_all(listing, inbox, root.path, config, work, q)
 
     def build(folder: Path) -> None:
-        write_intake_outputs(folder, intakes, config, str(q))
+        today = datetime.combine(datetime.now(CHINA).date(), datetime.min.time())
+        write_intake_outputs(folder, intakes, config, str(q), today)
         write_manifest(
-            folder, {"quarter": str(q), "check_only": True, **inputs_manifest(intakes, listing.unplaced, failures)}
+            folder, {"quarter": str(q), "check_only": True, **inputs_manifest(intakes, listing.unplaced, failures, inbox_link_names(listing, inbox))}
         )
 
     out_dir = publish(root, q, build, area="check")
@@ -282,7 +306,7 @@ def _run_quarter(
     timings = clock.seconds
 
     with clock.step("intake"):
-        intakes, failures = take_in_all(listing, inbox, root.path, config, work)
+        intakes, failures = take_in_all(listing, inbox, root.path, config, work, q)
     with clock.step("staging"):
         staged = stage(intakes, root.warehouse, q, config)
     # Data Docs are built beside the publication and moved into it when it is built.
@@ -322,11 +346,12 @@ def _run_quarter(
         )
 
     def build(folder: Path) -> None:
-        lists = town_list_jobs(folder, str(q), config, layout, towns, verify_by) + work_order_jobs(
-            folder, str(q), config, layout, orders, comparison.people, rule_labels, settle_by
+        created = datetime.combine(published_on, datetime.min.time())  # the workbooks' creation time
+        lists = town_list_jobs(folder, str(q), config, layout, towns, verify_by, created) + work_order_jobs(
+            folder, str(q), config, layout, orders, comparison.people, rule_labels, settle_by, created
         )
         with sheets_written(lists, workers=os.cpu_count() or 1):  # the lists, while the rest is written
-            write_intake_outputs(folder, intakes, config, str(q))
+            write_intake_outputs(folder, intakes, config, str(q), created)
             write_comparison_outputs(folder, comparison)
             if docs_dir.exists():
                 (folder / "quality").mkdir(exist_ok=True)
@@ -334,7 +359,7 @@ def _run_quarter(
         manifest = {
             "quarter": str(q),
             "config_digest": config.digest,
-            **inputs_manifest(intakes, listing.unplaced, failures),
+            **inputs_manifest(intakes, listing.unplaced, failures, inbox_link_names(listing, inbox)),
             "staged_rows": staged,
             "warnings": comparison.warnings.height,
             "quality_gates": [g.as_dict() for g in gates],
@@ -350,7 +375,12 @@ def _run_quarter(
             "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
             "peak_rss_gb": clock.peak_rss_gb,
         }
-        rejects = combine_rejects(intakes).group_by("department", "reason_code").len().sort("department", "len")
+        rejects = (
+            combine_rejects(intakes)
+            .group_by("department", "reason_code")
+            .len()
+            .sort("department", "len", "reason_code")
+        )
         manifest["rejects_by_reason"] = [[d, REASON_LABELS.get(r, r), n] for d, r, n in rejects.iter_rows()]
         write_report(
             folder / "report.html", county=config.county_name, quarter=str(q), comparison=comparison,

@@ -50,6 +50,9 @@ class FieldSpec:
     aliases: dict[str, str] = field(default_factory=dict)
     separators: tuple[str, ...] = ()
     minimum: float | None = None
+    # An event date (结算日期, 鉴定日期 …): a row dated after the quarter's last day belongs to a
+    # later quarter's extract and is rejected (contract: "日期晚于本季度末").
+    event: bool = False
 
     @property
     def label(self) -> str:
@@ -179,6 +182,8 @@ def _field(name: str, raw: dict) -> FieldSpec:
     ftype = raw["type"]
     if ftype not in FIELD_TYPES:
         raise ValueError(f"field {name}: unknown type {ftype!r}; expected one of {FIELD_TYPES}")
+    if raw.get("event") and ftype != "date":
+        raise ValueError(f"field {name}: only a date can be an event date")
     return FieldSpec(
         name=name,
         type=ftype,
@@ -188,6 +193,7 @@ def _field(name: str, raw: dict) -> FieldSpec:
         aliases={str(k): str(v) for k, v in (raw.get("aliases") or {}).items()},
         separators=tuple(raw.get("separators", ())),
         minimum=raw.get("minimum"),
+        event=bool(raw.get("event", False)),
     )
 
 

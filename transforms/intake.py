@@ -8,9 +8,11 @@ and never stops the other files or departments.
 from __future__ import annotations
 
 import copy
+import os
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -27,6 +29,7 @@ from transforms.reading import (
     sha256_of,
 )
 from transforms.reasons import explain
+from transforms.settings import Quarter
 from transforms.spill import AcceptedRows, SpilledRows
 from transforms.validation import REJECT_SCHEMA, sort_rows
 
@@ -68,31 +71,66 @@ class DepartmentIntake:
     accepted: dict[str, pl.DataFrame | SpilledRows]  # SpilledRows: a big dataset, staged from disk
     rejects: pl.DataFrame
     skipped: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)  # symbolic links (and other non-regular files): never opened
 
 
 @dataclass
 class InboxListing:
-    """The inbox of a quarter: department folders found, and what could not be placed."""
+    """The inbox of a quarter: department folders found, and what could not be placed.
+    `links`: per department (and "" for the inbox itself), the symbolic links and other entries
+    that are not regular files or folders — listed, never followed or opened."""
 
     files: dict[str, list[Path]]
     unplaced: list[str]
+    links: dict[str, list[Path]] = field(default_factory=dict)
+
+
+def walk_regular(folder: Path) -> tuple[list[Path], list[Path]]:
+    """Every regular file under `folder` (sorted), and apart from them every entry that is not a
+    regular file or folder: symbolic links (to a file or a folder, inside or outside the data
+    root), pipes, sockets. A link is never followed, not even to ask what it points to
+    (`lstat` only), so nothing outside the data root is read through one."""
+    files: list[Path] = []
+    others: list[Path] = []
+    pending = [folder]
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    others.append(Path(entry.path))
+                elif entry.is_dir(follow_symlinks=False):
+                    pending.append(Path(entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    files.append(Path(entry.path))
+                else:
+                    others.append(Path(entry.path))
+    return sorted(files), sorted(others)
 
 
 def list_inbox(inbox: Path, config: CountyConfig) -> InboxListing:
-    """Map department folders (by code or Chinese name) to their files, sorted."""
+    """Map department folders (by code or Chinese name) to their regular files, sorted;
+    symbolic links anywhere in the inbox are listed apart and never followed."""
     files: dict[str, list[Path]] = {d.code: [] for d in config.departments}
     unplaced: list[str] = []
-    if not inbox.is_dir():
-        return InboxListing(files, unplaced)
+    links: dict[str, list[Path]] = {}
+    if not inbox.is_dir() or inbox.is_symlink():
+        return InboxListing(files, unplaced, links)
     for entry in sorted(inbox.iterdir()):
         if entry.name.startswith("."):
+            continue
+        if entry.is_symlink() or not (entry.is_dir() or entry.is_file()):
+            links.setdefault("", []).append(entry)
             continue
         dept = config.department_for_folder(entry.name) if entry.is_dir() else None
         if dept is None:
             unplaced.append(entry.name)
             continue
-        files[dept.code].extend(sorted(p for p in entry.rglob("*") if p.is_file()))
-    return InboxListing(files, unplaced)
+        regular, others = walk_regular(entry)
+        files[dept.code].extend(regular)
+        links.setdefault(dept.code, []).extend(others)
+    for code in files:
+        files[code].sort()
+    return InboxListing(files, unplaced, {k: sorted(v) for k, v in links.items()})
 
 
 def is_not_an_extract(path: Path) -> bool:
@@ -122,7 +160,9 @@ def _file_reject(
     )
 
 
-def _no_header_rejects(sheet: RawSheet, kinds: pl.DataFrame, department: str, rel: str, reason: str) -> pl.DataFrame:
+def _no_header_rejects(
+    sheet: RawSheet, kinds: pl.DataFrame, department: str, rel: str, reason: str, code: str = "no_header"
+) -> pl.DataFrame:
     rows = kinds.filter(pl.col("row_kind") == "data").select("row_number")
     return (
         rows.with_columns(
@@ -133,7 +173,7 @@ def _no_header_rejects(sheet: RawSheet, kinds: pl.DataFrame, department: str, re
             pl.lit(None, dtype=pl.String).alias("column"),
             pl.lit(None, dtype=pl.String).alias("value"),
             pl.lit(reason).alias("reason"),
-            pl.lit("no_header").alias("reason_code"),
+            pl.lit(code).alias("reason_code"),
             pl.lit(None, dtype=pl.String).alias("row_values"),
         )
         .select(list(REJECT_SCHEMA))
@@ -147,10 +187,12 @@ def read_file(
     department: str,
     config: CountyConfig,
     sink: AcceptedRows | None = None,
+    quarter: Quarter | None = None,
 ) -> tuple[FileReport, dict[str, list[pl.DataFrame]], list[pl.DataFrame]]:
     """Read one file: its report, its accepted frames by dataset, its rejects. With a `sink`,
     accepted rows go there instead (and big text files are read in batches when the sink has a
-    work folder); the returned dict is then empty."""
+    work folder); the returned dict is then empty. With a `quarter`, rows whose event dates
+    fall after its last day are rejected (they belong to a later quarter)."""
     report = FileReport(department=department, path=rel, sha256=sha256_of(path), size_bytes=path.stat().st_size)
     own = sink is None
     if sink is None:
@@ -168,8 +210,10 @@ def read_file(
     )
     fresh = copy.deepcopy(report)
 
+    latest = quarter.last_day if quarter is not None else None
+
     def sort(sheet: RawSheet, header) -> SheetOutcome:
-        return _sort_sheet(sheet, header, department, rel, rules)
+        return _sort_sheet(sheet, header, department, rel, rules, latest)
 
     for trust_head in (True, False) if stream else (False,):
         try:
@@ -223,7 +267,9 @@ class SheetOutcome:
     no_header_reason: str | None = None
 
 
-def _sort_sheet(sheet: RawSheet, header, department: str, rel: str, rules) -> SheetOutcome:
+def _sort_sheet(
+    sheet: RawSheet, header, department: str, rel: str, rules, latest_event_date: date | None = None
+) -> SheetOutcome:
     """Classify and validate one sheet's rows; pure, so batches can be sorted in parallel."""
     matched = header if isinstance(header, HeaderMatch) else None
     kinds = classify_rows(sheet.cells, matched, rules)
@@ -239,8 +285,21 @@ def _sort_sheet(sheet: RawSheet, header, department: str, rel: str, rules) -> Sh
         )
         rejected = _no_header_rejects(sheet, kinds, department, rel, reason)
         return SheetOutcome(sheet, counts, rejected=rejected, no_header_reason=reason)
+    if matched.doubled:  # two columns for one field: never pick one silently
+        reason = "；".join(
+            explain(
+                "doubled_column",
+                columns="、".join(f"“{h}”" for h in (matched.labels[name], *more)),
+                field=matched.dataset.field(name).label,
+            )
+            for name, more in matched.doubled.items()
+        )
+        rejected = _no_header_rejects(sheet, kinds, department, rel, reason, "doubled_column")
+        return SheetOutcome(sheet, counts, rejected=rejected, no_header_reason=reason)
     data = kinds.filter(pl.col("row_kind") == "data")
-    sorted_rows = sort_rows(data, matched, rules, department=department, file=rel, sheet=sheet.name)
+    sorted_rows = sort_rows(
+        data, matched, rules, department=department, file=rel, sheet=sheet.name, latest_event_date=latest_event_date
+    )
     return SheetOutcome(sheet, counts, matched.dataset.code, sorted_rows.accepted, sorted_rows.rejected)
 
 
@@ -287,20 +346,30 @@ def take_in_department(
     config: CountyConfig,
     data_root: Path | None = None,
     work_dir: Path | None = None,
+    *,
+    quarter: Quarter | None = None,
+    links: list[Path] | None = None,
 ) -> DepartmentIntake:
     """Read every file a department dropped into its folder(s) under `inbox`; settle
     duplicates; account for every row. With a `work_dir`, big text files are read in batches and
-    big datasets kept on disk there (see transforms.spill)."""
+    big datasets kept on disk there (see transforms.spill). With a `quarter`, rows dated after
+    its last day are rejected before any duplicate or conflict is decided: only accepted rows
+    ever take part in settling, so a rejected row never decides which row is kept. `links`
+    (symbolic links found in the department's folder) are listed, never opened."""
     reports: list[FileReport] = []
     skipped: list[str] = []
     sink = AcceptedRows(spill_rows=config.reading.spill_rows, work_dir=work_dir)
     rejects: list[pl.DataFrame] = []
+    links = list(links or ())
     for path in paths:
         rel = Path(*path.relative_to(inbox).parts[1:]).as_posix()
+        if path.is_symlink():  # list_inbox lists links apart; this one was swapped in since
+            links.append(path)
+            continue
         if is_not_an_extract(path):
             skipped.append(rel)
             continue
-        report, _, file_rejects = read_file(path, rel, department, config, sink)
+        report, _, file_rejects = read_file(path, rel, department, config, sink, quarter)
         report.location = path.relative_to(data_root).as_posix() if data_root else None
         reports.append(report)
         rejects.extend(file_rejects)
@@ -327,4 +396,5 @@ def take_in_department(
                 f"row accounting broke for {report.path}: read {report.rows_read} != accepted {report.accepted}"
                 f" + rejected {report.rejected} + duplicates {report.duplicates} + ignored {report.ignored}"
             )
-    return DepartmentIntake(department, reports, final, all_rejects, skipped)
+    link_names = sorted(p.relative_to(inbox).as_posix() for p in links)
+    return DepartmentIntake(department, reports, final, all_rejects, skipped, link_names)

@@ -3,6 +3,7 @@ the inputs section of `manifest.json`."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -13,6 +14,8 @@ from transforms.intake import DepartmentIntake
 from transforms.quality_workbook import write_quality_workbook
 from transforms.validation import REJECT_SCHEMA
 
+SKIPPED_LINK = "符号链接（快捷方式），未读取：请把文件本身放入收件箱"
+SKIPPED_FILE = "隐藏文件或Excel临时文件（~$开头），未读取"
 REJECT_COLUMNS = [
     "department",
     "file",
@@ -35,8 +38,11 @@ def combine_rejects(intakes: list[DepartmentIntake]) -> pl.DataFrame:
     return Rejects.validate(rejects)
 
 
-def write_intake_outputs(folder: Path, intakes: list[DepartmentIntake], config: CountyConfig, quarter: str) -> None:
-    """rejects.parquet and quality/<department>_问题数据.xlsx for every department that sent files."""
+def write_intake_outputs(
+    folder: Path, intakes: list[DepartmentIntake], config: CountyConfig, quarter: str, created: datetime | None = None
+) -> None:
+    """rejects.parquet and quality/<department>_问题数据.xlsx for every department that sent files
+    (`created`: the workbooks' creation time, the publication's)."""
     combine_rejects(intakes).write_parquet(folder / "rejects.parquet")
     labels = {d.code: d.label for d in config.datasets}
     for intake in intakes:
@@ -50,11 +56,16 @@ def write_intake_outputs(folder: Path, intakes: list[DepartmentIntake], config: 
             rejects=intake.rejects,
             files=intake.files,
             dataset_labels=labels,
+            created=created,
+            not_read=[(p, SKIPPED_LINK) for p in intake.links] + [(p, SKIPPED_FILE) for p in intake.skipped],
         )
 
 
-def inputs_manifest(intakes: list[DepartmentIntake], unplaced: list[str], failures: dict[str, str]) -> dict:
-    """The manifest's account of the inputs: per file, and per department."""
+def inputs_manifest(
+    intakes: list[DepartmentIntake], unplaced: list[str], failures: dict[str, str], inbox_links: list[str] = ()
+) -> dict:
+    """The manifest's account of the inputs: per file, and per department. Symbolic links are
+    listed (`skipped_links`, per department and at the inbox's top), never read."""
     departments = {}
     for intake in intakes:
         status = "missing" if not intake.files else "error" if any(f.error for f in intake.files) else "ok"
@@ -67,6 +78,7 @@ def inputs_manifest(intakes: list[DepartmentIntake], unplaced: list[str], failur
             "duplicates": sum(f.duplicates for f in intake.files),
             "ignored": sum(f.ignored for f in intake.files),
             "skipped_files": intake.skipped,
+            "skipped_links": intake.links,
         }
     for department, reason in failures.items():
         departments[department] = {"status": "failed", "error": reason}
@@ -74,4 +86,5 @@ def inputs_manifest(intakes: list[DepartmentIntake], unplaced: list[str], failur
         "inputs": [f.as_dict() for i in intakes for f in i.files],
         "departments": departments,
         "unplaced_inbox_entries": unplaced,
+        "skipped_links": list(inbox_links),
     }

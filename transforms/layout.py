@@ -3,7 +3,7 @@ which rows are titles, repeated headers, footers or blank (recognisably not data
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -21,6 +21,9 @@ class HeaderMatch:
     dataset: DatasetSpec
     columns: dict[str, str]  # field name -> raw cell column (c0..cN)
     labels: dict[str, str]  # field name -> header text as written in the file
+    # field name -> the headers of further columns that also mean it (两列身份证号): the sheet
+    # cannot be read without silently picking one, so it is an error naming them all
+    doubled: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,9 @@ def cell_columns(frame: pl.DataFrame) -> list[str]:
     return [c for c in frame.columns if c != "row_number"]
 
 
-def _match_row(cells: dict[str, str], dataset: DatasetSpec) -> tuple[dict[str, str], dict[str, str]]:
+def _match_row(
+    cells: dict[str, str], dataset: DatasetSpec
+) -> tuple[dict[str, str], dict[str, str], dict[str, tuple[str, ...]]]:
     columns: dict[str, str] = {}
     labels: dict[str, str] = {}
     taken: set[str] = set()
@@ -48,7 +53,15 @@ def _match_row(cells: dict[str, str], dataset: DatasetSpec) -> tuple[dict[str, s
                 columns[f.name], labels[f.name] = col, cells[col].strip()
                 taken.add(col)
                 break
-    return columns, labels
+    doubled: dict[str, tuple[str, ...]] = {}
+    for f in dataset.fields:  # a further column that means a field already matched
+        if f.name not in columns:
+            continue
+        wanted = {fold_label(h) for h in f.headers}
+        more = tuple(cells[c].strip() for c, t in folded.items() if t in wanted and c not in taken)
+        if more:
+            doubled[f.name] = more
+    return columns, labels, doubled
 
 
 def locate_header(
@@ -67,11 +80,11 @@ def locate_header(
             continue
         fits: list[tuple[int, int, HeaderMatch]] = []
         for ds in datasets:
-            columns, labels = _match_row(cells, ds)
+            columns, labels, doubled = _match_row(cells, ds)
             required = [f.name for f in ds.required_fields]
             found = sum(1 for r in required if r in columns)
             if found == len(required):
-                match = HeaderMatch(row["row_number"], ds, columns, labels)
+                match = HeaderMatch(row["row_number"], ds, columns, labels, doubled)
                 fits.append((len(columns), -len(ds.fields), match))
             elif found > best_miss[0]:
                 missing = tuple(ds.field(r).label for r in required if r not in columns)

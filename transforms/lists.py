@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -115,6 +115,7 @@ class SheetJob:
     rows: pl.DataFrame  # one column per `columns` key (a missing one is blank), `_fill` the row's colour
     colours: dict
     choices: dict[str, list[str]] | None = None
+    created: datetime | None = None  # the workbook's creation time: the publication's, never the clock
 
 
 def write_sheet(job: SheetJob) -> Path:
@@ -126,6 +127,8 @@ def write_sheet(job: SheetJob) -> Path:
     # constant_memory: each row goes to disk as soon as the next one starts (inline strings, no
     # shared-string table), so rows must be written top to bottom, row heights first.
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    if job.created is not None:
+        wb.set_properties({"created": job.created})
     ws = wb.add_worksheet("名单")
     title_fmt = wb.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter", "locked": True})
     note_fmt = wb.add_format({"font_color": "#C00000", "text_wrap": True, "locked": True})
@@ -283,7 +286,7 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
 
 
 def town_list_jobs(folder: Path, quarter: str, config: CountyConfig, layout: Layout, towns: dict[str, list[dict]],
-                   deadline: date) -> list[SheetJob]:  # fmt: skip
+                   deadline: date, created: datetime | None = None) -> list[SheetJob]:  # fmt: skip
     """One workbook per town: its own households only."""
     spec = layout.raw["town_list"]
     return [
@@ -295,13 +298,15 @@ def town_list_jobs(folder: Path, quarter: str, config: CountyConfig, layout: Lay
             rows=rows,
             colours=layout.raw["colours"],
             choices={"verification": spec["verification_choices"]},
+            created=created,
         )
         for town, rows in sorted(towns.items())
     ]
 
 
 def work_order_jobs(folder: Path, quarter: str, config: CountyConfig, layout: Layout, orders: pl.DataFrame,
-                    people: pl.DataFrame, rule_labels: dict[str, str], deadline: date) -> list[SheetJob]:  # fmt: skip
+                    people: pl.DataFrame, rule_labels: dict[str, str], deadline: date,
+                    created: datetime | None = None) -> list[SheetJob]:  # fmt: skip
     """One workbook per department: its work orders, with full identity numbers."""
     spec = layout.raw["work_orders"]
     names, heads = _people_names(people)
@@ -327,6 +332,6 @@ def work_order_jobs(folder: Path, quarter: str, config: CountyConfig, layout: La
             folder / "departments" / dept / f"{quarter}_{dept}_交办单.xlsx",
             title=spec["title"].format(county=config.county_name, quarter=quarter, department=label),
             note=spec["note"].format(deadline=f"{deadline:%Y年%-m月%-d日}"), columns=spec["columns"],
-            rows=group.sort("number"), colours=layout.raw["colours"],
+            rows=group.sort("number"), colours=layout.raw["colours"], created=created,
         ))  # fmt: skip
     return written

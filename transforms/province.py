@@ -5,6 +5,7 @@ Counts only — no names, no identity numbers."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -98,6 +99,7 @@ def write_province_summary(folder: Path, quarter: Quarter, outcomes: list[County
 
 def _write_workbook(path: Path, quarter: Quarter, counties: pl.DataFrame, by_cause: pl.DataFrame) -> None:
     wb = xlsxwriter.Workbook(str(path))
+    wb.set_properties({"created": datetime.combine(quarter.last_day, datetime.min.time())})  # same summary, same bytes
     head = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "align": "center"})
     cell = wb.add_format({"border": 1})
     title = wb.add_format({"bold": True, "font_size": 14})

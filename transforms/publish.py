@@ -19,6 +19,7 @@ import polars as pl
 
 from transforms.reading import sha256_of
 from transforms.settings import DataRoot, Quarter
+from transforms.spill import process_alive
 
 KEEP_PUBLICATIONS = 3
 PACKAGES = ("povwatch", "polars", "pyarrow", "duckdb", "pandera", "fastexcel", "xlsxwriter", "prefect")
@@ -67,6 +68,7 @@ def publish(root: DataRoot, quarter: Quarter, build: Callable[[Path], None], are
     check-inbox (which never touches `out/`)."""
     store = root.path / area / ".publications"
     store.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(store)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     folder = store / f"{quarter}-{stamp}-{os.getpid()}"
     building = folder.with_name(folder.name + ".building")
@@ -91,14 +93,37 @@ def publish(root: DataRoot, quarter: Quarter, build: Callable[[Path], None], are
     return current
 
 
+def _owner_pid(name: str) -> int | None:
+    """The process that made a working folder: `<quarter>-<time>-<pid>.building` or
+    `.data_docs-<quarter>-<pid>`."""
+    stem = name.removesuffix(".building")
+    pid = stem.rsplit("-", 1)[-1]
+    return int(pid) if pid.isdigit() else None
+
+
+def remove_leftovers(store: Path) -> list[str]:
+    """Remove what killed runs left among the publications: folders still being built
+    (`*.building`) and Data Docs not yet moved in (`.data_docs-*`) whose process is gone.
+    A run still building (its process alive) is never touched. Returns the names removed."""
+    removed = []
+    for p in sorted(store.iterdir()) if store.is_dir() else []:
+        if not (p.name.endswith(".building") or p.name.startswith(".data_docs-")) or p.is_symlink():
+            continue
+        pid = _owner_pid(p.name)
+        if pid is None or not process_alive(pid):
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p.name)
+    return removed
+
+
 def _prune(store: Path, quarter: Quarter, keep: str) -> None:
+    remove_leftovers(store)
+    for mine in store.glob(f"*-{os.getpid()}.building"):  # ours are done: one left here is a killed run's
+        shutil.rmtree(mine, ignore_errors=True)
     mine = sorted(
         (p for p in store.iterdir() if p.name.startswith(f"{quarter}-") and p.is_dir()),
         key=lambda p: p.stat().st_mtime,
     )
-    day_ago = time.time() - 86_400  # a killed run's leftovers; never a run still building
-    for stale in [p for p in mine if p.name.endswith(".building") and p.stat().st_mtime < day_ago]:
-        shutil.rmtree(stale, ignore_errors=True)
     finished = [p for p in mine if not p.name.endswith(".building")]
     for old in finished[:-KEEP_PUBLICATIONS]:
         if old.name != keep:

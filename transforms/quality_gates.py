@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import threading
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -70,7 +72,8 @@ def measure(con: duckdb.DuckDBPyConnection, quarter: Quarter, gates: dict[str, d
         if spec["metric"] == "offending_rows":
             rows.append((name, ALL_SUBJECTS, float(len(result))))
         else:
-            rows.extend((name, str(subject), float(value)) for subject, value in result)
+            # in the subject's order, so a rerun lists the gates (and the report) the same way
+            rows.extend(sorted((name, str(subject), float(value)) for subject, value in result))
     return pl.DataFrame(rows, schema={"gate": pl.String, "subject": pl.String, "value": pl.Float64}, orient="row")
 
 
@@ -98,6 +101,30 @@ def _bound(spec: dict, key: str, subject: str) -> float | None:
     return None if b is None else float(b)
 
 
+# What GX writes from the clock and the random generator into its pages: the time of rendering
+# (as a cache buster on every asset link, ?d=20261201T014736.598802Z) and of validating, and a
+# fresh uuid for each collapsible block.
+_CLOCK = re.compile(r"\d{8}T\d{6}\.\d{6}Z")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def steady_data_docs(docs_dir: Path, run_time: datetime) -> None:
+    """Replace what GX takes from the clock by the run's own time (the quarter's reference day)
+    and its random block ids by numbered ones, so the same quarter's Data Docs are the same
+    files on every rerun."""
+    stamp = run_time.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    numbers: dict[str, str] = {}
+
+    def number(m: re.Match) -> str:
+        return numbers.setdefault(m.group(0), f"00000000-0000-4000-8000-{len(numbers):012d}")
+
+    for page in sorted(docs_dir.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        steady = _UUID.sub(number, _CLOCK.sub(stamp, text))
+        if steady != text:
+            page.write_text(steady, encoding="utf-8")
+
+
 def preload_great_expectations() -> threading.Thread:
     """Start importing Great Expectations (≈ 3 s) in a background thread, so the import overlaps
     the intake (which runs in polars, outside the GIL) instead of delaying the gates."""
@@ -106,9 +133,17 @@ def preload_great_expectations() -> threading.Thread:
     return thread
 
 
-def check_gates(metrics: pl.DataFrame, gates: dict[str, dict], docs_dir: Path | None = None) -> list[GateResult]:
+def check_gates(
+    metrics: pl.DataFrame,
+    gates: dict[str, dict],
+    docs_dir: Path | None = None,
+    run_name: str = "povwatch",
+    run_time: datetime | None = None,
+) -> list[GateResult]:
     """Check every metric with Great Expectations (one expectation per gate and subject, in a
-    blocking and an advisory suite); write Data Docs to `docs_dir` when given."""
+    blocking and an advisory suite); write Data Docs to `docs_dir` when given. The docs are
+    named by `run_name` and `run_time` (the quarter and its reference day, not the clock), so
+    rerunning the same quarter writes the same files."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx  # 3 s to import: only here, once a run, never per file
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -156,7 +191,13 @@ def check_gates(metrics: pl.DataFrame, gates: dict[str, dict], docs_dir: Path | 
     checkpoint = context.checkpoints.add(
         gx.Checkpoint(name="povwatch_gates", validation_definitions=validations, actions=actions)
     )
-    outcome = checkpoint.run(batch_parameters={"dataframe": metrics.to_pandas()})
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    run_time = run_time or datetime(2000, 1, 1, tzinfo=UTC)
+    run_id = RunIdentifier(run_name=run_name, run_time=run_time)
+    outcome = checkpoint.run(batch_parameters={"dataframe": metrics.to_pandas()}, run_id=run_id)
+    if docs_dir is not None:
+        steady_data_docs(docs_dir, run_time)
     passed: dict[tuple[str, str], bool] = {}
     for run in outcome.run_results.values():
         for r in run.results:

@@ -4,6 +4,7 @@ every row sent back with its reason, so the clerk can correct it and resend."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -51,11 +52,15 @@ def write_quality_workbook(
     rejects: pl.DataFrame,
     files: list[FileReport],
     dataset_labels: dict[str, str],
+    not_read: list[tuple[str, str]] = (),
+    created: datetime | None = None,
 ) -> None:
     """Write one department's workbook: sheet 问题数据 (one row per rejected row) and sheet
     文件汇总 (every file's accounting)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    if created is not None:  # the publication's time, not the clock: a rerun writes the same bytes
+        wb.set_properties({"created": created})
     title_fmt = wb.add_format({"bold": True, "font_size": 14})
     head_fmt = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True})
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
@@ -106,5 +111,7 @@ def write_quality_workbook(
             ],
             wrap,
         )
+    for j, (name, why) in enumerate(not_read, start=2 + len(files)):
+        summary.write_row(j, 0, [name, "（未读取）", 0, 0, 0, 0, 0, why], wrap)
     wb.close()
     insert_rows(path, [body])

@@ -19,6 +19,7 @@ REASONS: dict[str, str] = {
     "id_check_digit": "“{column}”校验位不符（GB 11643），请核对是否录错",
     "date_invalid": "“{column}”不是可识别的日期（可用2026-07-15、2026/7/15、2026年7月15日或20260715）",
     "date_too_early": "“{column}”日期过早，请核对",
+    "date_after_quarter_end": "“{column}”日期晚于本季度末（{latest}）：该行属于以后季度的数据，请核对日期或在以后季度报送",
     "amount_invalid": "“{column}”不是有效金额",
     "amount_negative": "“{column}”不能为负数",
     "integer_invalid": "“{column}”应为整数",
@@ -28,6 +29,7 @@ REASONS: dict[str, str] = {
     "end_before_start": "终止日期早于起始日期",
     "monitoring_type_missing": "户类型为监测户，但未填写监测对象类别",
     "key_conflict": "与同批数据中另一行的{column}相同但内容不同（该行已被采用），请核对后只保留一行",
+    "doubled_column": "表头中{columns}都是“{field}”，无法确定应采用哪一列，整张表未读取：请只保留一列后重新报送",
     "no_header": "未能识别表头（前{rows}行中找不到{dataset}的必需列：{missing}），整张表无法读取",
     "unreadable_file": "{detail}",
 }
@@ -52,6 +54,7 @@ REASON_LABELS: dict[str, str] = {
     "id_check_digit": "身份证号校验位不符",
     "date_invalid": "日期无法识别",
     "date_too_early": "日期过早",
+    "date_after_quarter_end": "日期晚于本季度末",
     "amount_invalid": "金额无效",
     "amount_negative": "金额为负",
     "integer_invalid": "应为整数",
@@ -61,6 +64,7 @@ REASON_LABELS: dict[str, str] = {
     "end_before_start": "终止日期早于起始日期",
     "monitoring_type_missing": "监测户未填类别",
     "key_conflict": "同一人重复且内容不同",
+    "doubled_column": "同一字段有两列",
     "no_header": "无法识别表头",
     "unreadable_file": "文件无法读取",
 }

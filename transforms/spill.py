@@ -36,7 +36,7 @@ def work_folder(data_root: Path, label: str) -> Iterator[Path]:
     base.mkdir(exist_ok=True)
     for old in base.iterdir():
         pid = old.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
     folder = base / f"{label}-{os.getpid()}"
     folder.mkdir(exist_ok=True)
@@ -46,7 +46,8 @@ def work_folder(data_root: Path, label: str) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id is running (a working folder's owner)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -7,6 +7,7 @@ rejected (with a Chinese reason naming the column as it is headed in the clerk's
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 from pandera.errors import SchemaErrors
@@ -84,9 +85,12 @@ def _on_distinct(raw: pl.Series, parse) -> tuple[pl.Series, pl.Series]:
     return out["value"], out["why"]
 
 
-def cast_rows(data: pl.DataFrame, header: HeaderMatch, rules: ReadingRules) -> pl.DataFrame:
+def cast_rows(
+    data: pl.DataFrame, header: HeaderMatch, rules: ReadingRules, latest_event_date: date | None = None
+) -> pl.DataFrame:
     """Raw data rows -> one column per field (typed), `raw__<field>` (folded text) and
-    `why__<field>` (reason code or null)."""
+    `why__<field>` (reason code or null). An event date after `latest_event_date` (the
+    quarter's last day) is a reason of its own: the row belongs to a later quarter."""
     ds = header.dataset
     exprs: list[pl.Expr] = [pl.col("row_number")]
     for f in ds.fields:
@@ -101,6 +105,11 @@ def cast_rows(data: pl.DataFrame, header: HeaderMatch, rules: ReadingRules) -> p
             continue
         parse = SERIES_PARSERS[f.type]
         value, why = _on_distinct(folded[f"raw__{f.name}"], lambda raw, parse=parse: parse(raw, rules))
+        if f.event and latest_event_date is not None:
+            late = (value > latest_event_date).fill_null(False)
+            why = pl.select(
+                pl.when(why.is_null() & late).then(pl.lit("date_after_quarter_end")).otherwise(why)
+            ).to_series()
         folded = folded.with_columns(value.alias(f"pre__{f.name}"), why.alias(f"prewhy__{f.name}"))
     typed: list[pl.Expr] = [pl.col("row_number")]
     for f in ds.fields:
@@ -151,10 +160,12 @@ def sort_rows(
     department: str,
     file: str,
     sheet: str,
+    latest_event_date: date | None = None,
 ) -> SheetRows:
-    """Cast and validate the data rows of one sheet into accepted and rejected rows."""
+    """Cast and validate the data rows of one sheet into accepted and rejected rows. Event dates
+    after `latest_event_date` (the quarter's last day) reject their row."""
     ds = header.dataset
-    casted = cast_rows(data, header, rules)
+    casted = cast_rows(data, header, rules, latest_event_date)
     why_cols = [f"why__{f.name}" for f in ds.fields]
     cast_failed = pl.any_horizontal([pl.col(c).is_not_null() for c in why_cols])
     lineage = [
@@ -186,7 +197,10 @@ def sort_rows(
     accepted = candidates.join(bad_rows.rename({"row_number": "source_row"}), on="source_row", how="anti")
     if problems.height == 0:
         return SheetRows(accepted, _empty_rejects())
-    return SheetRows(accepted, _rejects(casted, problems, header, department=department, file=file, sheet=sheet))
+    rejected = _rejects(
+        casted, problems, header, department=department, file=file, sheet=sheet, latest_event_date=latest_event_date
+    )
+    return SheetRows(accepted, rejected)
 
 
 def _rejects(
@@ -197,6 +211,7 @@ def _rejects(
     department: str,
     file: str,
     sheet: str,
+    latest_event_date: date | None,
 ) -> pl.DataFrame:
     ds = header.dataset
     casted = casted.join(problems.select("row_number").unique(), on="row_number", how="semi")
@@ -206,7 +221,8 @@ def _rejects(
     for name, code in problems.select("field", "code").unique().iter_rows():
         f = fields[name]
         label = header.labels.get(name, f.label)
-        texts.append((name, code, label, explain(code, column=label, allowed="、".join(f.values), minimum=f.minimum)))
+        text = explain(code, column=label, allowed="、".join(f.values), minimum=f.minimum, latest=latest_event_date)
+        texts.append((name, code, label, text))
     text_frame = pl.DataFrame(texts, schema=["field", "code", "label", "text"], orient="row")
     raw_long = casted.unpivot(
         index="row_number", on=[f"raw__{f.name}" for f in ds.fields], variable_name="field", value_name="value"
