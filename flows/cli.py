@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import logging
 import os
 import sys
 import threading
@@ -92,14 +93,26 @@ def _bad_quarter(quarter: str) -> bool:
     return False
 
 
+def quiet_console(keep) -> None:
+    """Filter the terminal's log lines (Prefect's console handlers) with `keep`; the flow run's
+    own log in the Prefect API is untouched."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    for name in ("", "prefect", "prefect.flow_runs", "prefect.task_runs"):
+        for handler in logging.getLogger(name).handlers:
+            if isinstance(handler, PrefectConsoleHandler) and keep not in handler.filters:
+                handler.addFilter(keep)
+
+
 def _run(data_root: Path, quarter: str, check_only: bool = False) -> int:
     if _bad_quarter(quarter):
         return 2
     from flows.prefect_api import prefect_api, start_server_if_needed
 
     server = start_server_if_needed()  # boots while the run's modules import
-    from flows.quarterly_run import RunRefused, check_inbox, quarterly_run
+    from flows.quarterly_run import RunRefused, check_inbox, quarterly_run, without_refusals
 
+    quiet_console(without_refusals)
     try:
         with prefect_api(server):
             summary = (check_inbox if check_only else quarterly_run)(str(data_root), quarter)

@@ -5,6 +5,7 @@ this module only wires it. Logs and return values carry counts, never personal d
 from __future__ import annotations
 
 import json
+import logging
 import os
 import resource
 import shutil
@@ -54,6 +55,25 @@ CHINA = ZoneInfo("Asia/Shanghai")
 
 class RunRefused(Exception):
     """The run cannot publish; the message is one line, Chinese then English."""
+
+
+class RefusalAtDebug(logging.Filter):
+    """A refused run is an answer, not a crash: Prefect's report of the RunRefused, with its
+    traceback, stays in the flow run's log at debug level (marked `refusal`), and the terminal
+    shows only the one-line reason the command prints (see `without_refusals`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], RunRefused):
+            record.levelno, record.levelname, record.refusal = logging.DEBUG, "DEBUG", True
+        return True
+
+
+logging.getLogger("prefect.flow_runs").addFilter(RefusalAtDebug())
+
+
+def without_refusals(record: logging.LogRecord) -> bool:
+    """A console filter: leaves out the engine's report of a refusal (kept in the flow's log)."""
+    return not getattr(record, "refusal", False)
 
 
 @dataclass

@@ -57,7 +57,7 @@ def test_bad_files_are_named_and_the_rest_is_published(damaged_root, prefect_api
     rejects = pl.read_parquet(out / "rejects.parquet")
     file_level = rejects.filter(pl.col("row_number").is_null())
     assert set(file_level["file"]) == {"损坏的表.xlsx", "乱码.csv"}
-    assert (out / "quality" / "civil_问题数据.xlsx").is_file()
+    assert (out / "quality" / "民政局_问题数据.xlsx").is_file()
 
 
 def test_a_failed_build_leaves_the_previous_publication_intact(tmp_path):

@@ -29,7 +29,7 @@ def test_check_inbox_writes_workbooks_and_publishes_nothing(tmp_path, sample_roo
     check = root / "check" / str(Q3)
     assert summary.check_only and summary.rejected > 0
     assert sorted(p.name for p in (check / "quality").iterdir()) == sorted(
-        f"{d}_问题数据.xlsx" for d in ("roster", "medical", "civil", "housing", "education", "disability")
+        f"{d}_问题数据.xlsx" for d in ("乡村振兴局", "医保局", "民政局", "住建局", "教育局", "残联")
     )
     manifest = json.loads((check / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["check_only"] and len(manifest["inputs"]) == 7

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 def test_medical_workbook_lists_every_rejected_row_with_its_reason(sample_root, sample_run):
     out = DataRoot(sample_root).out(Q3)
     rejects = pl.read_parquet(out / "rejects.parquet").filter(pl.col("department") == "medical")
-    wb = openpyxl.load_workbook(out / "quality" / "medical_问题数据.xlsx", read_only=True)
+    wb = openpyxl.load_workbook(out / "quality" / "医保局_问题数据.xlsx", read_only=True)
     assert wb.sheetnames == ["问题数据", "文件汇总"]
     rows = list(wb["问题数据"].iter_rows(values_only=True))
     assert "清河县2026Q3" in rows[0][0] and f"共{rejects.height}行" in rows[0][0]

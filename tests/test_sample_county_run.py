@@ -69,7 +69,7 @@ def test_manifest_accounts_for_every_row(sample_root, sample_run, q):
         assert f["rejected"] == bad.get(p["file"], 0)
         assert f["accepted"] == p["data_rows"] - f["duplicates"] - f["rejected"]
     outputs = {o["path"] for o in manifest["outputs"]}
-    assert {"rejects.parquet", "quality/medical_问题数据.xlsx", "quality/roster_问题数据.xlsx"} <= outputs
+    assert {"rejects.parquet", "quality/医保局_问题数据.xlsx", "quality/乡村振兴局_问题数据.xlsx"} <= outputs
 
 
 @pytest.mark.parametrize("q", [Q2, Q3])

@@ -49,7 +49,7 @@ def write_intake_outputs(
         if not intake.files:
             continue
         write_quality_workbook(
-            folder / "quality" / f"{intake.department}_问题数据.xlsx",
+            folder / "quality" / f"{config.department(intake.department).file_name}_问题数据.xlsx",
             county=config.county_name,
             quarter=quarter,
             department_label=config.department(intake.department).label,

@@ -327,9 +327,9 @@ def work_order_jobs(folder: Path, quarter: str, config: CountyConfig, layout: La
     )  # fmt: skip
     written = []
     for (dept,), group in rows.partition_by("department", as_dict=True, maintain_order=True).items():
-        label = config.department(dept).label
+        label, name = config.department(dept).label, config.department(dept).file_name
         written.append(SheetJob(
-            folder / "departments" / dept / f"{quarter}_{dept}_交办单.xlsx",
+            folder / "departments" / name / f"{quarter}_{name}_交办单.xlsx",
             title=spec["title"].format(county=config.county_name, quarter=quarter, department=label),
             note=spec["note"].format(deadline=f"{deadline:%Y年%-m月%-d日}"), columns=spec["columns"],
             rows=group.sort("number"), colours=layout.raw["colours"], created=created,

@@ -59,7 +59,7 @@ def render_report(
 ) -> str:  # fmt: skip
     """The whole report as one HTML string."""
     sections = [f"<h1>{escape(county)}{escape(quarter)} 防返贫动态监测季度报告</h1>",
-                '<p class="note">本报告只含统计数，不含个人信息。依据：../shared/seeds 004 县级报告表式。</p>']  # fmt: skip
+                '<p class="note">本报告只含统计数，不含个人信息。监测对象按类别和主要风险类型分列户数、人数，口径与防止返贫监测和帮扶工作情况汇报的统计表式一致。</p>']  # fmt: skip
 
     # 1. The seed-004 table: monitoring households by category and risk cause, in 户 and 人.
     r = comparison.roster_by_cause

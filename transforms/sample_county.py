@@ -388,6 +388,11 @@ def _corrupt_id(id18: str, rng: random.Random) -> tuple[str, str]:
     return float_mangled(id18), kind
 
 
+def _by_quarter_end(day: date, q: Quarter) -> date:
+    """A genuine event date is never after the quarter's last day: a drawn one that is goes back a year."""
+    return day.replace(year=day.year - 1) if day > q.last_day else day
+
+
 def plant_bad(
     rows: list[Row],
     header: list[str],
@@ -396,8 +401,11 @@ def plant_bad(
     kinds: dict[str, int],
     id_col: int,
     excel: bool = False,
+    late: str | None = None,
 ) -> list[Row]:
-    """Extra rows: corrupted copies of clean rows, each with one planted reason."""
+    """Extra rows: corrupted copies of clean rows, each with one planted reason. `late` is the
+    text of a date after the quarter's last day, for the kind date_after_quarter_end (a copy of
+    a person's genuine row, so that row must still be the one accepted)."""
     n = max(2, int(len(rows) * share))
     bad = []
     for _ in range(n):
@@ -428,6 +436,7 @@ def plant_bad(
                 "enum_invalid": "不详",
                 "required_missing": "",
                 "integer_invalid": "三口",
+                "date_after_quarter_end": late,
             }[choice]
         bad.append(Row(cells, None, code))
     return bad
@@ -838,6 +847,7 @@ def _settlement_chunk(
             "enum_invalid",
             "policy_cost_exceeds_total",
             "required_missing",
+            "date_after_quarter_end",
         ]
     )
     bad_kind = kinds[np.arange(n_bad) % len(kinds)]
@@ -864,6 +874,8 @@ def _settlement_chunk(
             r["policy_cost"] = str(float(r["total_cost"].replace(",", "").replace("元", "")) + 100)
         elif k == "required_missing":
             r["name"] = None
+        elif k == "date_after_quarter_end":  # a claim of the next quarter sent early
+            r["settled_on"] = (q.last_day + timedelta(days=13)).isoformat()
         fixes.append(r)
     fixed = pl.DataFrame(fixes, schema=bad_rows.schema).drop("kind")
     rendered = pl.concat([rendered.filter(~pl.col("i").is_in(bad_idx.tolist())), fixed]).sort("i")
@@ -964,9 +976,9 @@ def write_housing(county: County, q: Quarter, inbox: Path, plan: Plan) -> None:
     ]
     for i, (idn, name, town, village) in enumerate(people):
         grade = ["A", "B", "B", "C", "D", "A"][i % 6]
-        appraised = date(q.year - rng.randint(0, 2), rng.randint(1, 12), rng.randint(1, 28))
+        appraised = _by_quarter_end(date(q.year - rng.randint(0, 2), rng.randint(1, 12), rng.randint(1, 28)), q)
         status = ["未改造", "改造中", "已竣工", "已搬迁"][i % 4] if grade in "CD" else "无需改造"
-        completed = appraised + timedelta(days=120) if status == "已竣工" else None
+        completed = min(appraised + timedelta(days=120), q.last_day) if status == "已竣工" else None
         clean = {
             "id_number": idn,
             "name": name,
@@ -981,7 +993,8 @@ def write_housing(county: County, q: Quarter, inbox: Path, plan: Plan) -> None:
         shown_appraised: object = appraised if i % 2 == 0 else render_date(appraised, "compact")
         rows.append(Row([idn, name, town, village, shown_grade, shown_appraised, status, completed], clean))
     header = ["户主身份证号", "户主姓名", "乡镇", "村", "鉴定等级", "鉴定日期", "改造状态", "竣工日期"]
-    bad = plant_bad(rows, header, rng, 0.03, {"enum_invalid": 4, "date_invalid": 5}, 0)
+    kinds = {"enum_invalid": 4, "date_invalid": 5, "date_after_quarter_end": 5}
+    bad = plant_bad(rows, header, rng, 0.03, kinds, 0, late=render_date(q.last_day + timedelta(days=45), "compact"))
     rows = interleave(rng, rows, bad)
     file = f"农村房屋安全鉴定台账_{q}.xls"
     numbered = write_xls(inbox / "住建局" / file, f"{COUNTY}农村低收入群体房屋安全鉴定台账（{q}）", header, rows)
@@ -1066,7 +1079,7 @@ def write_disability(county: County, q: Quarter, inbox: Path, plan: Plan) -> Non
     people += [(o.id_number, o.name, o.birth) for o in county.outsiders[3 :: max(1, len(county.outsiders) // 30)]]
     for i, (idn, name, birth) in enumerate(people):
         grade = ["一级", "二级", "三级", "四级"][i % 4]
-        issued = date(q.year - rng.randint(0, 8), rng.randint(1, 12), rng.randint(1, 28))
+        issued = _by_quarter_end(date(q.year - rng.randint(0, 8), rng.randint(1, 12), rng.randint(1, 28)), q)
         if i % 10 == 0:
             issued = q.first_day + timedelta(days=rng.randint(0, 80))
         clean = {
@@ -1096,7 +1109,8 @@ def write_disability(county: County, q: Quarter, inbox: Path, plan: Plan) -> Non
             )
         )
     header = ["身份证号", "姓名", "残疾类别", "残疾等级", "发证日期", "困难残疾人生活补贴", "重度残疾人护理补贴"]
-    bad = plant_bad(rows, header, rng, 0.04, {"enum_invalid": 3, "date_invalid": 4}, 0)
+    kinds = {"enum_invalid": 3, "date_invalid": 4, "date_after_quarter_end": 4}
+    bad = plant_bad(rows, header, rng, 0.04, kinds, 0, late=render_date(q.last_day + timedelta(days=70), "chinese"))
     rows = order_duplicates(interleave(rng, rows, bad + add_duplicates(rows, rng, 0.02)))
     file = f"残疾人两项补贴_{q}.csv"
     numbered = write_delimited(
