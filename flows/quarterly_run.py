@@ -35,7 +35,7 @@ from transforms.lists import (
     town_list_rows,
     work_order_jobs,
 )
-from transforms.publish import publish, write_manifest
+from transforms.publish import fault_point, publish, write_manifest
 from transforms.quality_gates import (
     GateResult,
     check_gates,
@@ -333,6 +333,7 @@ def _run_quarter(
     docs_dir = root.publications / f".data_docs-{q}-{os.getpid()}"
     with clock.step("quality_gates"):
         gates = check_quality(root.warehouse, q, intakes, docs_dir)
+    fault_point("gates-checked")  # (tests: a run killed here leaves its Data Docs behind)
     blocking = [g for g in gates if not g.passed and g.severity == "blocking"]
     if blocking:
         shutil.rmtree(docs_dir, ignore_errors=True)

@@ -33,16 +33,17 @@ def test_each_town_sees_only_its_own_households_with_masked_numbers(sample_root,
         rows = list(ws.iter_rows(values_only=True))
         assert town in rows[0][0]
         header = rows[2]
-        assert header[:4] == ("序号", "户编号", "户主（人员）姓名", "身份证号（脱敏）")
+        assert header[:3] == ("序号", "户主（人员）姓名", "身份证号（脱敏）")
+        hh, masked = header.index("户编号"), header.index("身份证号（脱敏）")
         own = set(households.filter(pl.col("town") == town)["household_id"])
-        listed = {r[1] for r in rows[3:] if r[1]}
+        listed = {r[hh] for r in rows[3:] if r[hh]}
         assert listed <= own, town
         seen_households |= listed
         for r in rows:
             for v in r:
                 assert not (isinstance(v, str) and UNMASKED_ID.search(v)), (town, v)
         for r in rows[3:]:
-            assert re.fullmatch(r"\d{6}\*{8}[\dX]{4}", r[3]), r[3]
+            assert re.fullmatch(r"\d{6}\*{8}[\dX]{4}", r[masked]), r[masked]
     assert seen_households == set(households["household_id"])
 
 
@@ -61,7 +62,7 @@ def test_town_workbook_is_made_for_a_clerk(sample_root, sample_run):
     assert ws.freeze_panes == "A4" and ws.auto_filter.ref
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
     assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.column_dimensions[openpyxl.utils.get_column_letter(header.index("预警依据") + 1)].width >= 60
+    assert ws.column_dimensions[openpyxl.utils.get_column_letter(header.index("预警依据") + 1)].width >= 36
 
 
 def test_work_orders_carry_full_numbers_and_keep_them_on_rerun(sample_root, sample_run):
@@ -73,9 +74,11 @@ def test_work_orders_carry_full_numbers_and_keep_them_on_rerun(sample_root, samp
         for path in sorted((out / "departments").rglob("*.xlsx")):
             ws = openpyxl.load_workbook(path).active
             rows = list(ws.iter_rows(min_row=4, values_only=True))
-            assert [c.value for c in ws[3]][:4] == ["工单编号", "户编号", "姓名", "身份证号"]
+            header = [c.value for c in ws[3]]
+            assert header[:3] == ["工单编号", "姓名", "身份证号"]
+            hh, idn, issue = header.index("户编号"), header.index("身份证号"), header.index("问题")
             for r in rows:
-                orders[r[0]] = (r[1], r[3], r[6])
+                orders[r[0]] = (r[hh], r[idn], r[issue])
         return orders
 
     before = read_orders()

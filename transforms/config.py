@@ -102,6 +102,7 @@ class ReadingRules:
     stream_from_bytes: int = 64 << 20
     batch_rows: int = 1_000_000
     spill_rows: int = 1_500_000
+    note_sheets: tuple[str, ...] = ()  # sheet names whose rows are notes for people, never data
 
 
 @dataclass(frozen=True)
@@ -243,6 +244,7 @@ def _load_config(config_dir: str) -> CountyConfig:
         stream_from_bytes=int(float(r.get("stream_from_megabytes", 64)) * (1 << 20)),
         batch_rows=int(r.get("batch_rows", 1_000_000)),
         spill_rows=int(r.get("spill_rows", 1_500_000)),
+        note_sheets=tuple(str(n) for n in r.get("note_sheets", ())),
     )
     county_name = str(yaml.safe_load(texts["county.yaml"])["county_name"])
     thresholds = {k: tuple(v) for k, v in yaml.safe_load(texts["thresholds.yaml"])["thresholds"].items()}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms.config import CountyConfig
+from transforms.config import CountyConfig, fold_label
 from transforms.layout import HeaderMatch, classify_rows, locate_header
 from transforms.reading import (
     SUPPORTED_SUFFIXES,
@@ -50,7 +50,9 @@ class FileReport:
     rejected: int = 0
     duplicates: int = 0
     ignored: int = 0
-    ignored_by_kind: dict[str, int] = field(default_factory=lambda: {"title": 0, "header": 0, "footer": 0, "blank": 0})
+    ignored_by_kind: dict[str, int] = field(
+        default_factory=lambda: {"title": 0, "header": 0, "footer": 0, "blank": 0, "notes": 0}
+    )  # notes: the rows of a sheet of notes for people (reading.yaml note_sheets)
     error: str | None = None
     location: str | None = None  # relative to the data root: inbox/<quarter>/<folder>/<path>
 
@@ -272,6 +274,8 @@ def _sort_sheet(
 ) -> SheetOutcome:
     """Classify and validate one sheet's rows; pure, so batches can be sorted in parallel."""
     matched = header if isinstance(header, HeaderMatch) else None
+    if matched is None and fold_label(sheet.name) in {fold_label(n) for n in rules.note_sheets}:
+        return SheetOutcome(sheet, {"notes": sheet.cells.height})  # e.g. 文件汇总 of a resent rejected-rows workbook
     kinds = classify_rows(sheet.cells, matched, rules)
     counts = dict(kinds.group_by("row_kind").len().iter_rows())
     if matched is None:

@@ -11,6 +11,7 @@ import polars as pl
 from schemas.datasets import Rejects
 from transforms.config import CountyConfig
 from transforms.intake import DepartmentIntake
+from transforms.lists import Layout
 from transforms.quality_workbook import write_quality_workbook
 from transforms.validation import REJECT_SCHEMA
 
@@ -44,7 +45,8 @@ def write_intake_outputs(
     """rejects.parquet and quality/<department>_问题数据.xlsx for every department that sent files
     (`created`: the workbooks' creation time, the publication's)."""
     combine_rejects(intakes).write_parquet(folder / "rejects.parquet")
-    labels = {d.code: d.label for d in config.datasets}
+    datasets = {d.code: d for d in config.datasets}
+    printing = Layout.load().raw.get("print")
     for intake in intakes:
         if not intake.files:
             continue
@@ -55,7 +57,8 @@ def write_intake_outputs(
             department_label=config.department(intake.department).label,
             rejects=intake.rejects,
             files=intake.files,
-            dataset_labels=labels,
+            datasets=datasets,
+            printing=printing,
             created=created,
             not_read=[(p, SKIPPED_LINK) for p in intake.links] + [(p, SKIPPED_FILE) for p in intake.skipped],
         )

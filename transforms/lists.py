@@ -22,7 +22,7 @@ import xlsxwriter
 import yaml
 
 from transforms.config import CONFIG_DIR, CountyConfig
-from transforms.xlsx_rows import SheetBody, insert_rows, style_index
+from transforms.xlsx_rows import SheetBody, insert_rows, style_index, wrapped_heights
 
 DEPARTMENT_PREFIX = {"medical": "MED", "civil": "CIV", "housing": "HOU", "education": "EDU", "disability": "DIS"}
 CAUSE_LABELS = {"illness": "因病", "disability": "因残", "schooling": "因学", "housing": "住房", "income": "收入",
@@ -93,6 +93,47 @@ def _excel_width(chars: float) -> float:
     return chars * 2 + 1.5  # a CJK character is about two Excel width units
 
 
+# A4 landscape is 297 mm wide; a column of Excel width w is round(7w) + 5 pixels at 96 dpi.
+_PAPER_MM = {9: (297.0, 210.0)}
+
+
+DEFAULT_PRINTING = {"paper": 9, "margins_inches": {"left": 0.25, "right": 0.25, "top": 0.4, "bottom": 0.5}}
+
+
+def apply_printing(ws, printing: dict | None, *, header_row: int, last_row: int, last_column: int) -> None:
+    """Print set-up for a sheet people print: landscape, fit to the page's width only (as many
+    pages down as the rows need — a height of one page per row never binds, while Excel's
+    "0 = automatic" is read by LibreOffice as one page), the rows down to `header_row` repeated
+    on every page, columns after `last_column` (office-only) outside the print area, page
+    numbers in the footer."""
+    printing = printing or DEFAULT_PRINTING
+    margins = printing["margins_inches"]
+    ws.set_landscape()
+    ws.set_paper(printing["paper"])
+    ws.set_margins(margins["left"], margins["right"], margins["top"], margins["bottom"])
+    ws.print_area(0, 0, last_row, last_column)
+    ws.fit_to_pages(1, max(1, last_row - header_row))
+    ws.repeat_rows(header_row)
+    ws.set_footer("&C第 &P 页，共 &N 页")
+
+
+def printed_columns(columns: list[dict]) -> list[dict]:
+    """The columns inside the print area: all but the trailing office-only ones (`print: false`)."""
+    printed = [c for c in columns if c.get("print", True)]
+    if any(not c.get("print", True) for c in columns[: len(printed)]):
+        raise ValueError("excel_layout.yaml: columns with `print: false` must come after every printed column")
+    return printed
+
+
+def print_scale(columns: list[dict], printing: dict) -> float:
+    """The scale at which the printed columns fill the width of the page (landscape), as a
+    spreadsheet's "fit to one page wide" computes it; capped at 1."""
+    pixels = sum(round(7 * _excel_width(c["width"])) + 5 for c in printed_columns(columns))
+    margins = printing["margins_inches"]
+    width_mm = max(_PAPER_MM[printing["paper"]]) - 25.4 * (margins["left"] + margins["right"])
+    return min(1.0, width_mm / (pixels * 25.4 / 96))
+
+
 def write_cell(ws, row: int, col: int, value, fmt) -> None:
     """One cell, by its type: blank, number or text — never `write()`, which would take text
     starting with "=" for a formula."""
@@ -116,6 +157,7 @@ class SheetJob:
     colours: dict
     choices: dict[str, list[str]] | None = None
     created: datetime | None = None  # the workbook's creation time: the publication's, never the clock
+    printing: dict | None = None  # excel_layout.yaml `print`: paper and margins
 
 
 def write_sheet(job: SheetJob) -> Path:
@@ -138,13 +180,14 @@ def write_sheet(job: SheetJob) -> Path:
     fills = {k: wb.add_format({**cell, "bg_color": v["fill"]}) for k, v in colours.items()}
     plain = wb.add_format(cell)
     open_cell = wb.add_format({**cell, "locked": False, "bg_color": "#FFFFFF"})
-    last = len(columns) - 1
+    last = len(printed_columns(columns)) - 1  # the title and note span the printed columns
     ws.set_row(0, 30)
     ws.set_row(1, 30)
     for c, col in enumerate(columns):
         ws.set_column(c, c, _excel_width(col["width"]), open_cell if col.get("fill") else None)
     ws.merge_range(0, 0, 0, last, title, title_fmt)
     ws.merge_range(1, 0, 1, last, note, note_fmt)
+    ws.set_row(2, wrapped_heights([[c["header"]] for c in columns], [c["width"] for c in columns])[0])
     for c, col in enumerate(columns):
         ws.write_string(2, c, col["header"], head)
     fill_styles = {k: style_index(f) for k, f in fills.items()}
@@ -159,19 +202,16 @@ def write_sheet(job: SheetJob) -> Path:
         open_style if col.get("fill") else colour_styles if col["key"] == "colour" else plain_style for col in columns
     ]
     blank = pl.Series([None] * n, dtype=pl.String)
-    body = SheetBody(sheet=1, first_row=3, columns=[rows[c["key"]] if c["key"] in rows.columns else blank
-                                                    for c in columns], styles=styles)  # fmt: skip
+    values = [rows[c["key"]] if c["key"] in rows.columns else blank for c in columns]
+    heights = wrapped_heights(values, [c["width"] for c in columns])
+    body = SheetBody(sheet=1, first_row=3, columns=values, styles=styles, heights=heights)
     for key, values in (choices or {}).items():
         c = next(i for i, col in enumerate(columns) if col["key"] == key)
         ws.data_validation(3, c, max(3, 2 + n), c, {"validate": "list", "source": values})
     ws.freeze_panes(3, 0)
-    ws.autofilter(2, 0, 2 + n, last)
+    ws.autofilter(2, 0, 2 + n, len(columns) - 1)
     ws.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(2)
-    ws.set_footer("&C第 &P 页，共 &N 页")
+    apply_printing(ws, job.printing, header_row=2, last_row=2 + max(n, 1), last_column=last)
     wb.close()
     insert_rows(path, [body])
     return path
@@ -299,6 +339,7 @@ def town_list_jobs(folder: Path, quarter: str, config: CountyConfig, layout: Lay
             colours=layout.raw["colours"],
             choices={"verification": spec["verification_choices"]},
             created=created,
+            printing=layout.raw.get("print"),
         )
         for town, rows in sorted(towns.items())
     ]
@@ -333,5 +374,6 @@ def work_order_jobs(folder: Path, quarter: str, config: CountyConfig, layout: La
             title=spec["title"].format(county=config.county_name, quarter=quarter, department=label),
             note=spec["note"].format(deadline=f"{deadline:%Y年%-m月%-d日}"), columns=spec["columns"],
             rows=group.sort("number"), colours=layout.raw["colours"], created=created,
+            printing=layout.raw.get("print"),
         ))  # fmt: skip
     return written

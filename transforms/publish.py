@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import time
 from collections.abc import Callable
 from importlib import metadata
@@ -23,6 +24,17 @@ from transforms.spill import process_alive
 
 KEEP_PUBLICATIONS = 3
 PACKAGES = ("povwatch", "polars", "pyarrow", "duckdb", "pandera", "fastexcel", "xlsxwriter", "prefect")
+
+
+FAULT_POINTS = ("gates-checked", "built", "before-swap", "after-swap")  # in the order a run meets them
+
+
+def fault_point(name: str) -> None:
+    """Where a publication can be cut short on purpose: with `POVWATCH_KILL_AT=<name>` in the
+    environment the process kills itself (SIGKILL, like a power cut or the OOM killer) at that
+    named step, so the tests check what a killed run leaves on a fast or a slow machine alike."""
+    if os.environ.get("POVWATCH_KILL_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def package_versions() -> dict[str, str]:
@@ -75,11 +87,13 @@ def publish(root: DataRoot, quarter: Quarter, build: Callable[[Path], None], are
     building.mkdir()
     try:
         build(building)
+        fault_point("built")
         verify_publication(building)
         building.rename(folder)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
+    fault_point("before-swap")
     current = root.path / area / str(quarter)
     if current.exists() and not current.is_symlink():
         # An older layout kept a real folder here: move it among the publications first.
@@ -89,6 +103,7 @@ def publish(root: DataRoot, quarter: Quarter, build: Callable[[Path], None], are
         link.unlink()
     link.symlink_to(Path(".publications") / folder.name)
     os.replace(link, current)  # atomic: readers see the old or the new publication, never half
+    fault_point("after-swap")
     _prune(store, quarter, keep=folder.name)
     return current
 

@@ -1,5 +1,18 @@
-"""The rejected-rows workbook a department receives (`quality/<department>_问题数据.xlsx`):
-every row sent back with its reason, so the clerk can correct it and resend."""
+"""The rejected-rows workbook a department receives (`quality/<department>_问题数据.xlsx`),
+made so that correcting and resending is one step for the clerk:
+
+- one sheet per dataset with the rejected rows **in the department's own columns, headed as in
+  its file**, the problem cell highlighted and 退回原因 beside them (then, for reference, the
+  file, sheet and row each came from). The clerk corrects the cells in place and drops the
+  workbook back into the inbox, where it is read like any extract: the title rows above the
+  header are titles, the columns after the data (退回原因 …) mean no field and are ignored.
+- 其他问题: rejected rows that cannot be given back as data (a whole file or sheet that could not
+  be read, two rows for one person), with the reason.
+- 文件汇总: every file's accounting.
+
+The last two sheets are notes for the clerk (`reading.yaml: note_sheets`): when the workbook
+comes back, their rows are counted as not data.
+"""
 
 from __future__ import annotations
 
@@ -10,37 +23,63 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
+from transforms.config import DatasetSpec, fold_label
 from transforms.intake import FileReport
-from transforms.xlsx_rows import SheetBody, insert_rows, style_index
+from transforms.lists import apply_printing
+from transforms.xlsx_rows import SheetBody, insert_rows, style_index, wrapped_heights
 
 EXCEL_MAX_ROWS = 1_000_000
-REJECT_COLUMNS = [
-    ("序号", 6),
-    ("文件", 30),
-    ("工作表", 12),
-    ("行号", 8),
-    ("问题列", 16),
-    ("原值", 22),
-    ("退回原因", 60),
-    ("原始行内容", 80),
-]
+OTHER_SHEET, SUMMARY_SHEET = "其他问题", "文件汇总"
+REASON_HEADER = "退回原因"
+SOURCE_COLUMNS = [("来源文件", 14), ("来源工作表", 6), ("原行号", 4)]
+OTHER_COLUMNS = [("序号", 2), ("文件", 14), ("工作表", 6), ("行号", 3), ("问题列", 6), ("原值", 8), ("退回原因", 30)]
 SUMMARY_COLUMNS = [
-    ("文件", 34),
-    ("识别为", 22),
-    ("读取行数", 10),
-    ("采用", 10),
-    ("退回", 10),
-    ("重复", 10),
-    ("非数据行（标题、表头、合计、空行）", 18),
-    ("文件问题", 60),
+    ("文件", 16),
+    ("识别为", 10),
+    ("读取行数", 4),
+    ("采用", 4),
+    ("退回", 4),
+    ("重复", 4),
+    ("非数据行（标题、表头、合计、空行）", 8),
+    ("文件问题", 30),
 ]
+HIGHLIGHT = "#FFFF00"
 
 
-def _row_text(row_values: str | None) -> str:
-    if not row_values:
-        return ""
-    values = json.loads(row_values)
-    return "；".join(f"{k}={'' if v is None else v}" for k, v in values.items())
+def _field_of(ds: DatasetSpec) -> dict[str, str]:
+    """Header text (folded) -> field name, over every header a county configured."""
+    return {fold_label(h): f.name for f in ds.fields for h in f.headers}
+
+
+def resend_frame(rejects: pl.DataFrame, ds: DatasetSpec) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The rejected rows of one dataset with their cells back in the dataset's fields: a column
+    per field that any row's file had (in the dataset's order), the problem field per row
+    (`_problem`), and the header each field had in the department's own file (the first file
+    that had it). Rows without their cells (file errors, conflicts) are left out."""
+    field_of = _field_of(ds)
+    rows = rejects.filter(pl.col("row_values").is_not_null()).sort("file", "sheet", "row_number")
+    records, headers = [], {}
+    for values_json, column in zip(rows["row_values"].to_list(), rows["column"].to_list(), strict=True):
+        record = {}
+        for label, value in json.loads(values_json).items():
+            name = field_of.get(fold_label(label))
+            if name is not None:
+                record[name] = value
+                headers.setdefault(name, label)
+        record["_problem"] = field_of.get(fold_label(column or ""), "")
+        records.append(record)
+    names = [f.name for f in ds.fields if f.name in headers]
+    frame = pl.DataFrame(records, schema={n: pl.String for n in [*names, "_problem"]}, orient="row")
+    lineage = rows.select(
+        pl.col("reason"), pl.col("file"), pl.col("sheet").fill_null(""), pl.col("row_number").cast(pl.Int64)
+    )
+    return pl.concat([frame, lineage], how="horizontal"), {n: headers[n] for n in names}
+
+
+def _width(header: str, values: pl.Series) -> float:
+    """A data column's width in CJK characters: its header or its longest value, within 3..12."""
+    longest = values.str.len_bytes().max() or 0  # a CJK character is 3 bytes and two half-widths
+    return max(3.0, min(12.0, max(len(header) * 1.0, longest / 2.2 + 0.5)))
 
 
 def write_quality_workbook(
@@ -51,57 +90,100 @@ def write_quality_workbook(
     department_label: str,
     rejects: pl.DataFrame,
     files: list[FileReport],
-    dataset_labels: dict[str, str],
+    datasets: dict[str, DatasetSpec],
     not_read: list[tuple[str, str]] = (),
     created: datetime | None = None,
+    printing: dict | None = None,
 ) -> None:
-    """Write one department's workbook: sheet 问题数据 (one row per rejected row) and sheet
-    文件汇总 (every file's accounting)."""
+    """Write one department's workbook: a sheet per dataset to correct and resend, 其他问题 and
+    文件汇总 (see the module's description)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     if created is not None:  # the publication's time, not the clock: a rerun writes the same bytes
         wb.set_properties({"created": created})
     title_fmt = wb.add_format({"bold": True, "font_size": 14})
-    head_fmt = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True})
-    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-    n = rejects.height
-    ws = wb.add_worksheet("问题数据")
-    note = f"共{n}行需更正后重新报送" if n else "本季度报送的数据全部通过校验，无需更正"
-    ws.write(0, 0, f"{county}{quarter} {department_label} 问题数据（{note}）", title_fmt)
-    for c, (label, width) in enumerate(REJECT_COLUMNS):
+    note_fmt = wb.add_format({"font_color": "#C00000", "text_wrap": True, "valign": "top"})
+    head_fmt = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "vcenter"})
+    reason_head = wb.add_format({"bold": True, "bg_color": "#F8CBAD", "border": 1, "text_wrap": True})
+    wrap = wb.add_format({"text_wrap": True, "valign": "top", "border": 1})
+    marked = wb.add_format({"text_wrap": True, "valign": "top", "border": 1, "bg_color": HIGHLIGHT})
+    plain_style, marked_style = style_index(wrap), style_index(marked)
+    bodies: list[SheetBody] = []
+    sheet_no = 0
+    with_values = rejects.filter(pl.col("dataset").is_not_null() & pl.col("row_values").is_not_null())
+    for code in sorted(with_values["dataset"].unique().to_list(), key=lambda c: list(datasets).index(c)):
+        ds = datasets[code]
+        frame, headers = resend_frame(with_values.filter(pl.col("dataset") == code), ds)
+        frame = frame.head(EXCEL_MAX_ROWS)
+        ws = wb.add_worksheet(ds.label[:31])
+        sheet_no += 1
+        columns = [{"header": headers[n], "width": _width(headers[n], frame[n].fill_null(""))} for n in headers]
+        columns.append({"header": REASON_HEADER, "width": 20})
+        columns += [{"header": h, "width": w, "print": False} for h, w in SOURCE_COLUMNS]
+        last_printed = len(headers)
+        ws.set_row(0, 24)
+        ws.set_row(1, 45)
+        ws.merge_range(0, 0, 0, last_printed, f"{county}{quarter} {department_label} 问题数据：{ds.label}", title_fmt)
+        ws.merge_range(
+            1, 0, 1, last_printed,
+            f"共{frame.height}行被退回。请直接在本表中更正标黄的单元格（其他单元格也可更正），"
+            f"保存后把本文件放回收件箱的本部门文件夹，即作为补报数据重新读取；"
+            f"“{REASON_HEADER}”及其右侧各列仅供参考，不会被读取。",
+            note_fmt,
+        )  # fmt: skip
+        ws.set_row(2, wrapped_heights([[c["header"]] for c in columns], [c["width"] for c in columns])[0])
+        for c, col in enumerate(columns):
+            ws.write_string(2, c, col["header"], reason_head if col["header"] == REASON_HEADER else head_fmt)
+            ws.set_column(c, c, col["width"] * 2 + 1.5)
+        problem = frame["_problem"]
+        styles: list = [
+            pl.Series([marked_style if p == n else plain_style for p in problem.to_list()]) for n in headers
+        ] + [plain_style] * 4
+        values = [frame[n] for n in headers] + [frame["reason"], frame["file"], frame["sheet"], frame["row_number"]]
+        heights = wrapped_heights(values, [c["width"] for c in columns])
+        bodies.append(SheetBody(sheet=sheet_no, first_row=3, columns=values, styles=styles, heights=heights))
+        ws.freeze_panes(3, 0)
+        ws.autofilter(2, 0, 2 + max(frame.height, 1), len(columns) - 1)
+        apply_printing(ws, printing, header_row=2, last_row=2 + max(frame.height, 1), last_column=last_printed)
+
+    others = rejects.filter(pl.col("dataset").is_null() | pl.col("row_values").is_null()).sort(
+        "file", "sheet", "row_number", nulls_last=False
+    )
+    ws = wb.add_worksheet(OTHER_SHEET)
+    sheet_no += 1
+    note = f"以下{others.height}行无法作为数据退回（整个文件或工作表无法读取、同一人有两行不同数据等），请按原因处理后重新报送"
+    ws.write(0, 0, f"{county}{quarter} {department_label} 其他问题（{note if others.height else '无'}）", title_fmt)
+    for c, (label, width) in enumerate(OTHER_COLUMNS):
         ws.write(1, c, label, head_fmt)
-        ws.set_column(c, c, width)
+        ws.set_column(c, c, width * 2 + 1.5)
     ws.freeze_panes(2, 0)
-    ordered = rejects.sort("file", "sheet", "row_number", nulls_last=False).head(EXCEL_MAX_ROWS)
-    columns: list[list] = [
-        list(range(1, ordered.height + 1)),
-        ordered["file"].to_list(),
-        ordered["sheet"].fill_null("").to_list(),
-        [r if r is not None else "（整个文件）" for r in ordered["row_number"].to_list()],
-        ordered["column"].fill_null("").to_list(),
-        ordered["value"].fill_null("").to_list(),
-        ordered["reason"].to_list(),
-        [_row_text(v) for v in ordered["row_values"].to_list()],
+    other_values = [
+        list(range(1, others.height + 1)),
+        others["file"].to_list(),
+        others["sheet"].fill_null("").to_list(),
+        [r if r is not None else "（整个文件）" for r in others["row_number"].to_list()],
+        others["column"].fill_null("").to_list(),
+        others["value"].fill_null("").to_list(),
+        others["reason"].to_list(),
     ]
-    if n > EXCEL_MAX_ROWS:
-        columns[0].append(f"……另有{n - EXCEL_MAX_ROWS}行未列出，见 rejects.parquet")
-        for values in columns[1:]:
-            values.append(None)
-    body = SheetBody(sheet=1, first_row=2, columns=columns, styles=[style_index(wrap)] * len(columns))
-    if n:
-        ws.autofilter(1, 0, 1 + min(n, EXCEL_MAX_ROWS), len(REJECT_COLUMNS) - 1)
-    summary = wb.add_worksheet("文件汇总")
+    heights = wrapped_heights(other_values, [w for _, w in OTHER_COLUMNS])
+    bodies.append(
+        SheetBody(sheet=sheet_no, first_row=2, columns=other_values, styles=[plain_style] * 7, heights=heights)
+    )
+    apply_printing(ws, printing, header_row=1, last_row=1 + max(others.height, 1), last_column=len(OTHER_COLUMNS) - 1)
+
+    summary = wb.add_worksheet(SUMMARY_SHEET)
     summary.write(0, 0, f"{county}{quarter} {department_label} 报送文件汇总", title_fmt)
     for c, (label, width) in enumerate(SUMMARY_COLUMNS):
         summary.write(1, c, label, head_fmt)
-        summary.set_column(c, c, width)
+        summary.set_column(c, c, width * 2 + 1.5)
     for i, f in enumerate(files):
         summary.write_row(
             2 + i,
             0,
             [
                 f.path,
-                "、".join(dataset_labels.get(d, d) for d in f.datasets) or "（未识别）",
+                "、".join(datasets[d].label if d in datasets else d for d in f.datasets) or "（未识别）",
                 f.rows_read,
                 f.accepted,
                 f.rejected,
@@ -113,5 +195,6 @@ def write_quality_workbook(
         )
     for j, (name, why) in enumerate(not_read, start=2 + len(files)):
         summary.write_row(j, 0, [name, "（未读取）", 0, 0, 0, 0, 0, why], wrap)
+    apply_printing(summary, printing, header_row=1, last_row=1 + len(files) + len(not_read), last_column=7)
     wb.close()
-    insert_rows(path, [body])
+    insert_rows(path, bodies)

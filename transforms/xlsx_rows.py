@@ -45,10 +45,30 @@ class SheetBody:
     first_row: int
     columns: list[Sequence | pl.Series]
     styles: list[int | Sequence[int] | pl.Series]
+    heights: pl.Series | None = None  # each row's height in points (wrapped text), or Excel's default
 
     @property
     def height(self) -> int:
         return len(self.columns[0]) if self.columns else 0
+
+
+LINE_POINTS = 15.0  # one line of 11-point text
+
+
+def wrapped_heights(columns: Sequence[Sequence | pl.Series], widths: Sequence[float]) -> pl.Series:
+    """The height (points) each row needs for its text to wrap within its columns, `widths` in
+    CJK characters (two half-width characters each). Spreadsheets do not grow a row for wrapped
+    text written by a program (LibreOffice prints such rows one line high, the rest cut off),
+    so the rows carry their height."""
+    lines = []
+    for values, width in zip(columns, widths, strict=True):
+        text = pl.Series(values).cast(pl.String).fill_null("")
+        half_widths = (text.str.len_bytes() + text.str.len_chars()) / 2  # CJK: 3 bytes, 2 half-widths
+        lines.append((half_widths / max(1.0, 2 * width - 0.5)).ceil().clip(lower_bound=1))
+    if not lines:
+        return pl.Series([], dtype=pl.Float64)
+    most = pl.DataFrame({str(i): line for i, line in enumerate(lines)}).max_horizontal()
+    return most.cast(pl.Float64) * LINE_POINTS + 3
 
 
 def style_index(fmt: Format | None) -> int:
@@ -132,9 +152,13 @@ def render_rows(body: SheetBody) -> bytes:
             .then(text_cell)
             .otherwise(blank_cell)
         )
+    row_open = [pl.lit('<row r="'), pl.col("_row").cast(pl.String)]
+    if body.heights is not None:
+        data["_ht"] = body.heights.cast(pl.Float64).round(1)
+        row_open += [pl.lit('" ht="'), pl.col("_ht").cast(pl.String), pl.lit('" customHeight="1')]
     frame = pl.DataFrame(data)
     rows = frame.lazy().select(
-        pl.concat_str([pl.lit('<row r="'), pl.col("_row").cast(pl.String), pl.lit('">'), *cells, pl.lit("</row>")])
+        pl.concat_str([*row_open, pl.lit('">'), *cells, pl.lit("</row>")])
         .str.join("")
         .alias("xml")
     )
