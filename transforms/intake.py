@@ -293,10 +293,10 @@ def _sort_sheet(
         reason = "；".join(
             explain(
                 "doubled_column",
-                columns="、".join(f"“{h}”" for h in (matched.labels[name], *more)),
+                columns="、".join(f"“{h}”" for h in headers),
                 field=matched.dataset.field(name).label,
             )
-            for name, more in matched.doubled.items()
+            for name, headers in matched.doubled.items()
         )
         rejected = _no_header_rejects(sheet, kinds, department, rel, reason, "doubled_column")
         return SheetOutcome(sheet, counts, rejected=rejected, no_header_reason=reason)

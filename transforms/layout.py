@@ -21,8 +21,8 @@ class HeaderMatch:
     dataset: DatasetSpec
     columns: dict[str, str]  # field name -> raw cell column (c0..cN)
     labels: dict[str, str]  # field name -> header text as written in the file
-    # field name -> the headers of further columns that also mean it (两列身份证号): the sheet
-    # cannot be read without silently picking one, so it is an error naming them all
+    # field name -> the headers of all the columns that mean it, when more than one does (两列身份证号):
+    # the sheet cannot be read without silently picking one, so it is an error naming them all
     doubled: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
@@ -58,9 +58,10 @@ def _match_row(
         if f.name not in columns:
             continue
         wanted = {fold_label(h) for h in f.headers}
-        more = tuple(cells[c].strip() for c, t in folded.items() if t in wanted and c not in taken)
-        if more:
-            doubled[f.name] = more
+        more = [c for c, t in folded.items() if t in wanted and c not in taken]
+        if more:  # every column that means the field, in the file's order
+            both = sorted([columns[f.name], *more], key=lambda c: int(c.removeprefix("c")))
+            doubled[f.name] = tuple(cells[c].strip() for c in both)
     return columns, labels, doubled
 
 
