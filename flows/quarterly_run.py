@@ -112,9 +112,7 @@ def take_in(
     quarter: Quarter,
     links: list[Path],
 ) -> DepartmentIntake:
-    intake = take_in_department(
-        department, paths, inbox, config, data_root, work_dir, quarter=quarter, links=links
-    )
+    intake = take_in_department(department, paths, inbox, config, data_root, work_dir, quarter=quarter, links=links)
     logger = get_run_logger()
     for f in intake.files:
         if f.error:  # our own sentences: they name the file and the problem, never a cell
@@ -292,7 +290,12 @@ def check_inbox(data_root: str, quarter: str | None = None) -> RunSummary:
         today = datetime.combine(datetime.now(CHINA).date(), datetime.min.time())
         write_intake_outputs(folder, intakes, config, str(q), today)
         write_manifest(
-            folder, {"quarter": str(q), "check_only": True, **inputs_manifest(intakes, listing.unplaced, failures, inbox_link_names(listing, inbox))}
+            folder,
+            {
+                "quarter": str(q),
+                "check_only": True,
+                **inputs_manifest(intakes, listing.unplaced, failures, inbox_link_names(listing, inbox)),
+            },
         )
 
     out_dir = publish(root, q, build, area="check")

@@ -67,5 +67,11 @@ def test_rows_add_up(tmp_path_factory, config, kinds, titles, footers, encoding)
         expected["rejected"],
         expected["duplicates"],
     )
-    assert f.ignored_by_kind == {"title": titles, "header": 1, "footer": footers, "blank": expected["blank"], "notes": 0}
+    assert f.ignored_by_kind == {
+        "title": titles,
+        "header": 1,
+        "footer": footers,
+        "blank": expected["blank"],
+        "notes": 0,
+    }
     assert intake.rejects.height == expected["rejected"]

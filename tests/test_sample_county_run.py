@@ -64,7 +64,8 @@ def test_manifest_accounts_for_every_row(sample_root, sample_run, q):
         f = files[p["file"]]
         assert f["error"] is None
         assert f["rows_read"] == f["accepted"] + f["rejected"] + f["duplicates"] + f["ignored"]
-        assert f["ignored_by_kind"] == {k: p[k] for k in ("title", "header", "footer", "blank")} | {"notes": 0}, p["file"]
+        planted_kinds = {k: p[k] for k in ("title", "header", "footer", "blank")}
+        assert f["ignored_by_kind"] == planted_kinds | {"notes": 0}, p["file"]
         assert f["duplicates"] == dups.get(p["file"], 0)
         assert f["rejected"] == bad.get(p["file"], 0)
         assert f["accepted"] == p["data_rows"] - f["duplicates"] - f["rejected"]

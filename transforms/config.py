@@ -215,7 +215,10 @@ def _load_config(config_dir: str) -> CountyConfig:
     texts = {n: (folder / n).read_bytes() for n in CONFIG_FILES}
     digest = hashlib.sha256(b"".join(texts[n] for n in sorted(texts))).hexdigest()
     deps_raw = yaml.safe_load(texts["departments.yaml"])["departments"]
-    departments = tuple(Department(code=c, label=v["label"], folders=tuple(v["folders"]), name=str(v.get("name", ""))) for c, v in deps_raw.items())
+    departments = tuple(
+        Department(code=c, label=v["label"], folders=tuple(v["folders"]), name=str(v.get("name", "")))
+        for c, v in deps_raw.items()
+    )
     codes = {d.code for d in departments}
     datasets = []
     for code, raw in yaml.safe_load(texts["datasets.yaml"])["datasets"].items():

@@ -158,9 +158,7 @@ def render_rows(body: SheetBody) -> bytes:
         row_open += [pl.lit('" ht="'), pl.col("_ht").cast(pl.String), pl.lit('" customHeight="1')]
     frame = pl.DataFrame(data)
     rows = frame.lazy().select(
-        pl.concat_str([*row_open, pl.lit('">'), *cells, pl.lit("</row>")])
-        .str.join("")
-        .alias("xml")
+        pl.concat_str([*row_open, pl.lit('">'), *cells, pl.lit("</row>")]).str.join("").alias("xml")
     )
     return rows.collect().item().encode("utf-8")
 
