@@ -14,6 +14,7 @@ def test_a_quarter_without_an_inbox_is_refused_with_exit_code_1(tmp_path):
     done = _povwatch("run", "--data-root", str(tmp_path), "--quarter", "2026Q3")
     assert done.returncode == 1
     assert "收件箱不存在" in done.stderr and "not published" in done.stderr
+    assert "Traceback" not in done.stderr and "RunRefused(" not in done.stderr  # the reason alone, no traceback
     assert not (tmp_path / "out").exists()
 
 

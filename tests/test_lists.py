@@ -65,6 +65,33 @@ def test_town_workbook_is_made_for_a_clerk(sample_root, sample_run):
     assert ws.column_dimensions[openpyxl.utils.get_column_letter(header.index("预警依据") + 1)].width >= 36
 
 
+def test_lists_print_at_a_readable_size(sample_root, sample_run):
+    """Fit to the page's width only, the header row on every page, office-only columns outside
+    the print area, rows as high as their wrapped text, and widths that keep 11-point text at
+    8 points or more on A4 (the same formula a spreadsheet's "fit to width" uses)."""
+    from transforms.lists import Layout, print_scale, printed_columns
+
+    layout = Layout.load()
+    printing = layout.raw["print"]
+    for kind in ("town_list", "work_orders"):
+        assert print_scale(layout.raw[kind]["columns"], printing) >= printing["smallest_print_scale"] >= 0.72
+    out = DataRoot(sample_root).out(Q3)
+    for kind, path in (
+        ("town_list", _town_files(sample_root)[0]),
+        ("work_orders", next((out / "departments").rglob("*.xlsx"))),
+    ):
+        ws = openpyxl.load_workbook(path).active
+        printed = printed_columns(layout.raw[kind]["columns"])
+        last = openpyxl.utils.get_column_letter(len(printed))
+        assert ws.print_area == f"'名单'!$A$1:${last}${ws.max_row}", ws.print_area
+        assert [c.value for c in ws[3]][: len(printed)] == [c["header"] for c in printed]
+        assert ws.print_title_rows == "$3:$3"
+        assert int(ws.page_setup.fitToHeight) >= ws.max_row - 3  # the height never binds: as many pages as needed
+        assert ws.page_setup.fitToWidth in (None, 1) and ws.sheet_properties.pageSetUpPr.fitToPage
+        heights = [ws.row_dimensions[r].height for r in range(4, ws.max_row + 1)]
+        assert all(h and h >= 15 for h in heights) and max(heights) > 15  # long text wraps onto more lines
+
+
 def test_work_orders_carry_full_numbers_and_keep_them_on_rerun(sample_root, sample_run):
     from flows.quarterly_run import quarterly_run
 
@@ -72,6 +99,9 @@ def test_work_orders_carry_full_numbers_and_keep_them_on_rerun(sample_root, samp
         out = DataRoot(sample_root).out(Q3)
         orders = {}
         for path in sorted((out / "departments").rglob("*.xlsx")):
+            # named as its clerks name the department: departments/民政局/2026Q3_民政局_交办单.xlsx
+            assert path.parent.name in {"医保局", "民政局", "住建局", "教育局", "残联"}
+            assert path.name == f"2026Q3_{path.parent.name}_交办单.xlsx"
             ws = openpyxl.load_workbook(path).active
             rows = list(ws.iter_rows(min_row=4, values_only=True))
             header = [c.value for c in ws[3]]

@@ -25,6 +25,7 @@ def test_report_is_self_contained_and_personal_data_free(sample_root, sample_run
     assert "<script" not in html and "@import" not in html and "url(" not in html
     assert not UNMASKED_ID.search(html)
     assert "监测对象按类别和风险类型" in html and "脱贫不稳定户" in html
+    assert "shared" not in html and "seeds" not in html  # sources said in words, not as paths of our tree
 
 
 @pytest.mark.skipif(CHROMIUM is None and os.environ.get("CI") != "true", reason="chromium not installed here")

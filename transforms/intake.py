@@ -115,7 +115,7 @@ def list_inbox(inbox: Path, config: CountyConfig) -> InboxListing:
     files: dict[str, list[Path]] = {d.code: [] for d in config.departments}
     unplaced: list[str] = []
     links: dict[str, list[Path]] = {}
-    if not inbox.is_dir() or inbox.is_symlink():
+    if inbox.is_symlink() or not inbox.is_dir():
         return InboxListing(files, unplaced, links)
     for entry in sorted(inbox.iterdir()):
         if entry.name.startswith("."):
