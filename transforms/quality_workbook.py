@@ -25,7 +25,7 @@ import xlsxwriter
 
 from transforms.config import DatasetSpec, fold_label
 from transforms.intake import FileReport
-from transforms.lists import apply_printing
+from transforms.lists import DEFAULT_PRINTING, apply_printing, print_scale
 from transforms.xlsx_rows import SheetBody, insert_rows, style_index, wrapped_heights
 
 EXCEL_MAX_ROWS = 1_000_000
@@ -77,9 +77,26 @@ def resend_frame(rejects: pl.DataFrame, ds: DatasetSpec) -> tuple[pl.DataFrame, 
 
 
 def _width(header: str, values: pl.Series) -> float:
-    """A data column's width in CJK characters: its header or its longest value, within 3..12."""
-    longest = values.str.len_bytes().max() or 0  # a CJK character is 3 bytes and two half-widths
-    return max(3.0, min(12.0, max(len(header) * 1.0, longest / 2.2 + 0.5)))
+    """A data column's width in CJK characters (two half-width characters each): wide enough for
+    nearly every value on one line, and for the header on three; within 2.5..12."""
+    half_widths = (values.str.len_bytes() + values.str.len_chars()) / 2  # CJK: 3 bytes, 2 half-widths
+    typical = float(half_widths.quantile(0.9) or 0) / 2 + 0.5
+    return max(2.5, min(12.0, max(len(header) / 3 + 0.5, typical)))
+
+
+def _fit_to_print(columns: list[dict], printing: dict | None) -> None:
+    """Narrow the data columns (their text wraps) until the printed ones fit the page's width at
+    the smallest readable scale."""
+    printing = printing or DEFAULT_PRINTING
+    smallest = float(printing.get("smallest_print_scale", 0.75))
+    for _ in range(20):
+        if print_scale(columns, printing) >= smallest:
+            return
+        for col in columns:
+            if col.get("print", True) and col["header"] != REASON_HEADER:
+                col["width"] = max(2.5, col["width"] * 0.9)
+        reason = next(c for c in columns if c["header"] == REASON_HEADER)
+        reason["width"] = max(12.0, reason["width"] * 0.9)
 
 
 def write_quality_workbook(
@@ -120,6 +137,7 @@ def write_quality_workbook(
         columns = [{"header": headers[n], "width": _width(headers[n], frame[n].fill_null(""))} for n in headers]
         columns.append({"header": REASON_HEADER, "width": 20})
         columns += [{"header": h, "width": w, "print": False} for h, w in SOURCE_COLUMNS]
+        _fit_to_print(columns, printing)
         last_printed = len(headers)
         ws.set_row(0, 24)
         ws.set_row(1, 45)
