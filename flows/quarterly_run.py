@@ -22,12 +22,11 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
 
-from transforms.comparison import Comparison, compare_with_roster, write_comparison_outputs
+from transforms.compare.comparison import Comparison, compare_with_roster, write_comparison_outputs
 from transforms.config import CountyConfig, load_config
-from transforms.deadlines import WorkingCalendar
-from transforms.intake import DepartmentIntake, InboxListing, list_inbox, take_in_department
-from transforms.intake_outputs import combine_rejects, inputs_manifest, write_intake_outputs
-from transforms.lists import (
+from transforms.deliver.deadlines import WorkingCalendar
+from transforms.deliver.intake_outputs import combine_rejects, inputs_manifest, write_intake_outputs
+from transforms.deliver.lists import (
     Layout,
     assign_work_order_numbers,
     sheets_written,
@@ -35,8 +34,13 @@ from transforms.lists import (
     town_list_rows,
     work_order_jobs,
 )
-from transforms.publish import fault_point, publish, write_manifest
-from transforms.quality_gates import (
+from transforms.deliver.publish import fault_point, publish, write_manifest
+from transforms.deliver.report import write_report
+from transforms.intake.department import DepartmentIntake, InboxListing, list_inbox, take_in_department
+from transforms.intake.reasons import REASON_LABELS
+from transforms.intake.spill import work_folder
+from transforms.settings import DataRoot, Quarter
+from transforms.staging.quality_gates import (
     GateResult,
     check_gates,
     empty_key_shares,
@@ -44,11 +48,7 @@ from transforms.quality_gates import (
     measure,
     preload_great_expectations,
 )
-from transforms.reasons import REASON_LABELS
-from transforms.report import write_report
-from transforms.settings import DataRoot, Quarter
-from transforms.spill import work_folder
-from transforms.warehouse import connect, empty_rows, record_files, stage_dataset
+from transforms.staging.warehouse import connect, empty_rows, record_files, stage_dataset
 
 CHINA = ZoneInfo("Asia/Shanghai")
 

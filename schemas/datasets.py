@@ -3,7 +3,7 @@
 A staged frame holds the contract's fields, typed and normalised, plus where each row came
 from (`source_file`, `source_sheet`, `source_row`). Allowed values come from
 `config/datasets.yaml`, so the contract and the county's configuration cannot drift apart.
-Each dataframe-level check's `error` is a reason code of `transforms.reasons`.
+Each dataframe-level check's `error` is a reason code of `transforms.intake.reasons`.
 """
 
 from __future__ import annotations

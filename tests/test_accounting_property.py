@@ -7,8 +7,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from transforms.cells import id_check_char
-from transforms.intake import take_in_department
+from transforms.intake.cells import id_check_char
+from transforms.intake.department import take_in_department
 
 HEADER = "身份证号,姓名,残疾类别,残疾等级,发证日期,困难残疾人生活补贴,重度残疾人护理补贴"
 

@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from transforms.publish import publish
+from transforms.deliver.publish import publish
 from transforms.settings import DataRoot
 
 from .conftest import Q3

@@ -7,8 +7,8 @@ from datetime import date
 import polars as pl
 import pytest
 
-from transforms import cells
-from transforms.cells import id_check_char
+from transforms.intake import cells
+from transforms.intake.cells import id_check_char
 
 VALID = "11010519491231002X"  # the GB 11643 standard's own example
 

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from transforms.publish import FAULT_POINTS
+from transforms.deliver.publish import FAULT_POINTS
 from transforms.settings import DataRoot
 
 from .conftest import Q3

@@ -13,8 +13,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from transforms.cells import id_check_char
-from transforms.intake import list_inbox, take_in_department
+from transforms.intake.cells import id_check_char
+from transforms.intake.department import list_inbox, take_in_department
 from transforms.settings import Quarter
 
 Q3 = Quarter.parse("2026Q3")

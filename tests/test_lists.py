@@ -69,7 +69,7 @@ def test_lists_print_at_a_readable_size(sample_root, sample_run):
     """Fit to the page's width only, the header row on every page, office-only columns outside
     the print area, rows as high as their wrapped text, and widths that keep 11-point text at
     8 points or more on A4 (the same formula a spreadsheet's "fit to width" uses)."""
-    from transforms.lists import Layout, print_scale, printed_columns
+    from transforms.deliver.lists import Layout, print_scale, printed_columns
 
     layout = Layout.load()
     printing = layout.raw["print"]
@@ -121,7 +121,7 @@ def test_work_orders_carry_full_numbers_and_keep_them_on_rerun(sample_root, samp
 def _write_in_a_daemon(folder: str) -> None:
     from pathlib import Path
 
-    from transforms import lists
+    from transforms.deliver import lists
 
     lists.PARALLEL_FROM_ROWS = 0  # would use worker processes, if a daemon could have children
     columns = [{"key": "a", "header": "甲", "width": 8}]
@@ -153,7 +153,7 @@ def test_lists_are_written_inside_a_daemonic_process_as_a_dask_worker_is(tmp_pat
 
 
 def test_mask_id_shows_first_six_and_last_four_characters():
-    from transforms.lists import mask_id
+    from transforms.deliver.lists import mask_id
 
     ids = pl.DataFrame({"id": ["43112519620127301X", "431125620127301", None]})
     assert ids.select(mask_id(pl.col("id"))).to_series().to_list() == ["431125********301X", "431125*****7301", ""]

@@ -11,7 +11,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from transforms.cells import id_check_char
+from transforms.intake.cells import id_check_char
 from transforms.settings import DataRoot
 
 from .conftest import Q3

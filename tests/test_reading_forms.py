@@ -9,8 +9,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from transforms.intake import read_file
-from transforms.sample_county import ROSTER_HEADER, Row, full_width, to_15, write_delimited, write_xls, write_xlsx
+from transforms.intake.department import read_file
+from transforms.sample_county.county import Row
+from transforms.sample_county.messy import full_width, to_15, write_delimited, write_xls, write_xlsx
+from transforms.sample_county.roster import ROSTER_HEADER
 
 ID1 = "43112519620127301X"
 ID2 = "431125198802140026"
@@ -18,7 +20,7 @@ ID3 = "431125201203050013"
 
 
 def _check(idn: str) -> str:
-    from transforms.cells import id_check_char
+    from transforms.intake.cells import id_check_char
 
     return idn[:17] + id_check_char(idn[:17])
 

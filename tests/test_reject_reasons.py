@@ -8,8 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from transforms.cells import id_check_char
-from transforms.intake import take_in_department
+from transforms.intake.cells import id_check_char
+from transforms.intake.department import take_in_department
 
 
 def _id(stem: str) -> str:

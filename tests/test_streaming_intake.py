@@ -1,4 +1,4 @@
-"""Big files are read in batches and big datasets kept on disk (transforms.spill). With the
+"""Big files are read in batches and big datasets kept on disk (transforms.intake.spill). With the
 thresholds set tiny, every text file of the sample county streams and every dataset spills; the
 department intakes and what DuckDB stages from them must equal the in-memory path's, row for row."""
 
@@ -10,12 +10,12 @@ import duckdb
 import polars as pl
 import pytest
 
-from transforms.cells import id_check_char
-from transforms.intake import list_inbox, take_in_department
-from transforms.reading import UnreadableFile, read_delimited, read_delimited_batches
+from transforms.intake.cells import id_check_char
+from transforms.intake.department import list_inbox, take_in_department
+from transforms.intake.reading import UnreadableFile, read_delimited, read_delimited_batches
+from transforms.intake.spill import AcceptedRows, SpilledRows, work_folder
 from transforms.settings import Quarter
-from transforms.spill import AcceptedRows, SpilledRows, work_folder
-from transforms.warehouse import stage_dataset
+from transforms.staging.warehouse import stage_dataset
 
 Q3 = Quarter.parse("2026Q3")
 

@@ -7,8 +7,8 @@ import fastexcel
 import openpyxl
 import xlsxwriter
 
-from transforms.lists import write_cell
-from transforms.xlsx_rows import SheetBody, insert_rows, style_index
+from transforms.deliver.lists import write_cell
+from transforms.deliver.xlsx_rows import SheetBody, insert_rows, style_index
 
 COLUMNS = [
     ["431125199001011234", "=SUM(A1:A9)", "  leading and trailing  ", "a & b < c > d", None, "", "名单", "x"],

@@ -8,11 +8,11 @@ import duckdb
 import polars as pl
 import pytest
 
-from transforms.cells import id_check_char
-from transforms.comparison import compare_with_roster
+from transforms.compare.comparison import compare_with_roster
 from transforms.config import load_config
+from transforms.intake.cells import id_check_char
 from transforms.settings import Quarter
-from transforms.warehouse import empty_rows, stage_dataset
+from transforms.staging.warehouse import empty_rows, stage_dataset
 
 Q2, Q3 = Quarter.parse("2026Q2"), Quarter.parse("2026Q3")
 

@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from transforms.quality_gates import ALL_SUBJECTS, check_gates, empty_key_shares, load_gates, measure
+from transforms.staging.quality_gates import ALL_SUBJECTS, check_gates, empty_key_shares, load_gates, measure
 
 from .conftest import HEAD, Q3, SPOUSE, person_id, roster_row
 

@@ -20,9 +20,9 @@ import duckdb
 import polars as pl
 
 from transforms.config import DatasetSpec
-from transforms.reasons import explain
+from transforms.intake.reasons import explain
+from transforms.intake.validation import REJECT_SCHEMA
 from transforms.settings import DUCKDB_MEMORY_LIMIT
-from transforms.validation import REJECT_SCHEMA
 
 LINEAGE = ["source_file", "source_sheet", "source_row"]
 LINEAGE_SCHEMA = {"source_file": pl.String, "source_sheet": pl.String, "source_row": pl.Int64}

@@ -22,7 +22,7 @@ import xlsxwriter
 import yaml
 
 from transforms.config import CONFIG_DIR, CountyConfig
-from transforms.xlsx_rows import SheetBody, insert_rows, style_index, wrapped_heights
+from transforms.deliver.xlsx_rows import SheetBody, insert_rows, style_index, wrapped_heights
 
 DEPARTMENT_PREFIX = {"medical": "MED", "civil": "CIV", "housing": "HOU", "education": "EDU", "disability": "DIS"}
 CAUSE_LABELS = {"illness": "因病", "disability": "因残", "schooling": "因学", "housing": "住房", "income": "收入",
@@ -235,7 +235,7 @@ def sheets_written(jobs: list[SheetJob], workers: int) -> Iterator[None]:
     # forkserver: workers fork from a fresh single-threaded server, never from this process
     # with its polars and Prefect threads.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["transforms.lists"])
+    context.set_forkserver_preload(["transforms.deliver.lists"])
     pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context)
     try:
         futures = [pool.submit(write_sheet, job) for job in jobs]

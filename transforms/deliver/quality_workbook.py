@@ -24,9 +24,9 @@ import polars as pl
 import xlsxwriter
 
 from transforms.config import DatasetSpec, fold_label
-from transforms.intake import FileReport
-from transforms.lists import DEFAULT_PRINTING, apply_printing, print_scale
-from transforms.xlsx_rows import SheetBody, insert_rows, style_index, wrapped_heights
+from transforms.deliver.lists import DEFAULT_PRINTING, apply_printing, print_scale
+from transforms.deliver.xlsx_rows import SheetBody, insert_rows, style_index, wrapped_heights
+from transforms.intake.department import FileReport
 
 EXCEL_MAX_ROWS = 1_000_000
 OTHER_SHEET, SUMMARY_SHEET = "其他问题", "文件汇总"

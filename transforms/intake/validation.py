@@ -13,10 +13,10 @@ import polars as pl
 from pandera.errors import SchemaErrors
 
 from schemas.datasets import ROW_CONTRACTS
-from transforms import cells
 from transforms.config import DatasetSpec, FieldSpec, ReadingRules
-from transforms.layout import HeaderMatch
-from transforms.reasons import explain
+from transforms.intake import cells
+from transforms.intake.headers import HeaderMatch
+from transforms.intake.reasons import explain
 
 # Which field a dataframe-level check is about, so the reject names a column.
 CHECK_FIELDS = {

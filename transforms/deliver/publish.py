@@ -18,9 +18,9 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms.reading import sha256_of
+from transforms.intake.reading import sha256_of
+from transforms.intake.spill import process_alive
 from transforms.settings import DataRoot, Quarter
-from transforms.spill import process_alive
 
 KEEP_PUBLICATIONS = 3
 PACKAGES = ("povwatch", "polars", "pyarrow", "duckdb", "pandera", "fastexcel", "xlsxwriter", "prefect")

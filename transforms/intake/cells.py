@@ -3,7 +3,7 @@
 Every `parse_*` function takes folded text (see `fold_text`) — an expression, or for identity
 numbers a Series — and returns `(value, reason_code)`: the typed value (null when the cell is
 empty or unusable) and a reason code (null when the cell is fine or empty). Reason codes are
-explained to clerks in Chinese by `transforms.reasons`.
+explained to clerks in Chinese by `transforms.intake.reasons`.
 """
 
 from __future__ import annotations

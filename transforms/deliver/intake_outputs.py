@@ -10,10 +10,10 @@ import polars as pl
 
 from schemas.datasets import Rejects
 from transforms.config import CountyConfig
-from transforms.intake import DepartmentIntake
-from transforms.lists import Layout
-from transforms.quality_workbook import write_quality_workbook
-from transforms.validation import REJECT_SCHEMA
+from transforms.deliver.lists import Layout
+from transforms.deliver.quality_workbook import write_quality_workbook
+from transforms.intake.department import DepartmentIntake
+from transforms.intake.validation import REJECT_SCHEMA
 
 SKIPPED_LINK = "符号链接（快捷方式），未读取：请把文件本身放入收件箱"
 SKIPPED_FILE = "隐藏文件或Excel临时文件（~$开头），未读取"

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from transforms.cells import fold_text
 from transforms.config import DatasetSpec, ReadingRules, fold_label
+from transforms.intake.cells import fold_text
 
 ROW_KINDS = ("data", "title", "header", "footer", "blank")
 

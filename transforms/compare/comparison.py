@@ -13,7 +13,7 @@ import polars as pl
 
 from transforms.config import CountyConfig, Thresholds
 from transforms.settings import SQL_DIR, Quarter
-from transforms.warehouse import read_sql
+from transforms.staging.warehouse import read_sql
 
 INTERMEDIATE_MODELS = (
     "int_roster__persons",

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms.comparison import Comparison
-from transforms.lists import CAUSE_LABELS
+from transforms.compare.comparison import Comparison
+from transforms.deliver.lists import CAUSE_LABELS
 
 MONITORING_TYPES = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
 RISK_CAUSES = ("因病", "因残", "因学", "因灾", "因务工就业不稳", "因产业项目失败", "因意外事故", "因疫情", "其他")

@@ -9,8 +9,8 @@ import duckdb
 import polars as pl
 
 from transforms.config import DatasetSpec
+from transforms.intake.spill import SpilledRows
 from transforms.settings import DUCKDB_MEMORY_LIMIT, SQL_DIR, Quarter
-from transforms.spill import SpilledRows
 
 
 def read_sql(relative: str) -> str:

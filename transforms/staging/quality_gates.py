@@ -21,10 +21,10 @@ import duckdb
 import polars as pl
 import yaml
 
-from transforms.comparison import execute_model
+from transforms.compare.comparison import execute_model
 from transforms.config import CONFIG_DIR
-from transforms.settings import Quarter
-from transforms.warehouse import INGEST_FILES_DDL, read_sql
+from transforms.settings import SQL_DIR, Quarter
+from transforms.staging.warehouse import INGEST_FILES_DDL, read_sql
 
 ALL_SUBJECTS = "全部"
 
@@ -66,7 +66,7 @@ def measure(con: duckdb.DuckDBPyConnection, quarter: Quarter, gates: dict[str, d
     rows: list[tuple[str, str, float]] = []
     for name, spec in gates.items():
         path = f"audits/{name}.sql"
-        if not (Path(__file__).resolve().parent.parent / "sql" / path).exists():
+        if not (SQL_DIR / path).exists():
             continue
         result = execute_model(con, read_sql(path), params).fetchall()
         if spec["metric"] == "offending_rows":

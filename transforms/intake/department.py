@@ -18,8 +18,8 @@ from pathlib import Path
 import polars as pl
 
 from transforms.config import CountyConfig, fold_label
-from transforms.layout import HeaderMatch, classify_rows, locate_header
-from transforms.reading import (
+from transforms.intake.headers import HeaderMatch, classify_rows, locate_header
+from transforms.intake.reading import (
     SUPPORTED_SUFFIXES,
     NotUtf8AfterAll,
     RawSheet,
@@ -28,10 +28,10 @@ from transforms.reading import (
     read_extract,
     sha256_of,
 )
-from transforms.reasons import explain
+from transforms.intake.reasons import explain
+from transforms.intake.spill import AcceptedRows, SpilledRows
+from transforms.intake.validation import REJECT_SCHEMA, sort_rows
 from transforms.settings import Quarter
-from transforms.spill import AcceptedRows, SpilledRows
-from transforms.validation import REJECT_SCHEMA, sort_rows
 
 
 @dataclass
@@ -356,7 +356,7 @@ def take_in_department(
 ) -> DepartmentIntake:
     """Read every file a department dropped into its folder(s) under `inbox`; settle
     duplicates; account for every row. With a `work_dir`, big text files are read in batches and
-    big datasets kept on disk there (see transforms.spill). With a `quarter`, rows dated after
+    big datasets kept on disk there (see transforms.intake.spill). With a `quarter`, rows dated after
     its last day are rejected before any duplicate or conflict is decided: only accepted rows
     ever take part in settling, so a rejected row never decides which row is kept. `links`
     (symbolic links found in the department's folder) are listed, never opened."""
