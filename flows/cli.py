@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import logging
 import os
 import sys
 import threading
@@ -59,30 +58,6 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _print_summary(summary) -> None:
-    verb = "已检查（未发布预警）/ checked, no warnings published" if summary.check_only else "已发布 / published"
-    lines = [
-        f"[{summary.quarter}] {verb} → {summary.out_dir}",
-        f"  文件 files {summary.files}（有问题 with errors {summary.files_with_errors}）  "
-        f"读取行 rows read {summary.rows_read}  采用 accepted {summary.accepted}  "
-        f"退回 rejected {summary.rejected}  重复 duplicates {summary.duplicates}  非数据行 not data {summary.ignored}",
-    ]
-    if not summary.check_only:
-        colours = summary.listed_by_colour
-        lines.append(
-            f"  预警 warnings {summary.warnings}  列入名单的户 listed households 红 red {colours.get('red', 0)} "
-            f"黄 yellow {colours.get('yellow', 0)} 绿 green {colours.get('green', 0)}"
-        )
-    lines.append(f"  用时 seconds {summary.timings.get('total', 0):.1f}")
-    if summary.peak_rss_gb:
-        steps = "  ".join(
-            f"{k} {v:.1f}s/{summary.peak_rss_gb.get(k, 0):.2f}GB" for k, v in summary.timings.items() if k != "total"
-        )
-        lines.append(f"  各步用时/内存峰值 steps (seconds/peak RSS): {steps}")
-    lines += [f"  ⚠ {line}" for line in summary.file_errors + summary.advisory_gates_failed]
-    print("\n".join(lines))
-
-
 def _bad_quarter(quarter: str) -> bool:
     """True (and says why) when `quarter` is not like 2026Q3."""
     try:
@@ -93,26 +68,16 @@ def _bad_quarter(quarter: str) -> bool:
     return False
 
 
-def quiet_console(keep) -> None:
-    """Filter the terminal's log lines (Prefect's console handlers) with `keep`; the flow run's
-    own log in the Prefect API is untouched."""
-    from prefect.logging.handlers import PrefectConsoleHandler
-
-    for name in ("", "prefect", "prefect.flow_runs", "prefect.task_runs"):
-        for handler in logging.getLogger(name).handlers:
-            if isinstance(handler, PrefectConsoleHandler) and keep not in handler.filters:
-                handler.addFilter(keep)
-
-
 def _run(data_root: Path, quarter: str, check_only: bool = False) -> int:
     if _bad_quarter(quarter):
         return 2
     from flows.prefect_api import prefect_api, start_server_if_needed
 
     server = start_server_if_needed()  # boots while the run's modules import
-    from flows.quarterly_run import RunRefused, check_inbox, quarterly_run, without_refusals
+    from flows.console import quiet_console
+    from flows.quarterly_run import RunRefused, check_inbox, quarterly_run
 
-    quiet_console(without_refusals)
+    quiet_console()
     try:
         with prefect_api(server):
             summary = (check_inbox if check_only else quarterly_run)(str(data_root), quarter)
@@ -125,7 +90,7 @@ def _run(data_root: Path, quarter: str, check_only: bool = False) -> int:
             file=sys.stderr,
         )
         return 1
-    _print_summary(summary)
+    print("\n".join(summary.lines()))
     return 0
 
 

@@ -7,7 +7,6 @@ is reported as such and never stops the others. The summary carries counts only.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -32,7 +31,7 @@ def run_county(data_root: str, quarter: str) -> CountyOutcome:
         return CountyOutcome(county, "refused", reason=str(e), worker=worker)
     except Exception as e:  # a library's message may quote a cell: only the type is kept
         return CountyOutcome(county, "failed", reason=type(e).__name__, worker=worker)
-    return CountyOutcome(county, "published", summary=asdict(summary), worker=worker)
+    return CountyOutcome(county, "published", summary=summary.as_dict(), worker=worker)
 
 
 def _worker_name() -> str:

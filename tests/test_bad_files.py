@@ -44,7 +44,7 @@ def test_bad_files_are_named_and_the_rest_is_published(damaged_root, prefect_api
     assert "未能识别表头" in files["说明.csv"]["error"]
     assert manifest["departments"]["disability"]["skipped_files"] == ["~$残疾人两项补贴.xlsx"]
     assert manifest["unplaced_inbox_entries"] == ["不明部门"]
-    assert summary.files_with_errors == 3
+    assert summary.counts.files_with_errors == 3
     assert any(e.startswith("inbox/2026Q3/民政局/乱码.csv: ") for e in summary.file_errors)
     for f in files.values():
         assert f["rows_read"] == f["accepted"] + f["rejected"] + f["duplicates"] + f["ignored"]

@@ -28,7 +28,7 @@ def test_check_inbox_writes_workbooks_and_publishes_nothing(tmp_path, sample_roo
     shutil.copytree(sample_root / "inbox" / str(Q3), root / "inbox" / str(Q3))
     summary = check_inbox(str(root), str(Q3))
     check = root / "check" / str(Q3)
-    assert summary.check_only and summary.rejected > 0
+    assert summary.check_only and summary.counts.rejected > 0
     assert sorted(p.name for p in (check / "quality").iterdir()) == sorted(
         f"{d}_问题数据.xlsx" for d in ("乡村振兴局", "医保局", "民政局", "住建局", "教育局", "残联")
     )

@@ -69,9 +69,9 @@ def test_lists_print_at_a_readable_size(sample_root, sample_run):
     """Fit to the page's width only, the header row on every page, office-only columns outside
     the print area, rows as high as their wrapped text, and widths that keep 11-point text at
     8 points or more on A4 (the same formula a spreadsheet's "fit to width" uses)."""
-    from transforms.deliver.lists import Layout, print_scale, printed_columns
+    from transforms.deliver.excel import ExcelLayout, print_scale, printed_columns
 
-    layout = Layout.load()
+    layout = ExcelLayout.load()
     printing = layout.raw["print"]
     for kind in ("town_list", "work_orders"):
         assert print_scale(layout.raw[kind]["columns"], printing) >= printing["smallest_print_scale"] >= 0.72
@@ -121,7 +121,7 @@ def test_work_orders_carry_full_numbers_and_keep_them_on_rerun(sample_root, samp
 def _write_in_a_daemon(folder: str) -> None:
     from pathlib import Path
 
-    from transforms.deliver import lists
+    from transforms.deliver import excel as lists
 
     lists.PARALLEL_FROM_ROWS = 0  # would use worker processes, if a daemon could have children
     columns = [{"key": "a", "header": "甲", "width": 8}]

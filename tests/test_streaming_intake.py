@@ -11,7 +11,8 @@ import polars as pl
 import pytest
 
 from transforms.intake.cells import id_check_char
-from transforms.intake.department import list_inbox, take_in_department
+from transforms.intake.department import take_in_department
+from transforms.intake.inbox import list_inbox
 from transforms.intake.reading import UnreadableFile, read_delimited, read_delimited_batches
 from transforms.intake.spill import AcceptedRows, SpilledRows, work_folder
 from transforms.settings import Quarter

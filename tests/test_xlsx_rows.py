@@ -7,7 +7,7 @@ import fastexcel
 import openpyxl
 import xlsxwriter
 
-from transforms.deliver.lists import write_cell
+from transforms.deliver.excel import write_cell
 from transforms.deliver.xlsx_rows import SheetBody, insert_rows, style_index
 
 COLUMNS = [

@@ -16,6 +16,12 @@ SAMPLE_DATA_ROOT = REPO_ROOT / "data" / "sample"
 # own beside it; above this DuckDB spills to disk (10 × county: 30 million claims aggregated).
 DUCKDB_MEMORY_LIMIT = "3GB"
 
+
+class RunRefused(Exception):
+    """The run cannot publish (no inbox, a blocking quality gate …); the message is one line,
+    Chinese then English, and nothing is published."""
+
+
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
 

@@ -10,7 +10,7 @@ import polars as pl
 
 from schemas.datasets import Rejects
 from transforms.config import CountyConfig
-from transforms.deliver.lists import Layout
+from transforms.deliver.excel import ExcelLayout
 from transforms.deliver.quality_workbook import write_quality_workbook
 from transforms.intake.department import DepartmentIntake
 from transforms.intake.validation import REJECT_SCHEMA
@@ -46,7 +46,7 @@ def write_intake_outputs(
     (`created`: the workbooks' creation time, the publication's)."""
     combine_rejects(intakes).write_parquet(folder / "rejects.parquet")
     datasets = {d.code: d for d in config.datasets}
-    printing = Layout.load().raw.get("print")
+    printing = ExcelLayout.load().raw.get("print")
     for intake in intakes:
         if not intake.files:
             continue

@@ -8,28 +8,19 @@ person and supplied the number itself.
 
 from __future__ import annotations
 
-import multiprocessing
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import polars as pl
-import xlsxwriter
-import yaml
 
-from transforms.config import CONFIG_DIR, CountyConfig
-from transforms.deliver.xlsx_rows import SheetBody, insert_rows, style_index, wrapped_heights
+from transforms.config import CountyConfig
+from transforms.deliver.excel import ExcelLayout, SheetJob
 
 DEPARTMENT_PREFIX = {"medical": "MED", "civil": "CIV", "housing": "HOU", "education": "EDU", "disability": "DIS"}
 CAUSE_LABELS = {"illness": "因病", "disability": "因残", "schooling": "因学", "housing": "住房", "income": "收入",
                 "accident": "意外/临时困难"}  # fmt: skip
 STATUS_ORDER = {"升级": 3, "新增": 2, "持续": 1}
-# Below this many rows in all, workbooks are written in this process (a worker costs ~1 s to start).
-PARALLEL_FROM_ROWS = 20_000
 WORK_ORDER_NUMBERS_DDL = """
 create table if not exists work_order_numbers (
     quarter varchar, rule_id varchar, subject varchar, department varchar, number varchar
@@ -41,15 +32,6 @@ def mask_id(id_number: pl.Expr) -> pl.Expr:
     """First 6 and last 4 characters shown: 431125********301X; a missing number is blank."""
     stars = pl.lit("*").repeat_by((id_number.str.len_chars() - 10).clip(lower_bound=0)).list.join("")
     return pl.concat_str([id_number.str.head(6), stars, id_number.str.tail(4)]).fill_null("")
-
-
-@dataclass(frozen=True)
-class Layout:
-    raw: dict
-
-    @classmethod
-    def load(cls, config_dir: Path = CONFIG_DIR) -> Layout:
-        return cls(yaml.safe_load((config_dir / "excel_layout.yaml").read_text(encoding="utf-8")))
 
 
 def assign_work_order_numbers(con: duckdb.DuckDBPyConnection, quarter: str, warnings: pl.DataFrame) -> pl.DataFrame:
@@ -87,163 +69,6 @@ def assign_work_order_numbers(con: duckdb.DuckDBPyConnection, quarter: str, warn
         )
         numbered = orders.join(known, on=["rule_id", "subject"], how="left")
     return numbered.sort("number")
-
-
-def _excel_width(chars: float) -> float:
-    return chars * 2 + 1.5  # a CJK character is about two Excel width units
-
-
-# A4 landscape is 297 mm wide; a column of Excel width w is round(7w) + 5 pixels at 96 dpi.
-_PAPER_MM = {9: (297.0, 210.0)}
-
-
-DEFAULT_PRINTING = {"paper": 9, "margins_inches": {"left": 0.25, "right": 0.25, "top": 0.4, "bottom": 0.5}}
-
-
-def apply_printing(ws, printing: dict | None, *, header_row: int, last_row: int, last_column: int) -> None:
-    """Print set-up for a sheet people print: landscape, fit to the page's width only (as many
-    pages down as the rows need — a height of one page per row never binds, while Excel's
-    "0 = automatic" is read by LibreOffice as one page), the rows down to `header_row` repeated
-    on every page, columns after `last_column` (office-only) outside the print area, page
-    numbers in the footer."""
-    printing = printing or DEFAULT_PRINTING
-    margins = printing["margins_inches"]
-    ws.set_landscape()
-    ws.set_paper(printing["paper"])
-    ws.set_margins(margins["left"], margins["right"], margins["top"], margins["bottom"])
-    ws.print_area(0, 0, last_row, last_column)
-    ws.fit_to_pages(1, max(1, last_row - header_row))
-    ws.repeat_rows(header_row)
-    ws.set_footer("&C第 &P 页，共 &N 页")
-
-
-def printed_columns(columns: list[dict]) -> list[dict]:
-    """The columns inside the print area: all but the trailing office-only ones (`print: false`)."""
-    printed = [c for c in columns if c.get("print", True)]
-    if any(not c.get("print", True) for c in columns[: len(printed)]):
-        raise ValueError("excel_layout.yaml: columns with `print: false` must come after every printed column")
-    return printed
-
-
-def print_scale(columns: list[dict], printing: dict) -> float:
-    """The scale at which the printed columns fill the width of the page (landscape), as a
-    spreadsheet's "fit to one page wide" computes it; capped at 1."""
-    pixels = sum(round(7 * _excel_width(c["width"])) + 5 for c in printed_columns(columns))
-    margins = printing["margins_inches"]
-    width_mm = max(_PAPER_MM[printing["paper"]]) - 25.4 * (margins["left"] + margins["right"])
-    return min(1.0, width_mm / (pixels * 25.4 / 96))
-
-
-def write_cell(ws, row: int, col: int, value, fmt) -> None:
-    """One cell, by its type: blank, number or text — never `write()`, which would take text
-    starting with "=" for a formula."""
-    if value is None or value == "":
-        ws.write_blank(row, col, None, fmt)
-    elif isinstance(value, int | float):
-        ws.write_number(row, col, value, fmt)
-    else:
-        ws.write_string(row, col, str(value), fmt)
-
-
-@dataclass(frozen=True)
-class SheetJob:
-    """One workbook to write: a list (名单) sheet with its title, note, columns and rows."""
-
-    path: Path
-    title: str
-    note: str
-    columns: list[dict]
-    rows: pl.DataFrame  # one column per `columns` key (a missing one is blank), `_fill` the row's colour
-    colours: dict
-    choices: dict[str, list[str]] | None = None
-    created: datetime | None = None  # the workbook's creation time: the publication's, never the clock
-    printing: dict | None = None  # excel_layout.yaml `print`: paper and margins
-
-
-def write_sheet(job: SheetJob) -> Path:
-    """Write one list workbook (see SheetJob)."""
-    path, title, note, columns, rows, colours, choices = (
-        job.path, job.title, job.note, job.columns, job.rows, job.colours, job.choices
-    )  # fmt: skip
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # constant_memory: each row goes to disk as soon as the next one starts (inline strings, no
-    # shared-string table), so rows must be written top to bottom, row heights first.
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    if job.created is not None:
-        wb.set_properties({"created": job.created})
-    ws = wb.add_worksheet("名单")
-    title_fmt = wb.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter", "locked": True})
-    note_fmt = wb.add_format({"font_color": "#C00000", "text_wrap": True, "locked": True})
-    head = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "align": "center",
-                          "valign": "vcenter", "locked": True})  # fmt: skip
-    cell = {"border": 1, "text_wrap": True, "valign": "top", "locked": True}
-    fills = {k: wb.add_format({**cell, "bg_color": v["fill"]}) for k, v in colours.items()}
-    plain = wb.add_format(cell)
-    open_cell = wb.add_format({**cell, "locked": False, "bg_color": "#FFFFFF"})
-    last = len(printed_columns(columns)) - 1  # the title and note span the printed columns
-    ws.set_row(0, 30)
-    ws.set_row(1, 30)
-    for c, col in enumerate(columns):
-        ws.set_column(c, c, _excel_width(col["width"]), open_cell if col.get("fill") else None)
-    ws.merge_range(0, 0, 0, last, title, title_fmt)
-    ws.merge_range(1, 0, 1, last, note, note_fmt)
-    ws.set_row(2, wrapped_heights([[c["header"]] for c in columns], [c["width"] for c in columns])[0])
-    for c, col in enumerate(columns):
-        ws.write_string(2, c, col["header"], head)
-    fill_styles = {k: style_index(f) for k, f in fills.items()}
-    plain_style, open_style = style_index(plain), style_index(open_cell)
-    n = rows.height
-    colour_styles = (
-        rows["_fill"].replace_strict(fill_styles, default=plain_style, return_dtype=pl.Int64)
-        if "_fill" in rows.columns
-        else pl.repeat(plain_style, n, eager=True)
-    )
-    styles: list[int | pl.Series] = [
-        open_style if col.get("fill") else colour_styles if col["key"] == "colour" else plain_style for col in columns
-    ]
-    blank = pl.Series([None] * n, dtype=pl.String)
-    values = [rows[c["key"]] if c["key"] in rows.columns else blank for c in columns]
-    heights = wrapped_heights(values, [c["width"] for c in columns])
-    body = SheetBody(sheet=1, first_row=3, columns=values, styles=styles, heights=heights)
-    for key, values in (choices or {}).items():
-        c = next(i for i, col in enumerate(columns) if col["key"] == key)
-        ws.data_validation(3, c, max(3, 2 + n), c, {"validate": "list", "source": values})
-    ws.freeze_panes(3, 0)
-    ws.autofilter(2, 0, 2 + n, len(columns) - 1)
-    ws.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
-    apply_printing(ws, job.printing, header_row=2, last_row=2 + max(n, 1), last_column=last)
-    wb.close()
-    insert_rows(path, [body])
-    return path
-
-
-@contextmanager
-def sheets_written(jobs: list[SheetJob], workers: int) -> Iterator[None]:
-    """Write the workbooks while the body runs: in `workers` processes when there are enough
-    rows to be worth it (rendering and zipping a big workbook keeps a core busy), largest first so the
-    last to finish is small; otherwise here and now. Leaving the block waits for every workbook
-    and raises the first failure."""
-    jobs = sorted(jobs, key=lambda j: j.rows.height, reverse=True)
-    # A daemonic process (a Dask worker running a county of a province) may not start children:
-    # there the province's workers are the parallelism.
-    daemonic = multiprocessing.current_process().daemon
-    if daemonic or workers <= 1 or len(jobs) <= 1 or sum(j.rows.height for j in jobs) < PARALLEL_FROM_ROWS:
-        for job in jobs:
-            write_sheet(job)
-        yield
-        return
-    # forkserver: workers fork from a fresh single-threaded server, never from this process
-    # with its polars and Prefect threads.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["transforms.deliver.lists"])
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context)
-    try:
-        futures = [pool.submit(write_sheet, job) for job in jobs]
-        yield
-        for future in futures:
-            future.result()
-    finally:
-        pool.shutdown(cancel_futures=True)
 
 
 def _labelled(expr: pl.Expr, labels: dict[str, str], default: str | None = None) -> pl.Expr:
@@ -325,7 +150,7 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
     return {town: frame.drop("town") for (town,), frame in rows.partition_by("town", as_dict=True).items()}
 
 
-def town_list_jobs(folder: Path, quarter: str, config: CountyConfig, layout: Layout, towns: dict[str, list[dict]],
+def town_list_jobs(folder: Path, quarter: str, config: CountyConfig, layout: ExcelLayout, towns: dict[str, list[dict]],
                    deadline: date, created: datetime | None = None) -> list[SheetJob]:  # fmt: skip
     """One workbook per town: its own households only."""
     spec = layout.raw["town_list"]
@@ -345,7 +170,7 @@ def town_list_jobs(folder: Path, quarter: str, config: CountyConfig, layout: Lay
     ]
 
 
-def work_order_jobs(folder: Path, quarter: str, config: CountyConfig, layout: Layout, orders: pl.DataFrame,
+def work_order_jobs(folder: Path, quarter: str, config: CountyConfig, layout: ExcelLayout, orders: pl.DataFrame,
                     people: pl.DataFrame, rule_labels: dict[str, str], deadline: date,
                     created: datetime | None = None) -> list[SheetJob]:  # fmt: skip
     """One workbook per department: its work orders, with full identity numbers."""

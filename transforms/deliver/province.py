@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from transforms.deliver.lists import write_cell
+from transforms.deliver.excel import write_cell
 from transforms.deliver.publish import write_manifest
 from transforms.settings import Quarter
 

@@ -24,7 +24,7 @@ import polars as pl
 import xlsxwriter
 
 from transforms.config import DatasetSpec, fold_label
-from transforms.deliver.lists import DEFAULT_PRINTING, apply_printing, print_scale
+from transforms.deliver.excel import DEFAULT_PRINTING, apply_printing, print_scale
 from transforms.deliver.xlsx_rows import SheetBody, insert_rows, style_index, wrapped_heights
 from transforms.intake.department import FileReport
 

@@ -81,8 +81,12 @@ def render_report(
 
     # 2. This quarter's warnings by cause and department.
     w = comparison.warnings
-    by_rule = w.group_by("rule_id", "department", "cause").len().sort("len", descending=True)
-    per_rule = w.group_by("rule_id").len().sort("len", descending=True)
+    by_rule = (
+        w.group_by("rule_id", "department", "cause")
+        .len()
+        .sort(["len", "rule_id", "department", "cause"], descending=[True, False, False, False])
+    )
+    per_rule = w.group_by("rule_id").len().sort(["len", "rule_id"], descending=[True, False])
     sections.append("<h2>二、本季度预警（按事项、原因、责任部门）</h2>")
     sections.append(bar_chart("预警数（按事项）", [
         (rule_labels.get(rid, rid), [(rid, n, "#4472C4")]) for rid, n in per_rule.iter_rows()

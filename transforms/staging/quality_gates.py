@@ -24,7 +24,7 @@ import yaml
 from transforms.compare.comparison import execute_model
 from transforms.config import CONFIG_DIR
 from transforms.settings import SQL_DIR, Quarter
-from transforms.staging.warehouse import INGEST_FILES_DDL, read_sql
+from transforms.staging.warehouse import INGEST_FILES_DDL, connect, read_sql
 
 ALL_SUBJECTS = "全部"
 
@@ -210,3 +210,21 @@ def check_gates(
         )
         for gate, subject, spec, lo, hi in planned
     ]
+
+
+def gate_quarter(
+    warehouse: Path,
+    quarter: Quarter,
+    rejects: pl.DataFrame,
+    accepted: dict[str, int],
+    docs_dir: Path,
+    reference: datetime,
+) -> list[GateResult]:
+    """Measure every gate of `config/quality_gates.yaml` for the quarter (in the warehouse, and
+    from the intake's rejects and accepted rows per dataset) and check them with Great
+    Expectations, writing Data Docs named by the quarter and its `reference` time to `docs_dir`."""
+    gates = load_gates()
+    with connect(warehouse) as con:
+        metrics = measure(con, quarter, gates)
+    metrics = pl.concat([metrics, empty_key_shares(rejects, accepted)])
+    return check_gates(metrics, gates, docs_dir, run_name=str(quarter), run_time=reference)

@@ -92,3 +92,16 @@ def record_files(con: duckdb.DuckDBPyConnection, quarter: Quarter, files: list[d
             },
         )
     con.execute("commit")
+
+
+def stage_quarter(
+    warehouse: Path, quarter: Quarter, datasets: tuple[DatasetSpec, ...], accepted: dict[str, object], files: list[dict]
+) -> dict[str, int]:
+    """Replace the quarter's slice of every staging table with what was accepted (a dataset that
+    did not arrive stages empty) and record the files read; returns rows staged per dataset."""
+    staged = {}
+    with connect(warehouse) as con:
+        for ds in datasets:
+            staged[ds.code] = stage_dataset(con, ds, quarter, accepted.get(ds.code, empty_rows(ds)))
+        record_files(con, quarter, files)
+    return staged

@@ -1,0 +1,41 @@
+"""What the terminal shows of Prefect's logging: a refused run is an answer, not a crash."""
+
+from __future__ import annotations
+
+import logging
+
+from transforms.settings import RunRefused
+
+
+class RefusalAtDebug(logging.Filter):
+    """Prefect's report of a RunRefused, with its traceback, stays in the flow run's log at
+    debug level (marked `refusal`); the terminal shows only the one-line reason the command
+    prints (see `without_refusals`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], RunRefused):
+            record.levelno, record.levelname, record.refusal = logging.DEBUG, "DEBUG", True
+        return True
+
+
+def install_refusal_filter() -> None:
+    """Demote refusals in the flow runs' log (once)."""
+    runs = logging.getLogger("prefect.flow_runs")
+    if not any(isinstance(f, RefusalAtDebug) for f in runs.filters):
+        runs.addFilter(RefusalAtDebug())
+
+
+def without_refusals(record: logging.LogRecord) -> bool:
+    """A console filter: leaves out the engine's report of a refusal (kept in the flow's log)."""
+    return not getattr(record, "refusal", False)
+
+
+def quiet_console(keep=without_refusals) -> None:
+    """Filter the terminal's log lines (Prefect's console handlers) with `keep`; the flow run's
+    own log in the Prefect API is untouched."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    for name in ("", "prefect", "prefect.flow_runs", "prefect.task_runs"):
+        for handler in logging.getLogger(name).handlers:
+            if isinstance(handler, PrefectConsoleHandler) and keep not in handler.filters:
+                handler.addFilter(keep)

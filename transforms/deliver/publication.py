@@ -1,0 +1,176 @@
+"""What a quarterly run publishes, prepared and written: the lists' rows and deadlines, every
+output file, the typed run manifest and the county report. The flow calls these in order; the
+atomic swap is `publish.publish`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import polars as pl
+
+from transforms.compare.comparison import Comparison, write_comparison_outputs
+from transforms.config import CountyConfig
+from transforms.deliver.deadlines import WorkingCalendar
+from transforms.deliver.excel import ExcelLayout, sheets_written
+from transforms.deliver.intake_outputs import combine_rejects, inputs_manifest, write_intake_outputs
+from transforms.deliver.lists import assign_work_order_numbers, town_list_jobs, town_list_rows, work_order_jobs
+from transforms.deliver.publish import write_manifest
+from transforms.deliver.report import write_report
+from transforms.deliver.summary import StepClock
+from transforms.intake.department import DepartmentIntake
+from transforms.intake.inbox import OpenedInbox
+from transforms.intake.reasons import REASON_LABELS
+from transforms.settings import Quarter
+from transforms.staging.quality_gates import GateResult
+from transforms.staging.warehouse import connect
+
+
+@dataclass(frozen=True)
+class ListsPlan:
+    """The lists of a quarter before they are written: work orders with their numbers, each
+    town's rows, and the deadlines counted from the publication date."""
+
+    orders: pl.DataFrame
+    towns: dict[str, pl.DataFrame]
+    published_on: date
+    verify_by: date
+    settle_by: date
+    guessed_years: tuple[int, ...]  # years whose holidays are not known: Monday–Friday counted
+
+    @property
+    def created(self) -> datetime:
+        """The workbooks' creation time: the publication date, never the clock."""
+        return datetime.combine(self.published_on, datetime.min.time())
+
+
+def prepare_lists(
+    warehouse: Path, quarter: Quarter, comparison: Comparison, config: CountyConfig, published_on: date
+) -> ListsPlan:
+    """Number the work orders (kept in the warehouse across reruns) and lay out each town's rows."""
+    with connect(warehouse) as con:
+        orders = assign_work_order_numbers(con, str(quarter), comparison.warnings)
+    calendar = WorkingCalendar.load()
+    verify_by = calendar.add_working_days(published_on, calendar.verification_working_days)
+    settle_by = calendar.add_working_days(published_on, calendar.work_order_working_days)
+    households = comparison.households.join(
+        comparison.all_households.select("household_id", "members"), on="household_id", how="left", suffix="_all"
+    )
+    towns = town_list_rows(
+        comparison.warnings,
+        households,
+        comparison.people,
+        {r.rule_id: r.label for r in config.rules},
+        {d.code: d.label for d in config.departments},
+        ExcelLayout.load().raw["colours"],
+        verify_by,
+    )
+    return ListsPlan(orders, towns, published_on, verify_by, settle_by, tuple(sorted(calendar.guessed_years)))
+
+
+@dataclass
+class RunManifest:
+    """`manifest.json` of a quarterly run (contract: Outputs), before the outputs are listed."""
+
+    quarter: str
+    config_digest: str
+    inputs: dict  # inputs, departments, unplaced inbox entries, skipped links (intake_outputs.inputs_manifest)
+    staged_rows: dict[str, int]
+    warnings: int
+    quality_gates: list[dict]
+    deadlines: dict[str, object]
+    work_orders: int
+    towns: list[str]
+    thresholds: dict[str, float]
+    rejects_by_reason: list[list]
+    timings_seconds: dict[str, float] = field(default_factory=dict)
+    peak_rss_gb: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        """As written to manifest.json: the inputs' accounting right after the digest."""
+        data = asdict(self)
+        head = {"quarter": data.pop("quarter"), "config_digest": data.pop("config_digest")}
+        return {**head, **data.pop("inputs"), **data}
+
+
+def run_manifest(
+    quarter: Quarter,
+    config: CountyConfig,
+    opened: OpenedInbox,
+    intakes: list[DepartmentIntake],
+    failures: dict[str, str],
+    staged: dict[str, int],
+    gates: list[GateResult],
+    comparison: Comparison,
+    plan: ListsPlan,
+    clock: StepClock,
+) -> RunManifest:
+    rejects = (
+        combine_rejects(intakes).group_by("department", "reason_code").len().sort("department", "len", "reason_code")
+    )
+    return RunManifest(
+        quarter=str(quarter),
+        config_digest=config.digest,
+        inputs=inputs_manifest(intakes, opened.listing.unplaced, failures, opened.link_names()),
+        staged_rows=staged,
+        warnings=comparison.warnings.height,
+        quality_gates=[g.as_dict() for g in gates],
+        deadlines={
+            "published_on": plan.published_on.isoformat(),
+            "verify_by": plan.verify_by.isoformat(),
+            "settle_by": plan.settle_by.isoformat(),
+            "years_without_official_holidays": list(plan.guessed_years),
+        },
+        work_orders=plan.orders.height,
+        towns=sorted(plan.towns),
+        thresholds=config.thresholds(quarter.year).as_params(),
+        rejects_by_reason=[[d, REASON_LABELS.get(r, r), n] for d, r, n in rejects.iter_rows()],
+        timings_seconds=clock.rounded(),
+        peak_rss_gb=clock.peak_rss_gb,
+    )
+
+
+def write_publication(
+    folder: Path,
+    *,
+    quarter: Quarter,
+    config: CountyConfig,
+    intakes: list[DepartmentIntake],
+    comparison: Comparison,
+    plan: ListsPlan,
+    manifest: RunManifest,
+    docs_dir: Path,
+) -> None:
+    """Every output of the quarter into `folder` (a fresh publication): the lists (in worker
+    processes while the rest is written), rejects and the departments' workbooks, warnings,
+    households and closures, the quality gates' Data Docs, report.html and manifest.json."""
+    q = str(quarter)
+    layout = ExcelLayout.load()
+    rule_labels = {r.rule_id: r.label for r in config.rules}
+    lists = town_list_jobs(folder, q, config, layout, plan.towns, plan.verify_by, plan.created) + work_order_jobs(
+        folder, q, config, layout, plan.orders, comparison.people, rule_labels, plan.settle_by, plan.created
+    )
+    with sheets_written(lists, workers=os.cpu_count() or 1):
+        write_intake_outputs(folder, intakes, config, q, plan.created)
+        write_comparison_outputs(folder, comparison)
+        if docs_dir.exists():
+            (folder / "quality").mkdir(exist_ok=True)
+            shutil.move(str(docs_dir), folder / "quality" / "data_docs")
+    data = manifest.as_dict()
+    write_report(
+        folder / "report.html", county=config.county_name, quarter=q, comparison=comparison, manifest=data,
+        rule_labels=rule_labels, department_labels={d.code: d.label for d in config.departments},
+        dataset_labels={d.code: d.label for d in config.datasets},
+    )  # fmt: skip
+    write_manifest(folder, data)
+
+
+def write_check(folder: Path, quarter: Quarter, config: CountyConfig, opened: OpenedInbox,
+                intakes: list[DepartmentIntake], failures: dict[str, str], today: date) -> None:  # fmt: skip
+    """What check-inbox publishes in `check/<quarter>/`: rejects, the departments' workbooks, a manifest."""
+    write_intake_outputs(folder, intakes, config, str(quarter), datetime.combine(today, datetime.min.time()))
+    inputs = inputs_manifest(intakes, opened.listing.unplaced, failures, opened.link_names())
+    write_manifest(folder, {"quarter": str(quarter), "check_only": True, **inputs})

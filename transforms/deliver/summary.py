@@ -1,0 +1,125 @@
+"""What a run did, in counts: the summary the flow returns, the Prefect UI shows and the
+command prints, and the clock that times each step."""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from transforms.compare.comparison import Comparison
+from transforms.intake.accounting import RowCounts
+from transforms.intake.department import DepartmentIntake
+from transforms.settings import Quarter
+from transforms.staging.quality_gates import GateResult
+
+
+def peak_rss_gb() -> float:
+    """This process's peak resident memory so far, in GB (Linux reports kilobytes)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024, 3)
+
+
+@dataclass
+class StepClock:
+    """Each step's seconds and the process's peak resident memory (GB) at its end."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    peak_rss_gb: dict[str, float] = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self.seconds[name] = time.perf_counter() - started
+        self.peak_rss_gb[name] = peak_rss_gb()
+
+    def rounded(self) -> dict[str, float]:
+        return {k: round(v, 3) for k, v in self.seconds.items()}
+
+    def stop(self) -> None:
+        self.seconds["total"] = time.perf_counter() - self.started
+
+
+@dataclass
+class RunSummary:
+    """What a run did, in counts (safe to log and to show in the Prefect UI)."""
+
+    quarter: str
+    out_dir: str
+    counts: RowCounts = field(default_factory=RowCounts)
+    check_only: bool = False
+    warnings: int = 0
+    advisory_gates_failed: list[str] = field(default_factory=list)
+    listed_by_colour: dict[str, int] = field(default_factory=dict)
+    file_errors: list[str] = field(default_factory=list)  # "<inbox path>: <reason>", no cell values
+    departments: dict[str, str] = field(default_factory=dict)  # ok / missing / failed
+    timings: dict[str, float] = field(default_factory=dict)
+    peak_rss_gb: dict[str, float] = field(default_factory=dict)  # at the end of each step
+    # The table of seed 004 (roster households and persons by type, category and cause): counts only.
+    roster_by_cause: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def of(
+        cls,
+        quarter: Quarter,
+        out_dir: Path,
+        intakes: list[DepartmentIntake],
+        failures: dict[str, str],
+        clock: StepClock,
+        *,
+        check_only: bool = False,
+        gates: list[GateResult] = (),
+        comparison: Comparison | None = None,
+    ) -> RunSummary:
+        """The summary of a finished run (or inbox check)."""
+        files = [f for i in intakes for f in i.files]
+        summary = cls(
+            quarter=str(quarter),
+            out_dir=str(out_dir),
+            counts=RowCounts.of_files(files),
+            check_only=check_only,
+            advisory_gates_failed=[g.message() for g in gates if not g.passed],
+            file_errors=[f"{f.location or f.path}: {f.error}" for f in files if f.error],
+            departments={i.department: ("missing" if not i.files else "ok") for i in intakes}
+            | dict.fromkeys(failures, "failed"),
+            timings=clock.rounded(),
+            peak_rss_gb=clock.peak_rss_gb,
+        )
+        if comparison is not None:
+            summary.warnings = comparison.warnings.height
+            summary.listed_by_colour = dict(comparison.households.group_by("colour").len().sort("colour").iter_rows())
+            summary.roster_by_cause = comparison.roster_by_cause.to_dicts()
+        return summary
+
+    def lines(self) -> list[str]:
+        """What the command prints (Chinese, then English)."""
+        c = self.counts
+        verb = "已检查（未发布预警）/ checked, no warnings published" if self.check_only else "已发布 / published"
+        lines = [
+            f"[{self.quarter}] {verb} → {self.out_dir}",
+            f"  文件 files {c.files}（有问题 with errors {c.files_with_errors}）  "
+            f"读取行 rows read {c.rows_read}  采用 accepted {c.accepted}  "
+            f"退回 rejected {c.rejected}  重复 duplicates {c.duplicates}  非数据行 not data {c.ignored}",
+        ]
+        if not self.check_only:
+            colours = self.listed_by_colour
+            lines.append(
+                f"  预警 warnings {self.warnings}  列入名单的户 listed households 红 red {colours.get('red', 0)} "
+                f"黄 yellow {colours.get('yellow', 0)} 绿 green {colours.get('green', 0)}"
+            )
+        lines.append(f"  用时 seconds {self.timings.get('total', 0):.1f}")
+        if self.peak_rss_gb:
+            steps = "  ".join(
+                f"{k} {v:.1f}s/{self.peak_rss_gb.get(k, 0):.2f}GB" for k, v in self.timings.items() if k != "total"
+            )
+            lines.append(f"  各步用时/内存峰值 steps (seconds/peak RSS): {steps}")
+        lines += [f"  ⚠ {line}" for line in self.file_errors + self.advisory_gates_failed]
+        return lines
+
+    def as_dict(self) -> dict:
+        """Plain data, the counts also at the top (the province keeps each county's summary so)."""
+        return {**asdict(self), **self.counts.as_dict()}
