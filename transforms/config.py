@@ -37,6 +37,7 @@ class Department:
     label: str
     folders: tuple[str, ...]
     name: str = ""  # the short name people use (民政局): in the names of the files it receives
+    work_order_prefix: str | None = None  # 2026Q3-<prefix>-000123; None: it receives no work orders
 
     @property
     def file_name(self) -> str:
@@ -107,35 +108,35 @@ class ReadingRules:
 
 @dataclass(frozen=True)
 class Rule:
-    """A rule of the catalogue: its query is `sql/rules/<rule_id>.sql`."""
+    """A rule of the catalogue (`config/rules.yaml`): its query is `sql/rules/<rule_id>.sql`."""
 
     rule_id: str
     label: str
     subject: Literal["person", "household"]
     red_making: bool
+    department: str = "county"  # a department's code, or the county office's
+    cause: str = "per_signal"  # a key of the causes, or per_signal (the query says per row)
+    parameters: tuple[str, ...] = ()  # the thresholds its query names ($oop_household_limit …)
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """The monitoring thresholds in force for one year (yuan a person a year unless said)."""
+    """The monitoring thresholds in force for one year (yuan a person a year unless said), by
+    name as `config/thresholds.yaml` lists them: `t.monitoring_line`, or `t.values`."""
 
     year: int
-    monitoring_line: float  # 监测线
-    yellow_line: float  # 黄色与绿色的分界
-    dibao_standard: float  # 低保标准
-    dibao_stop_multiple: float
-    oop_household_limit: float  # 家庭年内个人自付上限（元）
-    oop_income_share: float  # 个人自付占上年家庭纯收入比例
-    oop_ratio_limit: float  # 个人自付 / 政策范围内费用
-    oop_ratio_min_policy_cost: float
-    new_candidate_oop: float
-    school_age_from: float
-    school_age_to: float
+    values: dict[str, float]
     sources: dict[str, str] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> float:
+        values = self.__dict__.get("values", {})
+        if name in values:
+            return values[name]
+        raise AttributeError(name)
 
     def as_params(self) -> dict[str, float]:
         """Named SQL parameters (`$monitoring_line`, …)."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("year", "sources")}
+        return dict(self.values)
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,26 @@ class CountyConfig:
     digest: str
     threshold_entries: dict[str, tuple[dict, ...]] = field(default_factory=dict)
     rules: tuple[Rule, ...] = ()
+    county_office: Department = Department("county", "县乡村振兴局", ())
+    causes: dict[str, str] = field(default_factory=dict)  # cause -> label (因病 …)
+    listing_reasons: dict[str, str] = field(default_factory=dict)
+    colour_parameters: tuple[str, ...] = ()
+
+    @property
+    def department_labels(self) -> dict[str, str]:
+        """Every code a warning may carry as its department -> its label (the county office's too)."""
+        return {d.code: d.label for d in self.departments} | {self.county_office.code: self.county_office.label}
+
+    @property
+    def work_order_prefixes(self) -> dict[str, str]:
+        """Department code -> work-order prefix, for the departments that receive work orders."""
+        return {d.code: d.work_order_prefix for d in self.departments if d.work_order_prefix}
+
+    def rule(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.rule_id == rule_id:
+                return r
+        raise KeyError(rule_id)
 
     def thresholds(self, year: int) -> Thresholds:
         """The thresholds in force in `year` for this county (see config/thresholds.yaml)."""
@@ -160,7 +181,7 @@ class CountyConfig:
                 raise ValueError(f"threshold {name}: no value in force in {year}")
             best = max(usable, key=lambda e: (int(e["from_year"]), e.get("county") is not None))
             chosen[name], sources[name] = float(best["value"]), str(best.get("source", ""))
-        return Thresholds(year=year, sources=sources, **chosen)
+        return Thresholds(year=year, values=chosen, sources=sources)
 
     def department(self, code: str) -> Department:
         for d in self.departments:
@@ -214,11 +235,19 @@ def _load_config(config_dir: str) -> CountyConfig:
     folder = Path(config_dir)
     texts = {n: (folder / n).read_bytes() for n in CONFIG_FILES}
     digest = hashlib.sha256(b"".join(texts[n] for n in sorted(texts))).hexdigest()
-    deps_raw = yaml.safe_load(texts["departments.yaml"])["departments"]
+    deps_yaml = yaml.safe_load(texts["departments.yaml"])
     departments = tuple(
-        Department(code=c, label=v["label"], folders=tuple(v["folders"]), name=str(v.get("name", "")))
-        for c, v in deps_raw.items()
+        Department(
+            code=c,
+            label=v["label"],
+            folders=tuple(v["folders"]),
+            name=str(v.get("name", "")),
+            work_order_prefix=v.get("work_order_prefix"),
+        )
+        for c, v in deps_yaml["departments"].items()
     )
+    office = deps_yaml.get("county_office") or {"code": "county", "label": "县乡村振兴局"}
+    county_office = Department(code=str(office["code"]), label=str(office["label"]), folders=())
     codes = {d.code for d in departments}
     datasets = []
     for code, raw in yaml.safe_load(texts["datasets.yaml"])["datasets"].items():
@@ -251,10 +280,51 @@ def _load_config(config_dir: str) -> CountyConfig:
     )
     county_name = str(yaml.safe_load(texts["county.yaml"])["county_name"])
     thresholds = {k: tuple(v) for k, v in yaml.safe_load(texts["thresholds.yaml"])["thresholds"].items()}
+    catalogue = yaml.safe_load(texts["rules.yaml"])
     rules = tuple(
-        Rule(rule_id=k, label=v["label"], subject=v["subject"], red_making=bool(v["red_making"]))
-        for k, v in yaml.safe_load(texts["rules.yaml"])["rules"].items()
+        Rule(
+            rule_id=k,
+            label=v["label"],
+            subject=v["subject"],
+            red_making=bool(v["red_making"]),
+            department=str(v.get("department", county_office.code)),
+            cause=str(v.get("cause", "per_signal")),
+            parameters=tuple(v.get("parameters") or ()),
+        )
+        for k, v in catalogue["rules"].items()
     )
-    config = CountyConfig(county_name, departments, tuple(datasets), reading, digest, thresholds, rules)
+    config = CountyConfig(
+        county_name,
+        departments,
+        tuple(datasets),
+        reading,
+        digest,
+        thresholds,
+        rules,
+        county_office=county_office,
+        causes={str(k): str(v) for k, v in (catalogue.get("causes") or {}).items()},
+        listing_reasons={str(k): str(v) for k, v in (catalogue.get("listing_reasons") or {}).items()},
+        colour_parameters=tuple(catalogue.get("colour_parameters") or ()),
+    )
+    _check_catalogue(config)
     config.thresholds(max(int(e["from_year"]) for v in thresholds.values() for e in v))  # every name known
     return config
+
+
+def _check_catalogue(config: CountyConfig) -> None:
+    """The rules' declarations against the registries: a rule's department is a department or
+    the county office, its cause a known cause, its parameters thresholds; every threshold is
+    some rule's parameter or a colour's. A county editing the YAML learns at once."""
+    answerable = set(config.department_labels)
+    for r in config.rules:
+        if r.department not in answerable:
+            raise ValueError(f"rule {r.rule_id}: unknown department {r.department!r} (departments.yaml)")
+        if r.cause != "per_signal" and r.cause not in config.causes:
+            raise ValueError(f"rule {r.rule_id}: unknown cause {r.cause!r} (rules.yaml causes)")
+        unknown = [p for p in r.parameters if p not in config.threshold_entries]
+        if unknown:
+            raise ValueError(f"rule {r.rule_id}: parameters {unknown} have no values in thresholds.yaml")
+    declared = {p for r in config.rules for p in r.parameters} | set(config.colour_parameters)
+    unused = sorted(set(config.threshold_entries) - declared)
+    if unused:
+        raise ValueError(f"thresholds.yaml: {unused} are declared by no rule (rules.yaml parameters) nor colour")

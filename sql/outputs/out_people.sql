@@ -3,14 +3,10 @@ with candidates as (
     select id_number from cur_warnings where rule_id = 'NEW_CANDIDATE'
 ),
 
-reported as (
-    select id_number, name from stg_medical__settlements where quarter = $quarter
-    union all
-    select id_number, name from stg_civil__assistance where quarter = $quarter
-    union all
-    select id_number, name from stg_housing__appraisals where quarter = $quarter
-    union all
-    select id_number, name from stg_disability__certificates where quarter = $quarter
+reported as (  -- as NEW_CANDIDATE reads them: the datasets whose rows can make a candidate
+    select id_number, name from stg_all__people
+    where quarter = $quarter
+      and dataset in ('medical__settlements', 'civil__assistance', 'housing__appraisals', 'disability__certificates')
 )
 
 select id_number, name, household_id, relation from int_roster__persons

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import duckdb
 import polars as pl
 import pytest
 
@@ -12,7 +11,7 @@ from transforms.compare.comparison import compare_with_roster
 from transforms.config import load_config
 from transforms.intake.cells import id_check_char
 from transforms.settings import Quarter
-from transforms.staging.warehouse import empty_rows, stage_dataset
+from transforms.staging.warehouse import connect, empty_rows, stage_dataset
 
 Q2, Q3 = Quarter.parse("2026Q2"), Quarter.parse("2026Q3")
 
@@ -50,7 +49,7 @@ class County:
     """A warehouse in memory, staged dataset by dataset, then compared."""
 
     def __init__(self) -> None:
-        self.con = duckdb.connect()
+        self.con = connect(None)
         self.config = load_config()
 
     def stage(self, dataset: str, quarter: Quarter, rows: list[dict]) -> None:

@@ -4,7 +4,6 @@ DuckDB from the files under `sql/`. Parameters are bound, never formatted into S
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import polars as pl
 
 from transforms.config import CountyConfig, Thresholds
 from transforms.settings import SQL_DIR, Quarter
-from transforms.staging.warehouse import read_sql
+from transforms.staging.warehouse import department_people_sql, execute_model, params_named_in, read_sql
 
 INTERMEDIATE_MODELS = (
     "int_roster__persons",
@@ -35,18 +34,6 @@ HOUSEHOLD_COLUMNS = [
     "causes",
     "members",
 ]
-
-HISTORY_DDL = """
-create table if not exists hist_warnings (
-    quarter varchar, rule_id varchar, household_id varchar, id_number varchar, town varchar, village varchar,
-    cause varchar, department varchar, evidence varchar, status varchar, signals varchar[], subject varchar
-);
-create table if not exists hist_households (
-    quarter varchar, household_id varchar, town varchar, village varchar, household_type varchar, colour varchar,
-    rule_ids varchar[], causes varchar[], members bigint, has_work_order boolean, is_listed boolean
-);
-"""
-_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
 
 @dataclass(frozen=True)
@@ -84,15 +71,6 @@ def run_params(quarter: Quarter, thresholds: Thresholds, config: CountyConfig) -
     }
 
 
-def params_named_in(sql: str, params: dict[str, object]) -> dict[str, object]:
-    """Just the parameters a model names (DuckDB rejects unused ones)."""
-    return {name: params[name] for name in set(_PARAM.findall(sql))}
-
-
-def execute_model(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> duckdb.DuckDBPyConnection:
-    return con.execute(sql, params_named_in(sql, params))
-
-
 def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> pl.DataFrame:
     return pl.from_arrow(con.sql(sql, params=params_named_in(sql, params)).to_arrow_table())
 
@@ -105,10 +83,7 @@ def build_intermediates(con: duckdb.DuckDBPyConnection, params: dict[str, object
 
 def raise_warnings(con: duckdb.DuckDBPyConnection, params: dict[str, object], config: CountyConfig) -> None:
     """`cur_warnings`: every rule's firing rows, in catalogue order."""
-    con.execute(
-        "create or replace temp table cur_warnings (rule_id varchar, household_id varchar, id_number varchar, "
-        "town varchar, village varchar, cause varchar, department varchar, evidence varchar, signals varchar[])"
-    )
+    con.execute(read_sql("warehouse/cur_warnings.sql"))
     for rule in config.rules:
         sql = (SQL_DIR / "rules" / f"{rule.rule_id}.sql").read_text(encoding="utf-8")
         execute_model(con, f"insert into cur_warnings by name {sql}", params)
@@ -117,7 +92,7 @@ def raise_warnings(con: duckdb.DuckDBPyConnection, params: dict[str, object], co
 def compare_with_roster(con: duckdb.DuckDBPyConnection, quarter: Quarter, config: CountyConfig) -> Comparison:
     """Run the comparison for a quarter whose staging is loaded; keep its history."""
     params = run_params(quarter, config.thresholds(quarter.year), config)
-    con.execute(HISTORY_DDL)
+    con.execute(department_people_sql(config.datasets))
     build_intermediates(con, params)
     raise_warnings(con, params, config)
     execute_model(

@@ -17,15 +17,7 @@ import polars as pl
 from transforms.config import CountyConfig
 from transforms.deliver.excel import ExcelLayout, SheetJob
 
-DEPARTMENT_PREFIX = {"medical": "MED", "civil": "CIV", "housing": "HOU", "education": "EDU", "disability": "DIS"}
-CAUSE_LABELS = {"illness": "因病", "disability": "因残", "schooling": "因学", "housing": "住房", "income": "收入",
-                "accident": "意外/临时困难"}  # fmt: skip
 STATUS_ORDER = {"升级": 3, "新增": 2, "持续": 1}
-WORK_ORDER_NUMBERS_DDL = """
-create table if not exists work_order_numbers (
-    quarter varchar, rule_id varchar, subject varchar, department varchar, number varchar
-)
-"""
 
 
 def mask_id(id_number: pl.Expr) -> pl.Expr:
@@ -34,13 +26,15 @@ def mask_id(id_number: pl.Expr) -> pl.Expr:
     return pl.concat_str([id_number.str.head(6), stars, id_number.str.tail(4)]).fill_null("")
 
 
-def assign_work_order_numbers(con: duckdb.DuckDBPyConnection, quarter: str, warnings: pl.DataFrame) -> pl.DataFrame:
-    """Number every department work order `2026Q3-HOU-000123`; a warning keeps its number when
-    the quarter is rerun (numbers are kept in the warehouse, new ones continue the sequence)."""
-    orders = warnings.filter(pl.col("department").is_in(list(DEPARTMENT_PREFIX))).with_columns(
+def assign_work_order_numbers(
+    con: duckdb.DuckDBPyConnection, quarter: str, warnings: pl.DataFrame, prefixes: dict[str, str]
+) -> pl.DataFrame:
+    """Number every department work order `2026Q3-HOU-000123` (`prefixes`: department code ->
+    HOU, from departments.yaml); a warning keeps its number when the quarter is rerun (numbers
+    are kept in the warehouse, new ones continue the sequence)."""
+    orders = warnings.filter(pl.col("department").is_in(list(prefixes))).with_columns(
         pl.coalesce("id_number", "household_id").alias("subject")
     )
-    con.execute(WORK_ORDER_NUMBERS_DDL)
     known = pl.from_arrow(
         con.sql(
             "select rule_id, subject, number from work_order_numbers where quarter = ?", params=[quarter]
@@ -50,7 +44,7 @@ def assign_work_order_numbers(con: duckdb.DuckDBPyConnection, quarter: str, warn
     fresh = numbered.filter(pl.col("number").is_null()).sort("department", "rule_id", "subject")
     rows = []
     for department, group in fresh.group_by("department", maintain_order=True):
-        prefix = f"{quarter}-{DEPARTMENT_PREFIX[department[0]]}-"
+        prefix = f"{quarter}-{prefixes[department[0]]}-"
         last = con.execute(
             "select coalesce(max(cast(right(number, 6) as integer)), 0) from work_order_numbers where number like ?",
             [prefix + "%"],
@@ -90,10 +84,17 @@ def _people_names(people: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return names, heads
 
 
-def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.DataFrame, rule_labels: dict[str, str],
-                   department_labels: dict[str, str], colours: dict, deadline: date) -> dict[str, pl.DataFrame]:  # fmt: skip
-    """Rows of each town's list: one per listed household, then one per candidate not on the roster."""
+def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.DataFrame, config: CountyConfig,
+                   colours: dict, deadline: date) -> dict[str, pl.DataFrame]:  # fmt: skip
+    """Rows of each town's list: one per listed household, then one per candidate not on the roster.
+    Labels (rules, departments, causes, why a household is listed) come from the registries."""
     names, heads = _people_names(people)
+    rule_labels, department_labels, office = (
+        {r.rule_id: r.label for r in config.rules},
+        config.department_labels,
+        config.county_office.label,
+    )
+    reasons = config.listing_reasons
     colour_labels = {k: v["label"] for k, v in colours.items()}
     # A warning on a person found in the roster names them: "张三：…"; the others carry the evidence alone.
     status_rank = pl.col("status").replace_strict(STATUS_ORDER, default=0, return_dtype=pl.Int64)
@@ -108,7 +109,7 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
             .str.join("；")
             .alias("evidence"),
             _labelled(pl.col("rule_id"), rule_labels).str.join("；").alias("rules"),
-            _labelled(pl.col("department"), department_labels, "县乡村振兴局").unique().sort().str.join("、")
+            _labelled(pl.col("department"), department_labels, office).unique().sort().str.join("、")
             .alias("departments"),
             pl.col("status").sort_by(status_rank, descending=True).first().alias("status"),
         )
@@ -121,10 +122,12 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
             "town", "household_id", pl.col("head_name").fill_null("").alias("name"),
             mask_id(pl.col("head_id")).alias("id_masked"), "village", "household_type", "members",
             _labelled(pl.col("colour"), colour_labels).alias("colour"), pl.col("colour").alias("_fill"),
-            pl.col("causes").list.eval(_labelled(pl.element(), CAUSE_LABELS)).list.join("、").fill_null("")
+            pl.col("causes").list.eval(_labelled(pl.element(), config.causes)).list.join("、").fill_null("")
             .alias("causes"),
             pl.col("rules").fill_null(
-                pl.when(pl.col("colour") == "red").then(pl.lit("监测户风险未消除")).otherwise(pl.lit("收入低于1万元"))
+                pl.when(pl.col("colour") == "red")
+                .then(pl.lit(reasons["monitored_risk"]))
+                .otherwise(pl.lit(reasons["below_yellow_line"]))
             ),
             pl.col("evidence").fill_null(""), pl.col("departments").fill_null(""), pl.col("status").fill_null(""),
         )
@@ -139,8 +142,8 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
             pl.col("name").fill_null(""), mask_id(pl.col("id_number")).alias("id_masked"),
             pl.col("village").fill_null(""), pl.lit("非监测对象").alias("household_type"),
             pl.lit(None, dtype=pl.Int64).alias("members"), pl.lit(colour_labels["candidate"]).alias("colour"),
-            pl.lit("candidate").alias("_fill"), _labelled(pl.col("cause"), CAUSE_LABELS).alias("causes"),
-            pl.lit(rule_labels["NEW_CANDIDATE"]).alias("rules"), "evidence", pl.lit("县乡村振兴局").alias("departments"),
+            pl.lit("candidate").alias("_fill"), _labelled(pl.col("cause"), config.causes).alias("causes"),
+            pl.lit(rule_labels["NEW_CANDIDATE"]).alias("rules"), "evidence", pl.lit(office).alias("departments"),
             "status",
         )
     )  # fmt: skip

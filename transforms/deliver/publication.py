@@ -52,7 +52,7 @@ def prepare_lists(
 ) -> ListsPlan:
     """Number the work orders (kept in the warehouse across reruns) and lay out each town's rows."""
     with connect(warehouse) as con:
-        orders = assign_work_order_numbers(con, str(quarter), comparison.warnings)
+        orders = assign_work_order_numbers(con, str(quarter), comparison.warnings, config.work_order_prefixes)
     calendar = WorkingCalendar.load()
     verify_by = calendar.add_working_days(published_on, calendar.verification_working_days)
     settle_by = calendar.add_working_days(published_on, calendar.work_order_working_days)
@@ -63,8 +63,7 @@ def prepare_lists(
         comparison.warnings,
         households,
         comparison.people,
-        {r.rule_id: r.label for r in config.rules},
-        {d.code: d.label for d in config.departments},
+        config,
         ExcelLayout.load().raw["colours"],
         verify_by,
     )
@@ -162,7 +161,7 @@ def write_publication(
     data = manifest.as_dict()
     write_report(
         folder / "report.html", county=config.county_name, quarter=q, comparison=comparison, manifest=data,
-        rule_labels=rule_labels, department_labels={d.code: d.label for d in config.departments},
+        rule_labels=rule_labels, department_labels=config.department_labels, cause_labels=config.causes,
         dataset_labels={d.code: d.label for d in config.datasets},
     )  # fmt: skip
     write_manifest(folder, data)

@@ -10,7 +10,6 @@ from pathlib import Path
 import polars as pl
 
 from transforms.compare.comparison import Comparison
-from transforms.deliver.lists import CAUSE_LABELS
 
 MONITORING_TYPES = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
 RISK_CAUSES = ("因病", "因残", "因学", "因灾", "因务工就业不稳", "因产业项目失败", "因意外事故", "因疫情", "其他")
@@ -55,7 +54,7 @@ def bar_chart(title: str, items: list[tuple[str, list[tuple[str, float, str]]]])
 
 def render_report(
     *, county: str, quarter: str, comparison: Comparison, manifest: dict, rule_labels: dict[str, str],
-    department_labels: dict[str, str], dataset_labels: dict[str, str],
+    department_labels: dict[str, str], dataset_labels: dict[str, str], cause_labels: dict[str, str],
 ) -> str:  # fmt: skip
     """The whole report as one HTML string."""
     sections = [f"<h1>{escape(county)}{escape(quarter)} 防返贫动态监测季度报告</h1>",
@@ -92,7 +91,7 @@ def render_report(
         (rule_labels.get(rid, rid), [(rid, n, "#4472C4")]) for rid, n in per_rule.iter_rows()
     ]))  # fmt: skip
     sections.append(_table(["预警事项", "责任部门", "风险原因", "条数"], [
-        [rule_labels.get(rid, rid), department_labels.get(d, "县乡村振兴局"), CAUSE_LABELS.get(c, c), n]
+        [rule_labels.get(rid, rid), department_labels.get(d, d), cause_labels.get(c, c), n]
         for rid, d, c, n in by_rule.iter_rows()
     ]))  # fmt: skip
 

@@ -21,10 +21,9 @@ import duckdb
 import polars as pl
 import yaml
 
-from transforms.compare.comparison import execute_model
-from transforms.config import CONFIG_DIR
+from transforms.config import CONFIG_DIR, load_config
 from transforms.settings import SQL_DIR, Quarter
-from transforms.staging.warehouse import INGEST_FILES_DDL, connect, read_sql
+from transforms.staging.warehouse import connect, department_people_sql, execute_model, read_sql
 
 ALL_SUBJECTS = "全部"
 
@@ -59,9 +58,12 @@ def load_gates(config_dir: Path = CONFIG_DIR) -> dict[str, dict]:
     return yaml.safe_load((config_dir / "quality_gates.yaml").read_text(encoding="utf-8"))["gates"]
 
 
-def measure(con: duckdb.DuckDBPyConnection, quarter: Quarter, gates: dict[str, dict]) -> pl.DataFrame:
-    """The metrics frame (gate, subject, value) for every gate with a query under sql/audits/."""
-    con.execute(INGEST_FILES_DDL)  # a warehouse that never recorded files has an empty history
+def measure(
+    con: duckdb.DuckDBPyConnection, quarter: Quarter, gates: dict[str, dict], datasets: tuple | None = None
+) -> pl.DataFrame:
+    """The metrics frame (gate, subject, value) for every gate with a query under sql/audits/
+    (`datasets`: the registry's, by default the county configuration's)."""
+    con.execute(department_people_sql(datasets or load_config().datasets))
     params = {"quarter": str(quarter), "previous_quarter": str(quarter.previous())}
     rows: list[tuple[str, str, float]] = []
     for name, spec in gates.items():
@@ -97,7 +99,7 @@ def empty_key_shares(rejects: pl.DataFrame, accepted: dict[str, int]) -> pl.Data
 def _bound(spec: dict, key: str, subject: str) -> float | None:
     b = spec.get(key)
     if isinstance(b, dict):
-        b = b.get(subject)
+        b = b.get(subject, b.get("default"))
     return None if b is None else float(b)
 
 

@@ -3,6 +3,7 @@ per quarter. Loading a quarter replaces that quarter's slice in one transaction.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -18,18 +19,31 @@ def read_sql(relative: str) -> str:
     return (SQL_DIR / relative).read_text(encoding="utf-8")
 
 
-def connect(path: Path) -> duckdb.DuckDBPyConnection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), config={"memory_limit": DUCKDB_MEMORY_LIMIT})
+# The warehouse's own tables (besides stg_<dataset>, made from each staging model): one file
+# each under sql/warehouse/, created when a connection opens.
+WAREHOUSE_TABLES = ("meta_ingest_files", "hist_warnings", "hist_households", "work_order_numbers")
+_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
 
-INGEST_FILES_DDL = """
-create table if not exists meta_ingest_files (
-    quarter varchar, department varchar, path varchar, sha256 varchar, datasets varchar[],
-    rows_read bigint, accepted bigint, rejected bigint, duplicates bigint, ignored bigint,
-    error varchar
-)
-"""
+def connect(path: Path | None) -> duckdb.DuckDBPyConnection:
+    """The warehouse file (None: one in memory, for tests), with every table of
+    `WAREHOUSE_TABLES` there."""
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path) if path else ":memory:", config={"memory_limit": DUCKDB_MEMORY_LIMIT})
+    for table in WAREHOUSE_TABLES:
+        con.execute(read_sql(f"warehouse/{table}.sql"))
+    return con
+
+
+def params_named_in(sql: str, params: dict[str, object]) -> dict[str, object]:
+    """Just the parameters a model names (DuckDB rejects unused ones)."""
+    return {name: params[name] for name in set(_PARAM.findall(sql))}
+
+
+def execute_model(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> duckdb.DuckDBPyConnection:
+    """Run a model's SQL with the named parameters it uses, bound (never formatted in)."""
+    return con.execute(sql, params_named_in(sql, params))
 
 
 def stage_dataset(
@@ -71,7 +85,6 @@ def empty_rows(ds: DatasetSpec) -> pl.DataFrame:
 
 def record_files(con: duckdb.DuckDBPyConnection, quarter: Quarter, files: list[dict]) -> None:
     """Keep each quarter's per-file accounting, replacing a rerun's."""
-    con.execute(INGEST_FILES_DDL)
     con.execute("begin transaction")
     con.execute("delete from meta_ingest_files where quarter = $quarter", {"quarter": str(quarter)})
     for f in files:
@@ -105,3 +118,15 @@ def stage_quarter(
             staged[ds.code] = stage_dataset(con, ds, quarter, accepted.get(ds.code, empty_rows(ds)))
         record_files(con, quarter, files)
     return staged
+
+
+def department_people_sql(datasets: tuple[DatasetSpec, ...]) -> str:
+    """`stg_all__people`: every person-bearing row the departments sent (dataset, quarter,
+    id_number, name), one union over the registry's datasets — all but the roster's — so a new
+    department's data is counted without touching a query."""
+    parts = [
+        f"select '{ds.code}' as dataset, quarter, id_number, name from {ds.staging_table}"
+        for ds in datasets
+        if ds.department != "roster" and {"id_number", "name"} <= {f.name for f in ds.fields}
+    ]  # identifiers from our own registry, never from data
+    return "create or replace temp view stg_all__people as\n" + "\nunion all\n".join(parts)

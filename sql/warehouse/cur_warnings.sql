@@ -1,0 +1,5 @@
+-- cur_warnings: this run's rule firings, every rule's rows inserted in catalogue order (a temporary table of the connection).
+create or replace temp table cur_warnings (
+    rule_id varchar, household_id varchar, id_number varchar, town varchar, village varchar,
+    cause varchar, department varchar, evidence varchar, signals varchar[]
+)
