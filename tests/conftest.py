@@ -40,3 +40,16 @@ def sample_run(sample_root, prefect_api):
     from flows.quarterly_run import quarterly_run
 
     return {q: quarterly_run(str(sample_root), str(q)) for q in (Q2, Q3)}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/golden/ from this run's sample county (review the diff before committing)",
+    )
+
+
+@pytest.fixture(scope="session")
+def update_golden(request) -> bool:
+    return bool(request.config.getoption("--update-golden"))

@@ -9,10 +9,16 @@ from pathlib import Path
 
 import polars as pl
 
+from transforms.config import Thresholds, load_config
 from transforms.settings import Quarter
 
-WORK_ORDER_ONLY = {"EDU_NO_AID", "MED_OOP_RATIO", "DIS_NO_SUBSIDY"}
-MONITORING_LINE, YELLOW_LINE, DIBAO = 5000, 10000, 6000
+# The same configuration the product and the SQL tests read: thresholds by year, the catalogue.
+CONFIG = load_config()
+WORK_ORDER_ONLY = {r.rule_id for r in CONFIG.rules if not r.red_making}
+
+
+def _thresholds(q: Quarter) -> Thresholds:
+    return CONFIG.thresholds(q.year)
 
 
 def _clean(root: Path, q: Quarter, dataset: str) -> pl.DataFrame:
@@ -29,6 +35,7 @@ def expected_warnings(root: Path, q: Quarter, kinds: dict[str, set[int]] | None 
     `kinds` (when given) receives each NEW_CANDIDATE's kinds of signal."""
     kinds = {} if kinds is None else kinds
     qs, ref = q.first_day, q.last_day
+    t = _thresholds(q)
     roster = _clean(root, q, "roster__persons")
     member = {r["id_number"]: r for r in roster.iter_rows(named=True)}
     households = {r["household_id"]: r for r in roster.iter_rows(named=True) if r["relation"] == "户主"}
@@ -61,11 +68,14 @@ def expected_warnings(root: Path, q: Quarter, kinds: dict[str, set[int]] | None 
     for pid, r in oop.items():
         if pid in member:
             hh_oop[member[pid]["household_id"]] = hh_oop.get(member[pid]["household_id"], 0) + r["out_of_pocket"]
-            if r["policy_cost"] > 1000 and r["out_of_pocket"] > 0.1 * r["policy_cost"]:
+            if (
+                r["policy_cost"] > t.oop_ratio_min_policy_cost
+                and r["out_of_pocket"] > t.oop_ratio_limit * r["policy_cost"]
+            ):
                 person_rule("MED_OOP_RATIO", pid, "illness", "medical")
     for hid, spent in hh_oop.items():
         h = households[hid]
-        if spent > 10000 or spent > 0.5 * h["household_size"] * h["per_capita_income"]:
+        if spent > t.oop_household_limit or spent > t.oop_income_share * h["household_size"] * h["per_capita_income"]:
             household_rule("MED_HIGH_OOP", hid, "illness", "medical")
 
     civil = _clean(root, q, "civil__assistance")
@@ -89,11 +99,11 @@ def expected_warnings(root: Path, q: Quarter, kinds: dict[str, set[int]] | None 
         if r["assistance_type"] == "临时救助" and qs <= r["start_date"] <= ref:
             temp.add(hid)
     for hid, h in households.items():
-        if h["per_capita_income"] < DIBAO and hid not in covered:
+        if h["per_capita_income"] < t.dibao_standard and hid not in covered:
             household_rule("CIV_DIBAO_GAP", hid, "income", "civil")
-        if hid in stopped and h["per_capita_income"] < 2 * DIBAO:
+        if hid in stopped and h["per_capita_income"] < t.dibao_stop_multiple * t.dibao_standard:
             household_rule("CIV_DIBAO_STOPPED", hid, "income", "civil")
-        if h["per_capita_income"] < MONITORING_LINE:
+        if h["per_capita_income"] < t.monitoring_line:
             household_rule("INC_BELOW_LINE", hid, "income", "county")
     for hid in temp:
         household_rule("CIV_TEMP_ASSIST", hid, "accident", "civil")
@@ -109,7 +119,11 @@ def expected_warnings(root: Path, q: Quarter, kinds: dict[str, set[int]] | None 
     roll = {r["id_number"]: r for r in students.iter_rows(named=True)}
     for pid in member:
         s = roll.get(pid)
-        if roll and 6 <= _age(pid, ref) <= 15 and (s is None or s["enrolment_status"] in ("辍学", "休学")):
+        if (
+            roll
+            and t.school_age_from <= _age(pid, ref) <= t.school_age_to
+            and (s is None or s["enrolment_status"] in ("辍学", "休学"))
+        ):
             person_rule("EDU_DROPOUT", pid, "schooling", "education")
         if s and s["enrolment_status"] == "在读" and s["aid"] == "无":
             person_rule("EDU_NO_AID", pid, "schooling", "education")
@@ -129,7 +143,7 @@ def expected_warnings(root: Path, q: Quarter, kinds: dict[str, set[int]] | None 
     # NEW_CANDIDATE: (priority, cause, town, village) per outsider; the priority names the kind
     signals: dict[str, list[tuple]] = {}
     for pid, r in oop.items():
-        if pid not in member and r["out_of_pocket"] > 10000:
+        if pid not in member and r["out_of_pocket"] > t.new_candidate_oop:
             signals.setdefault(pid, []).append((1, "illness", None, None))
     for r in unsafe.iter_rows(named=True):
         if r["id_number"] not in member:
@@ -160,12 +174,12 @@ def expected_colours(root: Path, q: Quarter, warnings: pl.DataFrame) -> dict[str
             "household_id"
         ]
     )
-    colours = {}
+    colours, yellow_line = {}, _thresholds(q).yellow_line
     for r in roster.iter_rows(named=True):
         hid = r["household_id"]
         if hid in red or (r["household_type"] == "监测户" and r["risk_eliminated"] != "是"):
             colours[hid] = "red"
-        elif r["per_capita_income"] < YELLOW_LINE:
+        elif r["per_capita_income"] < yellow_line:
             colours[hid] = "yellow"
         else:
             colours[hid] = "green"

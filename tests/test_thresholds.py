@@ -7,7 +7,8 @@ import shutil
 import pytest
 import yaml
 
-from transforms.config import CONFIG_DIR, load_config
+from transforms.config import load_config
+from transforms.settings import CONFIG_DIR
 
 
 @pytest.fixture()

@@ -13,7 +13,7 @@ from typing import Literal
 
 import yaml
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+from transforms.settings import config_dir as default_config_dir
 
 CONFIG_FILES = ("county.yaml", "departments.yaml", "datasets.yaml", "reading.yaml", "thresholds.yaml", "rules.yaml")
 FieldType = Literal["id_number", "text", "enum", "enum_list", "date", "amount", "integer"]
@@ -227,7 +227,7 @@ def _field(name: str, raw: dict) -> FieldSpec:
 
 def load_config(config_dir: Path | None = None) -> CountyConfig:
     """Load and check the county's configuration files (`CONFIG_FILES`)."""
-    return _load_config(str(config_dir or CONFIG_DIR))
+    return _load_config(str(config_dir or default_config_dir()))
 
 
 @cache

@@ -10,6 +10,19 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = REPO_ROOT / "sql"
+CONFIG_DIR = REPO_ROOT / "config"
+
+
+def config_dir() -> Path:
+    """The county's configuration: `config/`, or `POVWATCH_CONFIG_DIR` (a county's own copy)."""
+    return Path(os.environ.get("POVWATCH_CONFIG_DIR") or CONFIG_DIR)
+
+
+def sql_dir() -> Path:
+    """The SQL models: `sql/`, or `POVWATCH_SQL_DIR` (a county's own copy with a rule of its own)."""
+    return Path(os.environ.get("POVWATCH_SQL_DIR") or SQL_DIR)
+
+
 DEFAULT_DATA_ROOT = Path("data/county")
 SAMPLE_DATA_ROOT = REPO_ROOT / "data" / "sample"
 # DuckDB takes up to 80% of the machine's memory by default, and the run holds frames of its

@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 
 from transforms.config import CountyConfig, Thresholds
-from transforms.settings import SQL_DIR, Quarter
+from transforms.settings import Quarter
 from transforms.staging.warehouse import department_people_sql, execute_model, params_named_in, read_sql
 
 INTERMEDIATE_MODELS = (
@@ -85,7 +85,7 @@ def raise_warnings(con: duckdb.DuckDBPyConnection, params: dict[str, object], co
     """`cur_warnings`: every rule's firing rows, in catalogue order."""
     con.execute(read_sql("warehouse/cur_warnings.sql"))
     for rule in config.rules:
-        sql = (SQL_DIR / "rules" / f"{rule.rule_id}.sql").read_text(encoding="utf-8")
+        sql = read_sql(f"rules/{rule.rule_id}.sql")
         execute_model(con, f"insert into cur_warnings by name {sql}", params)
 
 

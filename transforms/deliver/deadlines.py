@@ -10,7 +10,7 @@ from pathlib import Path
 import chinese_calendar
 import yaml
 
-from transforms.config import CONFIG_DIR
+from transforms import settings
 
 
 @dataclass(frozen=True)
@@ -24,8 +24,8 @@ class WorkingCalendar:
     guessed_years: set[int] = field(default_factory=set, compare=False)
 
     @classmethod
-    def load(cls, config_dir: Path = CONFIG_DIR) -> WorkingCalendar:
-        raw = yaml.safe_load((config_dir / "calendar.yaml").read_text(encoding="utf-8"))
+    def load(cls, config_dir: Path | None = None) -> WorkingCalendar:
+        raw = yaml.safe_load(((config_dir or settings.config_dir()) / "calendar.yaml").read_text(encoding="utf-8"))
         return cls(
             extra_holidays=frozenset(date.fromisoformat(str(d)) for d in raw.get("extra_holidays") or []),
             extra_workdays=frozenset(date.fromisoformat(str(d)) for d in raw.get("extra_workdays") or []),

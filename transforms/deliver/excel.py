@@ -16,7 +16,7 @@ import polars as pl
 import xlsxwriter
 import yaml
 
-from transforms.config import CONFIG_DIR
+from transforms import settings
 from transforms.deliver.xlsx_rows import SheetBody, insert_rows, style_index, wrapped_heights
 
 # Below this many rows in all, workbooks are written in this process (a worker costs ~1 s to start).
@@ -31,8 +31,9 @@ class ExcelLayout:
     raw: dict
 
     @classmethod
-    def load(cls, config_dir: Path = CONFIG_DIR) -> ExcelLayout:
-        return cls(yaml.safe_load((config_dir / "excel_layout.yaml").read_text(encoding="utf-8")))
+    def load(cls, config_dir: Path | None = None) -> ExcelLayout:
+        folder = config_dir or settings.config_dir()
+        return cls(yaml.safe_load((folder / "excel_layout.yaml").read_text(encoding="utf-8")))
 
 
 def _excel_width(chars: float) -> float:

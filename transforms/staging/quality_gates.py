@@ -21,8 +21,8 @@ import duckdb
 import polars as pl
 import yaml
 
-from transforms.config import CONFIG_DIR, load_config
-from transforms.settings import SQL_DIR, Quarter
+from transforms.config import load_config
+from transforms.settings import Quarter, config_dir, sql_dir
 from transforms.staging.warehouse import connect, department_people_sql, execute_model, read_sql
 
 ALL_SUBJECTS = "全部"
@@ -54,8 +54,8 @@ class GateResult:
         )
 
 
-def load_gates(config_dir: Path = CONFIG_DIR) -> dict[str, dict]:
-    return yaml.safe_load((config_dir / "quality_gates.yaml").read_text(encoding="utf-8"))["gates"]
+def load_gates(folder: Path | None = None) -> dict[str, dict]:
+    return yaml.safe_load(((folder or config_dir()) / "quality_gates.yaml").read_text(encoding="utf-8"))["gates"]
 
 
 def measure(
@@ -68,7 +68,7 @@ def measure(
     rows: list[tuple[str, str, float]] = []
     for name, spec in gates.items():
         path = f"audits/{name}.sql"
-        if not (SQL_DIR / path).exists():
+        if not (sql_dir() / path).exists():
             continue
         result = execute_model(con, read_sql(path), params).fetchall()
         if spec["metric"] == "offending_rows":

@@ -11,12 +11,12 @@ import polars as pl
 
 from transforms.config import DatasetSpec
 from transforms.intake.spill import SpilledRows
-from transforms.settings import DUCKDB_MEMORY_LIMIT, SQL_DIR, Quarter
+from transforms.settings import DUCKDB_MEMORY_LIMIT, Quarter, sql_dir
 
 
 def read_sql(relative: str) -> str:
     """The text of a model file under `sql/`, e.g. `staging/stg_roster__persons.sql`."""
-    return (SQL_DIR / relative).read_text(encoding="utf-8")
+    return (sql_dir() / relative).read_text(encoding="utf-8")
 
 
 # The warehouse's own tables (besides stg_<dataset>, made from each staging model): one file
