@@ -1,0 +1,86 @@
+"""The tasks of the quarterly run: each wraps a plain function of `transforms/` and logs what
+it did in counts (never a cell: no name, no identity number)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NONE
+
+from transforms.compare.comparison import Comparison, compare_with_roster
+from transforms.config import CountyConfig
+from transforms.deliver.intake_outputs import combine_rejects
+from transforms.deliver.publication import prepare_lists
+from transforms.deliver.publish import publish
+from transforms.intake.accounting import RowCounts
+from transforms.intake.department import DepartmentIntake, take_in_department
+from transforms.intake.inbox import OpenedInbox
+from transforms.settings import Quarter
+from transforms.staging.quality_gates import GateResult, gate_quarter
+from transforms.staging.warehouse import connect, stage_quarter
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+@task(name="take-in-department", cache_policy=NONE, task_run_name="take-in-{department}")
+def take_in(department: str, opened: OpenedInbox, work_dir: Path, quarter: Quarter) -> DepartmentIntake:
+    listing = opened.listing
+    intake = take_in_department(department, listing.files[department], opened.folder, opened.config,
+                                opened.root.path, work_dir, quarter=quarter, links=listing.links.get(department))  # fmt: skip
+    for f in intake.files:
+        if f.error:  # our own sentences: they name the file and the problem, never a cell
+            get_run_logger().warning("%s: %s", f.location or f.path, f.error)
+    get_run_logger().info("%s: %s", department, RowCounts.of_files(intake.files).sentence())
+    return intake
+
+
+def take_in_all(opened: OpenedInbox, work_dir: Path, quarter: Quarter) -> tuple[list[DepartmentIntake], dict[str, str]]:
+    """Every department's intake in parallel; one department's failure never stops the others."""
+    futures = {d: take_in.submit(d, opened, work_dir, quarter) for d in opened.listing.files}
+    intakes, failures = [], {}
+    for department, future in futures.items():
+        try:
+            intakes.append(future.result())
+        except Exception as e:
+            failures[department] = f"本部门数据读取失败（程序错误：{type(e).__name__}），其他部门照常处理"
+            get_run_logger().error("%s: intake failed with %s", department, type(e).__name__)
+    return intakes, failures
+
+
+@task(name="stage-in-warehouse", cache_policy=NONE)
+def stage(opened: OpenedInbox, quarter: Quarter, intakes: list[DepartmentIntake]) -> dict[str, int]:
+    accepted = {code: rows for i in intakes for code, rows in i.accepted.items()}
+    files = [f.as_dict() for i in intakes for f in i.files]
+    return stage_quarter(opened.root.warehouse, quarter, opened.config.datasets, accepted, files)
+
+
+@task(name="quality-gates", cache_policy=NONE)
+def check_quality(
+    opened: OpenedInbox, quarter: Quarter, intakes: list[DepartmentIntake], docs: Path
+) -> list[GateResult]:
+    accepted = {code: rows.height for i in intakes for code, rows in i.accepted.items()}
+    reference = datetime.combine(quarter.last_day, datetime.min.time(), tzinfo=CHINA)
+    gates = gate_quarter(opened.root.warehouse, quarter, combine_rejects(intakes), accepted, docs, reference)
+    for g in gates:
+        if not g.passed:
+            get_run_logger().warning("quality gate %s[%s] (%s) failed: %.4g", g.gate, g.subject, g.severity, g.value)
+    return gates
+
+
+@task(name="compare-with-roster", cache_policy=NONE)
+def compare(warehouse: Path, quarter: Quarter, config: CountyConfig) -> Comparison:
+    with connect(warehouse) as con:
+        comparison = compare_with_roster(con, quarter, config)
+    colours = dict(comparison.households.group_by("colour").len().sort("colour").iter_rows())
+    get_run_logger().info(
+        "%d warnings; listed households by colour: %s", comparison.warnings.height, json.dumps(colours)
+    )
+    return comparison
+
+
+prepare = task(prepare_lists, name="prepare-lists", cache_policy=NONE)
+publish_quarter = task(publish, name="publish", cache_policy=NONE)
