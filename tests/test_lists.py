@@ -25,7 +25,7 @@ def test_each_town_sees_only_its_own_households_with_masked_numbers(sample_root,
     households = pl.read_parquet(out / "households.parquet")
     files = _town_files(sample_root)
     assert len(files) >= 5
-    seen_households = set()
+    seen_households, seen_numbers = set(), []
     for path in files:
         town = path.parent.name
         assert path.name == f"2026Q3_{town}_预警名单.xlsx"
@@ -33,7 +33,7 @@ def test_each_town_sees_only_its_own_households_with_masked_numbers(sample_root,
         rows = list(ws.iter_rows(values_only=True))
         assert town in rows[0][0]
         header = rows[2]
-        assert header[:3] == ("序号", "户主（人员）姓名", "身份证号（脱敏）")
+        assert header[:4] == ("序号", "预警编号", "户主（人员）姓名", "身份证号（脱敏）")
         hh, masked = header.index("户编号"), header.index("身份证号（脱敏）")
         own = set(households.filter(pl.col("town") == town)["household_id"])
         listed = {r[hh] for r in rows[3:] if r[hh]}
@@ -44,7 +44,10 @@ def test_each_town_sees_only_its_own_households_with_masked_numbers(sample_root,
                 assert not (isinstance(v, str) and UNMASKED_ID.search(v)), (town, v)
         for r in rows[3:]:
             assert re.fullmatch(r"\d{6}\*{8}[\dX]{4}", r[masked]), r[masked]
+            assert re.fullmatch(r"2026Q3-YJ-\d{6}", r[1]), r[1]
+            seen_numbers.append(r[1])
     assert seen_households == set(households["household_id"])
+    assert len(seen_numbers) == len(set(seen_numbers))  # one 预警编号 per row, across every town
 
 
 def test_town_workbook_is_made_for_a_clerk(sample_root, sample_run):
@@ -62,7 +65,7 @@ def test_town_workbook_is_made_for_a_clerk(sample_root, sample_run):
     assert ws.freeze_panes == "A4" and ws.auto_filter.ref
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
     assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.column_dimensions[openpyxl.utils.get_column_letter(header.index("预警依据") + 1)].width >= 36
+    assert ws.column_dimensions[openpyxl.utils.get_column_letter(header.index("预警依据") + 1)].width >= 32
 
 
 def test_lists_print_at_a_readable_size(sample_root, sample_run):
@@ -107,15 +110,30 @@ def test_work_orders_carry_full_numbers_and_keep_them_on_rerun(sample_root, samp
             header = [c.value for c in ws[3]]
             assert header[:3] == ["工单编号", "姓名", "身份证号"]
             hh, idn, issue = header.index("户编号"), header.index("身份证号"), header.index("问题")
+            (validation,) = ws.data_validations.dataValidation  # 办理结果: a dropdown
+            col = openpyxl.utils.get_column_letter(header.index("办理结果") + 1)
+            assert validation.formula1 == '"已办结,办理中,无法办结"' and str(validation.sqref).startswith(f"{col}4:")
             for r in rows:
                 orders[r[0]] = (r[hh], r[idn], r[issue])
         return orders
 
+    def read_listing_numbers():
+        numbers = {}
+        for path in _town_files(sample_root):
+            ws = openpyxl.load_workbook(path).active
+            header = [c.value for c in ws[3]]
+            key, hh, masked = header.index("预警编号"), header.index("户编号"), header.index("身份证号（脱敏）")
+            for r in ws.iter_rows(min_row=4, values_only=True):
+                numbers[(path.parent.name, r[hh] or r[masked])] = r[key]
+        return numbers
+
+    listed_before = read_listing_numbers()
     before = read_orders()
     assert before and all(re.fullmatch(r"2026Q3-(MED|CIV|HOU|EDU|DIS)-\d{6}", n) for n in before)
     assert all(re.fullmatch(r"\d{17}[\dX]", idn) for _, idn, _ in before.values())
     quarterly_run(str(sample_root), str(Q3))
     assert read_orders() == before
+    assert read_listing_numbers() == listed_before  # 预警编号 too: what towns return is matched by it
 
 
 def _write_in_a_daemon(folder: str) -> None:

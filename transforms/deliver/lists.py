@@ -119,7 +119,7 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
         .join(by_household, on="household_id", how="left", maintain_order="left")
         .join(heads, on="household_id", how="left", maintain_order="left")
         .select(
-            "town", "household_id", pl.col("head_name").fill_null("").alias("name"),
+            "town", "household_id", pl.col("household_id").alias("_subject"), pl.col("head_name").fill_null("").alias("name"),
             mask_id(pl.col("head_id")).alias("id_masked"), "village", "household_type", "members",
             _labelled(pl.col("colour"), colour_labels).alias("colour"), pl.col("colour").alias("_fill"),
             pl.col("causes").list.eval(_labelled(pl.element(), config.causes)).list.join("、").fill_null("")
@@ -138,7 +138,7 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
         .join(names, on="id_number", how="left", maintain_order="left")
         .select(
             pl.when(pl.col("town") != "").then(pl.col("town")).otherwise(pl.lit("（乡镇不明）")).alias("town"),
-            pl.lit("").alias("household_id"),
+            pl.lit("").alias("household_id"), pl.col("id_number").alias("_subject"),
             pl.col("name").fill_null(""), mask_id(pl.col("id_number")).alias("id_masked"),
             pl.col("village").fill_null(""), pl.lit("非监测对象").alias("household_type"),
             pl.lit(None, dtype=pl.Int64).alias("members"), pl.lit(colour_labels["candidate"]).alias("colour"),
@@ -153,6 +153,39 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
     return {town: frame.drop("town") for (town,), frame in rows.partition_by("town", as_dict=True).items()}
 
 
+LISTING_INFIX = "YJ"  # 预警
+
+
+def assign_listing_numbers(
+    con: duckdb.DuckDBPyConnection, quarter: str, towns: dict[str, pl.DataFrame]
+) -> dict[str, pl.DataFrame]:
+    """Give every town-list row its 预警编号 (`2026Q3-YJ-000123`, column `listing_no`): the row
+    of a household (or of a person not on the roster) keeps its number when the quarter is rerun;
+    new rows continue the sequence, town by town in the lists' order. Returned lists are matched
+    by it."""
+    known = dict(
+        con.execute(
+            "select town || '|' || subject, number from listing_numbers where quarter = ?", [quarter]
+        ).fetchall()
+    )
+    prefix = f"{quarter}-{LISTING_INFIX}-"
+    last = max((int(n.rsplit("-", 1)[1]) for n in known.values()), default=0)
+    fresh, numbered = [], {}
+    for town, rows in sorted(towns.items()):
+        numbers = []
+        for subject in rows["_subject"].to_list():
+            key = f"{town}|{subject}"
+            if key not in known:
+                last += 1
+                known[key] = f"{prefix}{last:06d}"
+                fresh.append((quarter, town, subject, known[key]))
+            numbers.append(known[key])
+        numbered[town] = rows.with_columns(pl.Series("listing_no", numbers, dtype=pl.String))
+    if fresh:
+        con.executemany("insert into listing_numbers values (?, ?, ?, ?)", fresh)
+    return numbered
+
+
 def town_list_jobs(folder: Path, quarter: str, config: CountyConfig, layout: ExcelLayout, towns: dict[str, list[dict]],
                    deadline: date, created: datetime | None = None) -> list[SheetJob]:  # fmt: skip
     """One workbook per town: its own households only."""
@@ -165,7 +198,7 @@ def town_list_jobs(folder: Path, quarter: str, config: CountyConfig, layout: Exc
             columns=spec["columns"],
             rows=rows,
             colours=layout.raw["colours"],
-            choices={"verification": spec["verification_choices"]},
+            choices={"verification": spec["verification_choices"]},  # (the key: `listing_no`, 预警编号)
             created=created,
             printing=layout.raw.get("print"),
         )
@@ -202,6 +235,6 @@ def work_order_jobs(folder: Path, quarter: str, config: CountyConfig, layout: Ex
             title=spec["title"].format(county=config.county_name, quarter=quarter, department=label),
             note=spec["note"].format(deadline=f"{deadline:%Y年%-m月%-d日}"), columns=spec["columns"],
             rows=group.sort("number"), colours=layout.raw["colours"], created=created,
-            printing=layout.raw.get("print"),
+            printing=layout.raw.get("print"), choices={"result": spec["settlement_choices"]},
         ))  # fmt: skip
     return written

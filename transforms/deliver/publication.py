@@ -17,7 +17,13 @@ from transforms.config import CountyConfig
 from transforms.deliver.deadlines import WorkingCalendar
 from transforms.deliver.excel import ExcelLayout, sheets_written
 from transforms.deliver.intake_outputs import combine_rejects, inputs_manifest, write_intake_outputs
-from transforms.deliver.lists import assign_work_order_numbers, town_list_jobs, town_list_rows, work_order_jobs
+from transforms.deliver.lists import (
+    assign_listing_numbers,
+    assign_work_order_numbers,
+    town_list_jobs,
+    town_list_rows,
+    work_order_jobs,
+)
 from transforms.deliver.publish import write_manifest
 from transforms.deliver.report import write_report
 from transforms.deliver.summary import StepClock
@@ -67,6 +73,8 @@ def prepare_lists(
         ExcelLayout.load().raw["colours"],
         verify_by,
     )
+    with connect(warehouse) as con:
+        towns = assign_listing_numbers(con, str(quarter), towns)
     return ListsPlan(orders, towns, published_on, verify_by, settle_by, tuple(sorted(calendar.guessed_years)))
 
 
