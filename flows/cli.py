@@ -11,6 +11,7 @@ import atexit
 import os
 import sys
 import threading
+from datetime import date
 from pathlib import Path
 
 from transforms.settings import SAMPLE_DATA_ROOT, Quarter, resolve_data_root
@@ -43,6 +44,15 @@ def _parser() -> argparse.ArgumentParser:
         "--address", help="已运行的 Dask 调度器地址 / a running Dask scheduler (default: a local cluster)"
     )
     prov.add_argument("--workers", type=int, default=2, help="本地集群进程数 / local cluster workers (default 2)")
+    returns = sub.add_parser(
+        "read-returns", help="读取乡镇、部门退回的名单和交办单，发布跟踪情况 / read what came back, publish followup/"
+    )
+    returns.add_argument("--data-root", help="数据根目录 / data root")
+    returns.add_argument("--quarter", required=True, help="名单所属季度，如 2026Q3 / the lists' quarter")
+    returns.add_argument("--as-of", help="统计截止日期，如 2026-12-20（默认今天）/ as-of date (default today, China)")
+    status = sub.add_parser("status", help="在终端查看各乡镇、部门的核实与办结进度 / where the loop stands")
+    status.add_argument("--data-root", help="数据根目录 / data root")
+    status.add_argument("--quarter", required=True, help="名单所属季度，如 2026Q3 / the lists' quarter")
     demo = sub.add_parser("demo", help="生成示例县并运行 / make the sample county and run its quarters")
     demo.add_argument("--data-root", help=f"示例县目录 / where to make it (default {SAMPLE_DATA_ROOT})")
     demo.add_argument(
@@ -117,12 +127,68 @@ def _run_province(args: argparse.Namespace) -> int:
     return 0 if all(o.status == "published" for o in outcomes) else 1
 
 
+def _read_returns(data_root: Path, quarter: str, as_of: str | None) -> int:
+    if _bad_quarter(quarter):
+        return 2
+    if as_of:
+        try:
+            date.fromisoformat(as_of)
+        except ValueError:
+            print(f"日期格式应为 2026-12-20 / --as-of must look like 2026-12-20, got {as_of!r}", file=sys.stderr)
+            return 2
+    from flows.prefect_api import prefect_api, start_server_if_needed
+
+    server = start_server_if_needed()
+    from flows.console import quiet_console
+    from flows.read_returns import read_returns
+    from transforms.settings import RunRefused
+
+    quiet_console()
+    try:
+        with prefect_api(server):
+            counts = read_returns(str(data_root), quarter, as_of)
+    except RunRefused as e:
+        print(f"未发布 / not published: {e}", file=sys.stderr)
+        return 1
+    except Exception as e:  # a library's message may quote a cell: only the type is shown
+        print(
+            f"运行失败，未发布 / failed, nothing published: {type(e).__name__}（详见Prefect日志 / see the flow log）",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        f"[{quarter}] 跟踪情况已发布 / follow-up published → {counts['out_dir']}（截至 as of {counts['as_of']}）\n"
+        f"  退回文件 files {counts['files']}  采用 applied {counts['applied']}  退回 rejected {counts['rejected']}  "
+        f"未填写 unanswered {counts['unanswered']}\n"
+        f"  核实 verified {counts['verified']}/{counts['households']} 户，逾期 overdue {counts['verification_overdue']}；"
+        f"办结 settled {counts['settled']}/{counts['work_orders']} 件，逾期 overdue {counts['settlement_overdue']}"
+    )
+    return 0
+
+
+def _status(data_root: Path, quarter: str) -> int:
+    if _bad_quarter(quarter):
+        return 2
+    from transforms.followup.progress import progress_lines
+
+    try:
+        print("\n".join(progress_lines(data_root, quarter)))
+    except FileNotFoundError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return _run(resolve_data_root(args.data_root), args.quarter)
     if args.command == "check-inbox":
         return _run(resolve_data_root(args.data_root), args.quarter, check_only=True)
+    if args.command == "read-returns":
+        return _read_returns(resolve_data_root(args.data_root), args.quarter, args.as_of)
+    if args.command == "status":
+        return _status(resolve_data_root(args.data_root), args.quarter)
     if args.command == "run-province":
         return _run_province(args)
     if args.command in ("demo", "make-sample"):

@@ -57,3 +57,16 @@ class WorkingCalendar:
             if self.is_working_day(day):
                 remaining -= 1
         return day
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days after `start` up to and including `end` (0 when `end` is not after it):
+        how many working days a deadline `start` is overdue on `end`.
+
+        >>> WorkingCalendar().working_days_between(date(2026, 9, 30), date(2026, 10, 9))  # National Day
+        2
+        """
+        count, day = 0, start
+        while day < end:
+            day += timedelta(days=1)
+            count += self.is_working_day(day)
+        return count

@@ -24,7 +24,7 @@ svg text{font-size:12px;font-family:inherit}
 """
 
 
-def _table(headers: list[str], rows: list[list]) -> str:
+def html_table(headers: list[str], rows: list[list]) -> str:
     head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in r) + "</tr>" for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -73,7 +73,7 @@ def render_report(
         rows.append(row)
     lifted = r.filter(pl.col("household_type") == "脱贫户")
     sections.append("<h2>一、监测对象按类别和风险类型（户、人）</h2>")
-    sections.append(_table(["类别", "户数", "人数", *RISK_CAUSES], rows))
+    sections.append(html_table(["类别", "户数", "人数", *RISK_CAUSES], rows))
     sections.append(
         f'<p class="note">另有脱贫户{int(lifted["households"].sum())}户{int(lifted["persons"].sum())}人。</p>'
     )
@@ -90,7 +90,7 @@ def render_report(
     sections.append(bar_chart("预警数（按事项）", [
         (rule_labels.get(rid, rid), [(rid, n, "#4472C4")]) for rid, n in per_rule.iter_rows()
     ]))  # fmt: skip
-    sections.append(_table(["预警事项", "责任部门", "风险原因", "条数"], [
+    sections.append(html_table(["预警事项", "责任部门", "风险原因", "条数"], [
         [rule_labels.get(rid, rid), department_labels.get(d, d), cause_labels.get(c, c), n]
         for rid, d, c, n in by_rule.iter_rows()
     ]))  # fmt: skip
@@ -103,14 +103,14 @@ def render_report(
     sections.append(bar_chart("列入名单的户数", [
         (t, [(COLOURS[c][0], counts.get((t, c), 0), COLOURS[c][1]) for c in COLOURS]) for t in towns
     ]))  # fmt: skip
-    sections.append(_table(["乡镇", "红色", "黄色", "绿色（有工单）", "合计"], [
+    sections.append(html_table(["乡镇", "红色", "黄色", "绿色（有工单）", "合计"], [
         [t, *[counts.get((t, c), 0) for c in COLOURS], sum(counts.get((t, c), 0) for c in COLOURS)] for t in towns
     ]))  # fmt: skip
 
     # 4. Change since last quarter.
     status = dict(w.group_by("status").len().iter_rows())
     sections.append("<h2>四、与上季度相比</h2>")
-    sections.append(_table(["新增", "持续", "升级", "已不再触发（销号候选）"], [
+    sections.append(html_table(["新增", "持续", "升级", "已不再触发（销号候选）"], [
         [status.get("新增", 0), status.get("持续", 0), status.get("升级", 0), comparison.closed.height]
     ]))  # fmt: skip
 
@@ -121,7 +121,7 @@ def render_report(
         dept_rows.append([department_labels.get(code, code), d.get("files", 0), d.get("rows_read", 0),
                           d.get("accepted", 0), d.get("rejected", 0), d.get("duplicates", 0),
                           STATUS_LABELS.get(d.get("status", ""), d.get("status", ""))])  # fmt: skip
-    sections.append(_table(["部门", "文件", "读取行", "采用", "退回", "重复", "状态"], dept_rows))
+    sections.append(html_table(["部门", "文件", "读取行", "采用", "退回", "重复", "状态"], dept_rows))
     gates = manifest.get("quality_gates", [])
     share = [g for g in gates if g["gate"] == "roster_match_share"]
     if share:
@@ -129,7 +129,7 @@ def render_report(
             (dataset_labels.get(g["subject"], g["subject"]), [(g["subject"], round(100 * g["value"], 1), "#6FA8DC")])
             for g in share
         ]))  # fmt: skip
-    sections.append(_table(["质量关卡", "对象", "实际值", "要求", "结果", "性质"], [
+    sections.append(html_table(["质量关卡", "对象", "实际值", "要求", "结果", "性质"], [
         [g["label"], dataset_labels.get(g["subject"], g["subject"]), f"{g['value']:.4g}",
          " ".join(p for p in (f"≥{g['min']:g}" if g["min"] is not None else "", f"≤{g['max']:g}" if g["max"] is not None else "") if p),
          "通过" if g["passed"] else "未通过", "阻断" if g["severity"] == "blocking" else "提示"]
@@ -138,7 +138,7 @@ def render_report(
     reasons = manifest.get("rejects_by_reason", [])
     if reasons:
         sections.append(
-            _table(["部门", "退回原因", "行数"], [[department_labels.get(d, d), r, n] for d, r, n in reasons])
+            html_table(["部门", "退回原因", "行数"], [[department_labels.get(d, d), r, n] for d, r, n in reasons])
         )
     body = "\n".join(sections)
     return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(county)}{escape(quarter)} '

@@ -21,7 +21,14 @@ def read_sql(relative: str) -> str:
 
 # The warehouse's own tables (besides stg_<dataset>, made from each staging model): one file
 # each under sql/warehouse/, created when a connection opens.
-WAREHOUSE_TABLES = ("meta_ingest_files", "hist_warnings", "hist_households", "work_order_numbers", "listing_numbers")
+WAREHOUSE_TABLES = (
+    "meta_ingest_files",
+    "hist_warnings",
+    "hist_households",
+    "work_order_numbers",
+    "listing_numbers",
+    "returned_answers",
+)
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
 

@@ -1,0 +1,160 @@
+"""What read-returns publishes in `followup/<quarter>/`: followup.parquet, returns_rejects.parquet,
+催办清单.xlsx (overdue verifications by town with masked numbers; overdue work orders by
+department), followup.html and manifest.json."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from html import escape
+from pathlib import Path
+
+import polars as pl
+import xlsxwriter
+
+from transforms.deliver.deadlines import WorkingCalendar
+from transforms.deliver.excel import apply_printing, write_cell
+from transforms.deliver.lists import mask_id
+from transforms.deliver.publish import write_manifest
+from transforms.deliver.report import STYLE, bar_chart, html_table
+from transforms.followup.returns import RETURN_REJECT_SCHEMA, ReturnedFile
+
+VERIFICATIONS = ("属实", "不属实", "风险已消除")
+SETTLEMENTS = ("已办结", "办理中", "无法办结")
+# followup_listing.parquet (an addition to the contract's files): one row per town-list row
+LISTING_COLUMNS = ["listing_no", "town", "household_id", "id_number", "rules", "verify_by", "verification",
+                   "verified_by", "verified_on", "verification_overdue"]  # fmt: skip
+
+
+def orders_view(followup: pl.DataFrame) -> pl.DataFrame:
+    return followup.filter(pl.col("work_order").is_not_null()).unique("work_order").sort("work_order")
+
+
+def write_chase_list(path: Path, *, county: str, quarter: str, as_of: date, followup: pl.DataFrame, rows: pl.DataFrame,
+                     names: pl.DataFrame, department_labels: dict[str, str], rule_labels: dict[str, str],
+                     calendar: WorkingCalendar, created: datetime) -> None:  # fmt: skip
+    """催办清单.xlsx: a sheet per town of its overdue verifications (masked identity numbers, as in
+    the town lists) and a sheet per department of its overdue work orders, each with its
+    deadline and the working days overdue on `as_of`."""
+    wb = xlsxwriter.Workbook(str(path))
+    wb.set_properties({"created": created})
+    title = wb.add_format({"bold": True, "font_size": 14})
+    head = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True})
+    cell = wb.add_format({"border": 1, "text_wrap": True, "valign": "top"})
+    households = rows.filter(pl.col("verification_overdue"))
+    households = households.join(names, left_on=pl.coalesce("id_number", "household_id"), right_on="key", how="left")
+    orders = orders_view(followup).filter(pl.col("settlement_overdue"))
+    orders = orders.join(names, left_on=pl.coalesce("id_number", "household_id"), right_on="key", how="left")
+    summary = wb.add_worksheet("汇总")
+    summary.write(0, 0, f"{county}{quarter} 催办清单（截至{as_of:%Y年%-m月%-d日}）", title)
+    summary.write_row(1, 0, ["对象", "逾期未反馈核实结果（户）", "逾期未办结工单（件）"], head)
+    row = 2
+    for town, group in sorted(households.partition_by("town", as_dict=True).items()):
+        summary.write_row(row, 0, [town[0], group.height, ""], cell)
+        row += 1
+    for dept, group in sorted(orders.partition_by("department", as_dict=True).items()):
+        summary.write_row(row, 0, [department_labels.get(dept[0], dept[0]), "", group.height], cell)
+        row += 1
+    if row == 2:
+        summary.write(2, 0, "无逾期事项", cell)
+    summary.set_column(0, 2, 24)
+    for (town,), group in sorted(households.partition_by("town", as_dict=True).items()):
+        ws = wb.add_worksheet(f"{town}核查"[:31])
+        ws.write(0, 0, f"{county}{quarter} {town} 逾期未反馈核实结果（仅限本乡镇）", title)
+        header = ["预警编号", "姓名", "身份证号（脱敏）", "预警事项", "核查截止日期", "逾期工作日"]
+        ws.write_row(1, 0, header, head)
+        masked = group.select(mask_id(pl.col("id_number").fill_null(pl.col("head_id")))).to_series()
+        for i, r in enumerate(group.iter_rows(named=True)):
+            values = [r["listing_no"], r["name"] or "", masked[i],
+                      "、".join(rule_labels.get(x, x) for x in r["rules"].split("、")),
+                      r["verify_by"].isoformat(), calendar.working_days_between(r["verify_by"], as_of)]  # fmt: skip
+            for c, v in enumerate(values):
+                write_cell(ws, 2 + i, c, v, cell)
+        for c, w in enumerate((18, 8, 20, 40, 12, 10)):
+            ws.set_column(c, c, w)
+        apply_printing(ws, None, header_row=1, last_row=1 + max(group.height, 1), last_column=len(header) - 1)
+    for (dept,), group in sorted(orders.partition_by("department", as_dict=True).items()):
+        label = department_labels.get(dept, dept)
+        ws = wb.add_worksheet(f"{label}办结"[:31])
+        ws.write(0, 0, f"{county}{quarter} {label} 逾期未办结工单", title)
+        header = ["工单编号", "姓名", "身份证号", "乡镇", "问题", "当前办理结果", "办结期限", "逾期工作日"]
+        ws.write_row(1, 0, header, head)
+        for i, r in enumerate(group.iter_rows(named=True)):
+            values = [r["work_order"], r["name"] or "", r["id_number"] or r["head_id"] or "", r["town"],
+                      rule_labels.get(r["rule_id"], r["rule_id"]), r["settlement"] or "未反馈",
+                      r["settle_by"].isoformat(), calendar.working_days_between(r["settle_by"], as_of)]  # fmt: skip
+            for c, v in enumerate(values):
+                write_cell(ws, 2 + i, c, v, cell)
+        for c, w in enumerate((20, 8, 22, 10, 30, 12, 12, 10)):
+            ws.set_column(c, c, w)
+        apply_printing(ws, None, header_row=1, last_row=1 + max(group.height, 1), last_column=len(header) - 1)
+    wb.close()
+
+
+def render_followup_page(*, county: str, quarter: str, as_of: date, followup: pl.DataFrame, rows: pl.DataFrame,
+                         department_labels: dict[str, str], calendar: WorkingCalendar,
+                         published_on: date) -> str:  # fmt: skip
+    """followup.html: per town the households answered and how, per department the work orders
+    settled and the working days they took; counts only, charts inline."""
+    households = rows
+    towns = []
+    for (town,), g in sorted(households.partition_by("town", as_dict=True).items()):
+        counts = dict(g.group_by("verification").len().iter_rows())
+        answered = sum(counts.get(v, 0) for v in VERIFICATIONS)
+        towns.append([town, g.height, answered, *[counts.get(v, 0) for v in VERIFICATIONS], int(g["verification_overdue"].sum())])  # fmt: skip
+    orders = orders_view(followup)
+    departments = []
+    for (dept,), g in sorted(orders.partition_by("department", as_dict=True).items()):
+        counts = dict(g.group_by("settlement").len().iter_rows())
+        taken = [calendar.working_days_between(published_on, d) for d in g["settled_on"].drop_nulls().to_list()]
+        median = sorted(taken)[len(taken) // 2] if taken else ""
+        departments.append([department_labels.get(dept, dept), g.height, *[counts.get(v, 0) for v in SETTLEMENTS],
+                            int(g["settlement_overdue"].sum()), median])  # fmt: skip
+    colours = {"属实": "#C00000", "不属实": "#7F7F7F", "风险已消除": "#70AD47", "未反馈": "#FFC000"}
+    town_chart = bar_chart("各乡镇核实结果（户）", [
+        (t[0], [(k, v, colours[k]) for k, v in zip([*VERIFICATIONS, "未反馈"], [*t[3:6], t[1] - t[2]], strict=True)])
+        for t in towns
+    ])  # fmt: skip
+    dept_colours = {"已办结": "#70AD47", "办理中": "#4472C4", "无法办结": "#C00000", "未反馈": "#FFC000"}
+    dept_chart = bar_chart("各部门工单办理情况（件）", [
+        (d[0], [(k, v, dept_colours[k]) for k, v in zip([*SETTLEMENTS, "未反馈"], [*d[2:5], d[1] - sum(d[2:5])], strict=True)])
+        for d in departments
+    ])  # fmt: skip
+    body = [
+        f"<h1>{escape(county)}{escape(quarter)} 预警核实与工单办理进度</h1>",
+        f'<p class="note">截至{as_of:%Y年%-m月%-d日}。只含统计数，不含个人信息。逾期按工作日计（含法定节假日调休）。</p>',
+        "<h2>一、各乡镇入户核实</h2>", town_chart,
+        html_table(["乡镇", "名单户数", "已反馈", "属实", "不属实", "风险已消除", "逾期未反馈"], towns),
+        "<h2>二、各部门工单办理</h2>", dept_chart,
+        html_table(["部门", "工单数", "已办结", "办理中", "无法办结", "逾期未办结", "办结用时中位数（工作日）"], departments),
+    ]  # fmt: skip
+    return (
+        f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(county)}{escape(quarter)} 跟踪</title>'
+        f"<style>{STYLE}</style></head><body>{''.join(body)}</body></html>"
+    )
+
+
+def write_followup(folder: Path, *, county: str, quarter: str, as_of: date, followup: pl.DataFrame, rows: pl.DataFrame,
+                   rejects: pl.DataFrame, files: list[ReturnedFile], skipped: list[str], names: pl.DataFrame,
+                   department_labels: dict[str, str], rule_labels: dict[str, str], calendar: WorkingCalendar,
+                   published_on: date) -> None:  # fmt: skip
+    """Everything of `followup/<quarter>/`, into a fresh publication folder."""
+    followup.write_parquet(folder / "followup.parquet")
+    rows.select(LISTING_COLUMNS).write_parquet(folder / "followup_listing.parquet")
+    rejects.select(list(RETURN_REJECT_SCHEMA)).sort("file", "sheet", "row_number", nulls_last=False).write_parquet(
+        folder / "returns_rejects.parquet"
+    )
+    created = datetime.combine(as_of, datetime.min.time())
+    write_chase_list(folder / "催办清单.xlsx", county=county, quarter=quarter, as_of=as_of, followup=followup, rows=rows,
+                     names=names, department_labels=department_labels, rule_labels=rule_labels,
+                     calendar=calendar, created=created)  # fmt: skip
+    page = render_followup_page(county=county, quarter=quarter, as_of=as_of, followup=followup, rows=rows,
+                                department_labels=department_labels, calendar=calendar, published_on=published_on)  # fmt: skip
+    (folder / "followup.html").write_text(page, encoding="utf-8")
+    write_manifest(folder, {
+        "quarter": quarter, "as_of": as_of.isoformat(), "returned_files": [f.as_dict() for f in files],
+        "skipped_links": skipped,
+        "warnings": followup.height,
+        "listed": rows.height,
+        "verification_overdue": int(rows["verification_overdue"].sum()),
+        "settlement_overdue": int(orders_view(followup)["settlement_overdue"].sum()),
+    })  # fmt: skip

@@ -1,0 +1,262 @@
+"""What comes back: every file under `returns/<quarter>/`, recognised by its header row (never
+by its name), its rows matched by key — 预警编号 for a town's list, 工单编号 for a work order —
+and each answer checked. Every returned row is accounted for: applied, rejected (with a Chinese
+reason a cadre or clerk understands), unanswered (nothing filled in) or ignored (title, header,
+blank, notes)."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from transforms.config import fold_label
+from transforms.intake.cells import parse_dates
+from transforms.intake.inbox import walk_regular
+from transforms.intake.reading import UnreadableFile, read_extract, sha256_of
+
+
+@dataclass(frozen=True)
+class ReturnKind:
+    """A workbook that comes back: its key column and the answer columns read from it."""
+
+    kind: str  # verification (town list) | settlement (work order)
+    label: str  # how people call it
+    key: str  # the header of its key column (预警编号 …)
+    answer: str  # the header of the answer (核实结果 …)
+    allowed: tuple[str, ...]
+    person: str  # who answered (核实人 …)
+    dated: str  # the answer's date (核实日期 …)
+    remarks: str | None = None
+    date_required_for: tuple[str, ...] = ()  # answers that need a date (已办结)
+
+
+def return_kinds(layout: dict) -> tuple[ReturnKind, ...]:
+    """The returned workbooks' columns, from the layout the lists were written with."""
+    town = {c["key"]: c["header"] for c in layout["town_list"]["columns"]}
+    order = {c["key"]: c["header"] for c in layout["work_orders"]["columns"]}
+    return (
+        ReturnKind("verification", "乡镇核实结果", town["listing_no"], town["verification"],
+                   tuple(layout["town_list"]["verification_choices"]), town["verifier"], town["verified_on"],
+                   town["remarks"]),
+        ReturnKind("settlement", "部门办理结果", order["number"], order["result"],
+                   tuple(layout["work_orders"]["settlement_choices"]), order["handler"], order["done_on"],
+                   date_required_for=("已办结",)),
+    )  # fmt: skip
+
+
+RETURN_REJECT_SCHEMA = {
+    "file": pl.String,
+    "sheet": pl.String,
+    "row_number": pl.Int64,
+    "column": pl.String,
+    "value": pl.String,
+    "reason": pl.String,
+    "reason_code": pl.String,
+}
+ANSWER_SCHEMA = {
+    "kind": pl.String,
+    "key": pl.String,
+    "value": pl.String,
+    "answered_by": pl.String,
+    "answered_on": pl.Date,
+    "remarks": pl.String,
+    "file": pl.String,
+    "sheet": pl.String,
+    "row_number": pl.Int64,
+}
+
+
+@dataclass
+class ReturnedFile:
+    """The follow-up manifest's account of one returned file."""
+
+    path: str  # relative to returns/<quarter>/
+    sha256: str
+    kind: str | None = None
+    town: str | None = None  # a town list's town, from its title
+    sheets: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    applied: int = 0
+    rejected: int = 0
+    unanswered: int = 0
+    ignored: int = 0
+    error: str | None = None
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_read == self.applied + self.rejected + self.unanswered + self.ignored
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Issued:
+    """What was sent out this quarter, to match answers against: 预警编号 -> town, work-order
+    numbers, the publication date."""
+
+    listing_towns: dict[str, str]
+    work_orders: set[str]
+    published_on: date
+
+
+def _clean(text: object) -> str | None:
+    """A cell as a person meant it: full-width forms folded, spaces trimmed, empty as None."""
+    if text is None:
+        return None
+    folded = unicodedata.normalize("NFKC", str(text)).strip()
+    return folded or None
+
+
+def _find_header(cells: pl.DataFrame, kinds: tuple[ReturnKind, ...], rows: int) -> tuple[int, ReturnKind, dict] | None:
+    cols = [c for c in cells.columns if c != "row_number"]
+    for row in cells.head(rows).iter_rows(named=True):
+        texts = {fold_label(str(row[c])): c for c in cols if row[c] is not None and str(row[c]).strip()}
+        for kind in kinds:
+            if fold_label(kind.key) in texts and fold_label(kind.answer) in texts:
+                wanted = [kind.key, kind.answer, kind.person, kind.dated, kind.remarks]
+                return row["row_number"], kind, {h: texts.get(fold_label(h)) for h in wanted if h}
+    return None
+
+
+def _title_town(cells: pl.DataFrame, header_row: int, towns: set[str]) -> str | None:
+    """Which town's list a workbook is: the town named in brackets in its title (…预警名单（城关镇）)."""
+    cols = [c for c in cells.columns if c != "row_number"]
+    for row in cells.filter(pl.col("row_number") < header_row).iter_rows(named=True):
+        text = "".join(str(row[c]) for c in cols if row[c] is not None)
+        for town in sorted(towns, key=len, reverse=True):
+            if f"（{town}）" in text or f"({town})" in text:
+                return town
+    return None
+
+
+def read_returned_file(
+    path: Path, rel: str, issued: Issued, kinds: tuple[ReturnKind, ...], as_of: date, header_rows: int = 10
+) -> tuple[ReturnedFile, pl.DataFrame, pl.DataFrame]:
+    """One returned file: its account, its answers (ANSWER_SCHEMA) and its rejected rows."""
+    report = ReturnedFile(path=rel, sha256=sha256_of(path))
+    answers: list[dict] = []
+    rejects: list[dict] = []
+    try:
+        sheets = read_extract(path)
+    except UnreadableFile as e:
+        report.error = e.reason
+        rejects.append({"file": rel, "reason": e.reason, "reason_code": "unreadable_file"})
+        return report, pl.DataFrame(schema=ANSWER_SCHEMA), pl.DataFrame(rejects, schema=RETURN_REJECT_SCHEMA)
+    for sheet in sheets:
+        cells = sheet.cells
+        report.sheets.append(sheet.name)
+        report.rows_read += cells.height
+        found = _find_header(cells, kinds, header_rows)
+        if found is None:
+            if any(_clean(v) for row in cells.iter_rows() for v in row[1:]):
+                reason = (
+                    f"不是退回的预警名单或交办单（前{header_rows}行中找不到“预警编号”和“核实结果”，或“工单编号”和“办理结果”），"
+                    "未读取：请退回下发的原表"
+                )
+                report.error = (report.error + "；" if report.error else "") + (
+                    f"工作表“{sheet.name}”：{reason}" if sheet.name else reason
+                )
+                rejects.append({"file": rel, "sheet": sheet.name, "reason": reason, "reason_code": "not_a_return"})
+            report.ignored += cells.height  # its rows are in the file error above, or blank
+            continue
+        header_row, kind, columns = found
+        report.kind = report.kind or kind.kind
+        town = (
+            _title_town(cells, header_row, set(issued.listing_towns.values())) if kind.kind == "verification" else None
+        )
+        report.town = report.town or town
+        report.ignored += cells.filter(pl.col("row_number") <= header_row).height
+        body = cells.filter(pl.col("row_number") > header_row)
+        _read_rows(body, kind, columns, town, issued, as_of, rel, sheet.name, report, answers, rejects)
+    return (
+        report,
+        pl.DataFrame(answers, schema=ANSWER_SCHEMA),
+        pl.DataFrame(rejects, schema=RETURN_REJECT_SCHEMA),
+    )
+
+
+def _read_rows(body, kind, columns, town, issued, as_of, rel, sheet, report, answers, rejects) -> None:
+    raw_dates = pl.Series([_clean(r.get(columns.get(kind.dated))) if columns.get(kind.dated) else None
+                           for r in body.iter_rows(named=True)], dtype=pl.String)  # fmt: skip
+    dates, date_problems = parse_dates(raw_dates, (20000, 80000), date(1900, 1, 1))
+    for i, row in enumerate(body.iter_rows(named=True)):
+        values = {h: _clean(row[c]) if c else None for h, c in columns.items()}
+        number = row["row_number"]
+
+        def reject(column: str, value: str | None, reason: str, code: str, number=number) -> None:
+            rejects.append({"file": rel, "sheet": sheet, "row_number": number, "column": column, "value": value,
+                            "reason": reason, "reason_code": code})  # fmt: skip
+            report.rejected += 1
+
+        key, answer = values.get(kind.key), values.get(kind.answer)
+        filled = [h for h, v in values.items() if v is not None and h != kind.key]
+        if key is None and not filled:
+            report.ignored += 1  # a blank row
+            continue
+        if key is not None and fold_label(key) == fold_label(kind.key):
+            report.ignored += 1  # the header again
+            continue
+        if key is None:
+            reject(kind.key, None, f"“{kind.key}”为空，无法对应到下发的名单", "key_missing")
+            continue
+        if kind.kind == "verification":
+            owner = issued.listing_towns.get(key)
+            if owner is None:
+                reject(kind.key, key, f"“{kind.key}”{key}不是本季度下发的预警编号，请核对", "key_unknown")
+                continue
+            if town is not None and owner != town:
+                reject(kind.key, key, f"该行属于{owner}的名单，不是{town}的户：请由{owner}反馈", "other_town")
+                continue
+        elif key not in issued.work_orders:
+            reject(kind.key, key, f"“{kind.key}”{key}不是本季度下发的工单编号，请核对", "key_unknown")
+            continue
+        if answer is None:
+            if filled:
+                reject(kind.answer, None, f"填写了其他内容但未填写“{kind.answer}”", "answer_missing")
+            else:
+                report.unanswered += 1
+            continue
+        if answer not in kind.allowed:
+            reject(kind.answer, answer, f"“{kind.answer}”应为：{'、'.join(kind.allowed)}", "answer_invalid")
+            continue
+        on = dates[i]
+        if date_problems[i] is not None:
+            reject(
+                kind.dated,
+                raw_dates[i],
+                f"“{kind.dated}”不是可识别的日期（可用2026-12-05、2026/12/5或2026年12月5日）",
+                "date_invalid",
+            )
+            continue
+        if on is None and answer in kind.date_required_for:
+            reject(kind.dated, None, f"“{kind.answer}”为{answer}，但未填写“{kind.dated}”", "date_missing")
+            continue
+        if on is not None and on < issued.published_on:
+            reject(
+                kind.dated,
+                raw_dates[i],
+                f"“{kind.dated}”早于名单下发日期（{issued.published_on}），请核对",
+                "date_before_publication",
+            )
+            continue
+        if on is not None and on > as_of:
+            reject(kind.dated, raw_dates[i], f"“{kind.dated}”晚于统计截止日期（{as_of}），请核对", "date_after_as_of")
+            continue
+        report.applied += 1
+        answers.append({"kind": kind.kind, "key": key, "value": answer, "answered_by": values.get(kind.person),
+                        "answered_on": on, "remarks": values.get(kind.remarks) if kind.remarks else None,
+                        "file": rel, "sheet": sheet, "row_number": number})  # fmt: skip
+
+
+def list_returns(folder: Path) -> tuple[list[Path], list[Path]]:
+    """Every regular file under `returns/<quarter>/` (any sub-folder, any name) and, apart,
+    the links and other entries never read; hidden and Excel lock files are left out."""
+    if not folder.is_dir() or folder.is_symlink():
+        return [], []
+    files, others = walk_regular(folder)
+    return [p for p in files if not p.name.startswith((".", "~$"))], others

@@ -1,0 +1,181 @@
+"""Where every warning of a quarter stands: the answers recorded (append-only, in the
+warehouse), the latest one for each key, and per warning its 预警编号, work order, deadlines,
+verification, settlement and whether either is overdue as of a date."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from transforms.deliver.deadlines import WorkingCalendar
+from transforms.followup.returns import ANSWER_SCHEMA, Issued
+from transforms.staging.warehouse import read_sql
+
+FOLLOWUP_COLUMNS = [
+    "quarter", "rule_id", "household_id", "id_number", "town", "department", "listing_no", "work_order",
+    "verify_by", "settle_by", "verification", "verified_by", "verified_on", "settlement", "settled_on",
+    "settled_by", "verification_overdue", "settlement_overdue", "source",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What the quarter's run published, as the follow-up needs it."""
+
+    quarter: str
+    warnings: pl.DataFrame
+    issued: Issued
+    verify_by: date
+    settle_by: date
+    listing: pl.DataFrame  # town, subject, number
+    orders: pl.DataFrame  # rule_id, subject, department, number
+
+
+def load_publication(out_dir: Path, con: duckdb.DuckDBPyConnection, quarter: str) -> Publication:
+    """The quarter's published warnings and deadlines (out/<quarter>/) and the numbers it issued
+    (warehouse)."""
+    manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    deadlines = manifest["deadlines"]
+    listing = pl.from_arrow(
+        con.sql(
+            "select town, subject, number from listing_numbers where quarter = ?", params=[quarter]
+        ).to_arrow_table()
+    )
+    orders = pl.from_arrow(
+        con.sql(
+            "select rule_id, subject, department, number from work_order_numbers where quarter = ?", params=[quarter]
+        ).to_arrow_table()
+    )
+    issued = Issued(
+        listing_towns=dict(listing.select("number", "town").iter_rows()),
+        work_orders=set(orders["number"]),
+        published_on=date.fromisoformat(deadlines["published_on"]),
+    )
+    return Publication(
+        quarter, pl.read_parquet(out_dir / "warnings.parquet"), issued,
+        date.fromisoformat(deadlines["verify_by"]), date.fromisoformat(deadlines["settle_by"]), listing, orders,
+    )  # fmt: skip
+
+
+def record_answers(con: duckdb.DuckDBPyConnection, quarter: str, file_sha256: str, answers: pl.DataFrame) -> int:
+    """Append a file's answers to `returned_answers`, unless that file (by its sha256) was
+    recorded already: rereading the same files changes nothing. Returns the rows added."""
+    seen = con.execute(
+        "select count(*) from returned_answers where quarter = ? and file_sha256 = ?", [quarter, file_sha256]
+    ).fetchall()[0][0]
+    if seen or answers.height == 0:
+        return 0
+    arrival = con.execute("select coalesce(max(arrival), 0) + 1 from returned_answers").fetchall()[0][0]
+    rows = answers.with_columns(
+        pl.lit(quarter).alias("quarter"),
+        pl.lit(file_sha256).alias("file_sha256"),
+        pl.lit(arrival, dtype=pl.Int64).alias("arrival"),
+        pl.lit(datetime.now()).alias("recorded_at"),
+    )
+    con.register("new_answers", rows.to_arrow())
+    try:
+        con.execute("insert into returned_answers by name select * from new_answers")
+    finally:
+        con.unregister("new_answers")
+    return rows.height
+
+
+def latest_answers(con: duckdb.DuckDBPyConnection, quarter: str) -> pl.DataFrame:
+    """The answer in force for each (kind, key): the latest by its date, then by arrival, then row."""
+    sql = read_sql("followup/latest_answers.sql")
+    frame = pl.from_arrow(con.sql(sql, params=[quarter]).to_arrow_table())
+    return frame if frame.height else pl.DataFrame(schema=ANSWER_SCHEMA)
+
+
+def followup_frame(pub: Publication, answers: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """One row per warning of the quarter's publication, with its numbers, deadlines, latest
+    verification and settlement, and whether either is overdue as of `as_of`."""
+    w = pub.warnings.with_columns(
+        pl.coalesce("household_id", "id_number").alias("_listed_as"),
+        pl.coalesce("id_number", "household_id").alias("_subject"),
+    )
+    listing = pub.listing.select(pl.col("subject").alias("_listed_as"), pl.col("number").alias("listing_no"))
+    orders = pub.orders.select("rule_id", pl.col("subject").alias("_subject"), pl.col("number").alias("work_order"))
+
+    def answer(kind: str, prefix: str, key: str) -> pl.DataFrame:
+        a = answers.filter(pl.col("kind") == kind)
+        return a.select(
+            pl.col("key").alias(key),
+            pl.col("value").alias(prefix),
+            pl.col("answered_by").alias(f"{prefix}_by"),
+            pl.col("answered_on").alias(f"{prefix}_on"),
+            pl.concat_str([pl.col("file"), pl.lit(" "), pl.col("sheet").fill_null(""), pl.lit(" 第"),
+                           pl.col("row_number").cast(pl.String), pl.lit("行")]).alias(f"{prefix}_source"),
+        )  # fmt: skip
+
+    f = (
+        w.join(listing, on="_listed_as", how="left")
+        .join(orders, on=["rule_id", "_subject"], how="left")
+        .join(answer("verification", "verification", "listing_no"), on="listing_no", how="left")
+        .join(answer("settlement", "settlement", "work_order"), on="work_order", how="left")
+    )
+    settled = (pl.col("settlement") == "已办结") & pl.col("settlement_on").is_not_null()
+    return (
+        f.with_columns(
+            pl.lit(pub.verify_by).alias("verify_by"),
+            pl.lit(pub.settle_by).alias("settle_by"),
+            pl.col("verification_by").alias("verified_by"),
+            pl.col("verification_on").alias("verified_on"),
+            pl.col("settlement_on").alias("settled_on"),
+            pl.col("settlement_by").alias("settled_by"),
+            (
+                pl.col("listing_no").is_not_null() & pl.col("verification").is_null() & pl.lit(as_of > pub.verify_by)
+            ).alias("verification_overdue"),
+            (pl.col("work_order").is_not_null() & ~settled.fill_null(False) & pl.lit(as_of > pub.settle_by)).alias(
+                "settlement_overdue"
+            ),
+            pl.concat_str(
+                [pl.lit("核实：") + pl.col("verification_source"), pl.lit("办结：") + pl.col("settlement_source")],
+                separator="；",
+                ignore_nulls=True,
+            ).alias("source"),
+        )
+        .select(FOLLOWUP_COLUMNS)
+        .sort("rule_id", "household_id", "id_number", nulls_last=True)
+    )
+
+
+def listing_frame(pub: Publication, answers: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """One row per town-list row (预警编号) — a household or a person not on the roster, whether
+    or not a rule of its own fired (a 监测户 at risk, income under the yellow line) — with the
+    list's town, its rules, its verification and whether that is overdue as of `as_of`."""
+    rules = (
+        pub.warnings.with_columns(pl.coalesce("household_id", "id_number").alias("subject"))
+        .group_by("subject")
+        .agg(pl.col("rule_id").unique().sort().str.join("、").alias("rules"))
+    )
+    verified = answers.filter(pl.col("kind") == "verification").select(
+        pl.col("key").alias("listing_no"),
+        pl.col("value").alias("verification"),
+        pl.col("answered_by").alias("verified_by"),
+        pl.col("answered_on").alias("verified_on"),
+    )
+    candidates = set(pub.warnings.filter(pl.col("household_id").is_null())["id_number"].drop_nulls())
+    return (
+        pub.listing.rename({"number": "listing_no"})
+        .join(rules, on="subject", how="left")
+        .join(verified, on="listing_no", how="left")
+        .with_columns(
+            pl.when(pl.col("subject").is_in(list(candidates))).then(pl.col("subject")).alias("id_number"),
+            pl.when(~pl.col("subject").is_in(list(candidates))).then(pl.col("subject")).alias("household_id"),
+            pl.col("rules").fill_null(""),
+            pl.lit(pub.verify_by).alias("verify_by"),
+            (pl.col("verification").is_null() & pl.lit(as_of > pub.verify_by)).alias("verification_overdue"),
+        )
+        .sort("listing_no")
+    )
+
+
+def overdue_days(calendar: WorkingCalendar, deadline: date, as_of: date) -> int:
+    """Working days past the deadline on `as_of` (the same Chinese calendar as the deadlines)."""
+    return calendar.working_days_between(deadline, as_of)
