@@ -201,6 +201,9 @@ def _read_rows(body, kind, columns, town, issued, as_of, rel, sheet, report, ans
         if key is not None and fold_label(key) == fold_label(kind.key):
             report.ignored += 1  # the header again
             continue
+        if not filled:
+            report.unanswered += 1  # a row sent out, nothing filled in
+            continue
         if key is None:
             reject(kind.key, None, f"“{kind.key}”为空，无法对应到下发的名单", "key_missing")
             continue
@@ -216,10 +219,7 @@ def _read_rows(body, kind, columns, town, issued, as_of, rel, sheet, report, ans
             reject(kind.key, key, f"“{kind.key}”{key}不是本季度下发的工单编号，请核对", "key_unknown")
             continue
         if answer is None:
-            if filled:
-                reject(kind.answer, None, f"填写了其他内容但未填写“{kind.answer}”", "answer_missing")
-            else:
-                report.unanswered += 1
+            reject(kind.answer, None, f"填写了其他内容但未填写“{kind.answer}”", "answer_missing")
             continue
         if answer not in kind.allowed:
             reject(kind.answer, answer, f"“{kind.answer}”应为：{'、'.join(kind.allowed)}", "answer_invalid")

@@ -1,0 +1,249 @@
+"""The closed loop, as people do it: the sample county's 2026Q3 lists filled in with openpyxl the
+way cadres and clerks do (renamed files, nested folders, a corrected second return, stray
+spaces, every kind of mistake), read back by the real read-returns flow, and every warning's
+state and every rejected row checked."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+
+import duckdb
+import openpyxl
+import polars as pl
+import pytest
+
+from transforms.deliver.deadlines import WorkingCalendar
+from transforms.followup.returns import Issued
+from transforms.followup.status import Publication, followup_frame
+from transforms.settings import DataRoot
+
+from .conftest import Q3
+
+
+def _header(ws) -> dict[str, int]:
+    return {c.value: c.column for c in ws[3] if c.value}
+
+
+def _rows(ws) -> list[int]:
+    return [r for r in range(4, ws.max_row + 1) if ws.cell(r, 1).value is not None]
+
+
+def _published_on(root) -> date:
+    manifest = json.loads((DataRoot(root).out(Q3) / "manifest.json").read_text(encoding="utf-8"))
+    return date.fromisoformat(manifest["deadlines"]["published_on"])
+
+
+@pytest.fixture()
+def county(tmp_path, sample_root, sample_run):
+    root = tmp_path / "county"
+    shutil.copytree(sample_root, root, ignore=shutil.ignore_patterns("out", "warehouse.duckdb*", ".work", "returns"))
+    shutil.copytree(sample_root / "out", root / "out", symlinks=True)
+    shutil.copy(sample_root / "warehouse.duckdb", root / "warehouse.duckdb")
+    return root
+
+
+def _fill_returns(root) -> dict:
+    """Fill two towns' lists and one department's work orders the way people do; return what
+    each row should end up as."""
+    out, returns = DataRoot(root).out(Q3), root / "returns" / str(Q3)
+    published = _published_on(root)
+    as_of = published + timedelta(days=30)
+    expect = {"verification": {}, "settlement": {}, "rejects": [], "as_of": as_of.isoformat()}
+    towns = sorted(p.parent.name for p in (out / "towns").rglob("*.xlsx") if "不明" not in p.parent.name)
+    first, second = towns[0], towns[1]
+
+    # Town 1 returns its list renamed, in a nested folder, every answer form and mistake on it.
+    src = out / "towns" / first / f"2026Q3_{first}_预警名单.xlsx"
+    target = returns / "乡镇" / first / f"{first}预警名单（已核实）.xlsx"
+    target.parent.mkdir(parents=True)
+    shutil.copy(src, target)
+    wb = openpyxl.load_workbook(target)
+    ws = wb.active
+    col, rows = _header(ws), _rows(ws)
+    key = lambda r: ws.cell(r, col["预警编号"]).value  # noqa: E731
+    answers = [  # (result, who, date as typed)
+        ("属实", "张三", f"{published:%Y/%-m/%-d}"),
+        (" 不属实 ", "李四 ", f"{published:%Y年%-m月%-d日}"),
+        ("风险已消除", "王五", datetime.combine(published + timedelta(days=2), datetime.min.time())),
+        ("属实", "张三", None),  # no date: fine for a verification
+    ]
+    for r, (result, who, on) in zip(rows, answers, strict=False):
+        ws.cell(r, col["核实结果"]).value = result
+        ws.cell(r, col["核实人"]).value = who
+        ws.cell(r, col["核实日期"]).value = on
+        expect["verification"][key(r)] = result.strip()
+    bad = rows[len(answers) : len(answers) + 4]
+    ws.cell(bad[0], col["核实结果"]).value = "基本属实"  # outside the dropdown
+    expect["rejects"].append(("answer_invalid", bad[0]))
+    ws.cell(bad[1], col["核实结果"]).value = "属实"
+    ws.cell(bad[1], col["核实日期"]).value = "2026-01-02"  # before the lists went out
+    expect["rejects"].append(("date_before_publication", bad[1]))
+    ws.cell(bad[2], col["核实结果"]).value = "属实"
+    ws.cell(bad[2], col["核实日期"]).value = (as_of + timedelta(days=60)).isoformat()  # after the as-of date
+    expect["rejects"].append(("date_after_as_of", bad[2]))
+    ws.cell(bad[3], col["预警编号"]).value = "2026Q3-YJ-999999"  # never issued
+    ws.cell(bad[3], col["核实结果"]).value = "属实"
+    expect["rejects"].append(("key_unknown", bad[3]))
+    # a row of the second town's list pasted at the bottom
+    other = openpyxl.load_workbook(out / "towns" / second / f"2026Q3_{second}_预警名单.xlsx").active
+    other_key = other.cell(4, _header(other)["预警编号"]).value
+    pasted = ws.max_row + 1
+    ws.cell(pasted, 1).value = 99
+    ws.cell(pasted, col["预警编号"]).value = other_key
+    ws.cell(pasted, col["核实结果"]).value = "属实"
+    expect["rejects"].append(("other_town", pasted))
+    wb.save(target)
+    expect["town_file"] = target.relative_to(returns).as_posix()
+    expect["town_unanswered"] = len(rows) - len(answers) - 4
+
+    # Town 1 sends a corrected second return later: its first row is now 不属实 (later date wins).
+    again = returns / f"{first}（更正）.xlsx"
+    shutil.copy(target, again)
+    wb = openpyxl.load_workbook(again)
+    ws = wb.active
+    for r in _rows(ws)[1:]:
+        for h in ("核实结果", "核实人", "核实日期"):
+            ws.cell(r, col[h]).value = None
+    ws.cell(rows[0], col["核实结果"]).value = "不属实"
+    ws.cell(rows[0], col["核实日期"]).value = (published + timedelta(days=3)).isoformat()
+    expect["verification"][key(rows[0])] = "不属实"
+    wb.save(again)
+
+    # A department returns its work orders: 已办结 with an Excel date, 办理中, 已办结 without a date.
+    orders = next((out / "departments").rglob("*.xlsx"))
+    target = returns / "部门" / orders.name.replace(".xlsx", "_反馈.xlsx")
+    target.parent.mkdir(parents=True)
+    shutil.copy(orders, target)
+    wb = openpyxl.load_workbook(target)
+    ws = wb.active
+    col, rows = _header(ws), _rows(ws)
+    number = lambda r: ws.cell(r, col["工单编号"]).value  # noqa: E731
+    ws.cell(rows[0], col["办理结果"]).value = "已办结"
+    ws.cell(rows[0], col["办结日期"]).value = datetime.combine(published + timedelta(days=1), datetime.min.time())
+    ws.cell(rows[0], col["经办人"]).value = "赵六"
+    expect["settlement"][number(rows[0])] = "已办结"
+    ws.cell(rows[1], col["办理结果"]).value = "办理中"
+    expect["settlement"][number(rows[1])] = "办理中"
+    ws.cell(rows[2], col["办理结果"]).value = "已办结"  # no date
+    expect["rejects"].append(("date_missing", rows[2]))
+    ws.cell(rows[3], col["工单编号"]).value = "2026Q3-XXX-000001"
+    ws.cell(rows[3], col["办理结果"]).value = "已办结"
+    expect["rejects"].append(("key_unknown", rows[3]))
+    wb.save(target)
+    # Something that is not a returned list at all.
+    (returns / "说明.txt").write_text("各乡镇核查情况说明\n已全部入户\n", encoding="utf-8")
+    return expect
+
+
+def test_a_quarters_returns_are_read_back_with_every_row_accounted_for(county, prefect_api):
+    from flows.read_returns import read_returns
+
+    expect = _fill_returns(county)
+    as_of = expect["as_of"]
+    counts = read_returns(str(county), str(Q3), as_of)
+    folder = county / "followup" / str(Q3)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["followup.parquet", "followup_listing.parquet", "returns_rejects.parquet", "催办清单.xlsx", "followup.html",
+         "manifest.json"]
+    )  # fmt: skip
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    files = {f["path"]: f for f in manifest["returned_files"]}
+    for f in files.values():
+        assert f["rows_read"] == f["applied"] + f["rejected"] + f["unanswered"] + f["ignored"], f
+    town_file = files[expect["town_file"]]
+    assert town_file["kind"] == "verification" and town_file["applied"] == 4
+    assert town_file["unanswered"] == expect["town_unanswered"]
+    assert "不是退回的预警名单或交办单" in files["说明.txt"]["error"]
+    rejects = pl.read_parquet(folder / "returns_rejects.parquet")
+    got = sorted(
+        (code, row) for code, row in rejects.filter(pl.col("row_number").is_not_null()).select("reason_code", "row_number").rows()
+    )  # fmt: skip
+    assert got == sorted(expect["rejects"])
+    assert rejects.filter(pl.col("reason_code") == "other_town")["reason"][0].startswith("该行属于")
+    listing = pl.read_parquet(folder / "followup_listing.parquet")
+    answered = dict(listing.filter(pl.col("verification").is_not_null()).select("listing_no", "verification").rows())
+    assert answered == expect["verification"]  # the corrected second return won for its row
+    followup = pl.read_parquet(folder / "followup.parquet")
+    warnings = pl.read_parquet(DataRoot(county).out(Q3) / "warnings.parquet")
+    assert followup.height == warnings.height  # one row per warning, nothing missing, nothing extra
+    settled = dict(
+        followup.filter(pl.col("settlement").is_not_null()).select("work_order", "settlement").unique().rows()
+    )
+    assert settled == expect["settlement"]
+    # overdue as of the date: no answer by the deadline; settled only by 已办结 with a date
+    verify_by = date.fromisoformat(str(followup["verify_by"][0]))
+    overdue = date.fromisoformat(as_of) > verify_by
+    assert listing.filter(pl.col("verification").is_null())["verification_overdue"].to_list() == [overdue] * (
+        listing.height - len(answered)
+    )
+    assert not listing.filter(pl.col("verification").is_not_null())["verification_overdue"].any()
+    assert counts["verified"] == len(answered) and counts["applied"] == 4 + 1 + 2
+    # rereading the same files changes nothing
+    with duckdb.connect(str(DataRoot(county).warehouse), read_only=True) as con:
+        recorded = con.execute("select count(*) from returned_answers").fetchall()[0][0]
+    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.name != "manifest.json"}
+    read_returns(str(county), str(Q3), as_of)
+    with duckdb.connect(str(DataRoot(county).warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from returned_answers").fetchall()[0][0] == recorded
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.name != "manifest.json"} == before
+    chase = openpyxl.load_workbook(folder / "催办清单.xlsx")
+    for ws in chase.worksheets:
+        if ws.title.endswith("核查"):
+            for r in ws.iter_rows(min_row=3, values_only=True):
+                assert r[2] is None or "*" in r[2]  # town sheets: masked numbers
+
+
+def test_a_killed_read_returns_leaves_the_previous_followup_whole(county):
+    expect = _fill_returns(county)
+    assert expect
+    command = [sys.executable, "-m", "flows.cli", "read-returns", "--data-root", str(county), "--quarter", str(Q3),
+               "--as-of", expect["as_of"]]  # fmt: skip
+
+    def run(**env):
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, **env}, start_new_session=True)  # fmt: skip
+        try:
+            proc.wait(timeout=300)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        return proc.returncode, proc.communicate()[1]
+
+    code, err = run()
+    assert code == 0, err[-2000:]
+    folder = county / "followup" / str(Q3)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    (county / "returns" / str(Q3) / "说明.txt").unlink()  # something changes, then the run is killed
+    code, _ = run(POVWATCH_KILL_AT="before-swap")
+    assert code == -signal.SIGKILL
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_overdue_counts_working_days_across_the_national_day_holiday():
+    warnings = pl.DataFrame(
+        {"quarter": ["2026Q3"], "rule_id": ["HOU_UNSAFE"], "household_id": ["H1"], "id_number": [None],
+         "town": ["城关镇"], "department": ["housing"]},
+        schema_overrides={"id_number": pl.String},
+    )  # fmt: skip
+    pub = Publication(
+        "2026Q3", warnings, Issued({"2026Q3-YJ-000001": "城关镇"}, {"2026Q3-HOU-000001"}, date(2026, 9, 23)),
+        verify_by=date(2026, 9, 30), settle_by=date(2026, 10, 14),
+        listing=pl.DataFrame({"town": ["城关镇"], "subject": ["H1"], "number": ["2026Q3-YJ-000001"]}),
+        orders=pl.DataFrame({"rule_id": ["HOU_UNSAFE"], "subject": ["H1"], "department": ["housing"],
+                             "number": ["2026Q3-HOU-000001"]}),
+    )  # fmt: skip
+    none = pl.DataFrame(schema={"kind": pl.String, "key": pl.String, "value": pl.String, "answered_by": pl.String,
+                                "answered_on": pl.Date, "remarks": pl.String, "file": pl.String, "sheet": pl.String,
+                                "row_number": pl.Int64})  # fmt: skip
+    row = followup_frame(pub, none, date(2026, 10, 8)).row(0, named=True)
+    assert row["verification_overdue"] and not row["settlement_overdue"]
+    calendar = WorkingCalendar.load()
+    assert calendar.working_days_between(date(2026, 9, 30), date(2026, 10, 8)) == 1  # 1–7 October are holidays
+    assert calendar.working_days_between(date(2026, 9, 30), date(2026, 10, 7)) == 0
