@@ -247,3 +247,90 @@ def test_overdue_counts_working_days_across_the_national_day_holiday():
     calendar = WorkingCalendar.load()
     assert calendar.working_days_between(date(2026, 9, 30), date(2026, 10, 8)) == 1  # 1–7 October are holidays
     assert calendar.working_days_between(date(2026, 9, 30), date(2026, 10, 7)) == 0
+
+
+def _answer(path, key_header: str, answers: dict[str, dict[str, object]]) -> None:
+    """Fill the rows whose key is in `answers` with the given cells, as a person would."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    col = _header(ws)
+    for r in _rows(ws):
+        for header, value in answers.get(ws.cell(r, col[key_header]).value, {}).items():
+            ws.cell(r, col[header]).value = value
+    wb.save(path)
+
+
+def test_the_next_quarter_acts_on_the_answers(county, prefect_api):
+    """不属实 with unchanged evidence is not sent again; 已办结 still firing is sent again and
+    says so; each closed warning says how it ended — both ways, nothing missing, nothing extra."""
+    from flows.quarterly_run import quarterly_run
+    from flows.read_returns import read_returns
+
+    q4 = "2026Q4"
+    out3 = DataRoot(county).out(Q3)
+    published = _published_on(county)
+    on = datetime.combine(published + timedelta(days=2), datetime.min.time())
+    read_returns(str(county), str(Q3), (published + timedelta(days=1)).isoformat())  # numbers and deadlines
+    f3 = pl.read_parquet(county / "followup" / str(Q3) / "followup.parquet")
+    gap = f3.filter(pl.col("rule_id") == "CIV_DIBAO_GAP").sort("household_id")
+    untrue, settled = gap.row(0, named=True), gap.row(1, named=True)
+    new_cert = f3.filter(pl.col("rule_id") == "DIS_NEW").sort("id_number")
+    gone, done = new_cert.row(0, named=True), new_cert.row(1, named=True)
+    returns = county / "returns" / str(Q3)
+    returns.mkdir(parents=True, exist_ok=True)
+    for row, result in ((untrue, "不属实"), (gone, "风险已消除")):
+        target = returns / f"{row['town']}_{row['listing_no']}.xlsx"
+        shutil.copy(out3 / "towns" / row["town"] / f"2026Q3_{row['town']}_预警名单.xlsx", target)
+        _answer(target, "预警编号", {row["listing_no"]: {"核实结果": result, "核实人": "张三", "核实日期": on}})
+    for row, folder in ((settled, "民政局"), (done, "残联")):
+        target = returns / f"{folder}_反馈.xlsx"
+        shutil.copy(out3 / "departments" / folder / f"2026Q3_{folder}_交办单.xlsx", target)
+        _answer(target, "工单编号", {row["work_order"]: {"办理结果": "已办结", "办结日期": on, "经办人": "赵六"}})
+    read_returns(str(county), str(Q3), (published + timedelta(days=5)).isoformat())
+    # The next quarter: the same extracts again (so the same warnings fire, with the same evidence)
+    shutil.copytree(county / "inbox" / str(Q3), county / "inbox" / q4)
+    quarterly_run(str(county), q4)
+    out4 = county / "out" / q4
+    w4 = pl.read_parquet(out4 / "warnings.parquet").with_columns(
+        pl.coalesce("id_number", "household_id").alias("subject")
+    )
+    w3 = pl.read_parquet(out3 / "warnings.parquet").with_columns(
+        pl.coalesce("id_number", "household_id").alias("subject")
+    )
+    untrue_rules = set(w3.filter(pl.col("household_id") == untrue["household_id"]).select("rule_id", "subject").rows())
+    unchanged = set(
+        w4.join(w3.select("rule_id", "subject", "evidence"), on=["rule_id", "subject", "evidence"], how="semi")
+        .select("rule_id", "subject").rows()
+    )  # fmt: skip
+    not_sent = set(w4.filter(~pl.col("listed")).select("rule_id", "subject").rows())
+    assert not_sent == untrue_rules & unchanged and (untrue["rule_id"], untrue["household_id"]) in not_sent
+    followups = {
+        (r, s): f
+        for r, s, f in w4.filter(pl.col("followup").is_not_null()).select("rule_id", "subject", "followup").rows()
+    }
+    in_q4 = set(w4.select("rule_id", "subject").rows())
+    # a town's answer holds for every warning of its row (the household); a settled work order for its own
+    gone_rules = set(w3.filter(pl.col("household_id") == gone["household_id"]).select("rule_id", "subject").rows())
+    expected = {k: "不属实" for k in untrue_rules if k in in_q4} | {k: "风险已消除" for k in gone_rules if k in in_q4}
+    expected[(settled["rule_id"], settled["household_id"])] = "已办结"
+    assert followups == expected
+    # not sent: no work order raised for it, not in its town's list
+    orders = [r for p in (out4 / "departments").rglob("*.xlsx") for r in openpyxl.load_workbook(p).active.iter_rows(min_row=4, values_only=True)]  # fmt: skip
+    civil = openpyxl.load_workbook(out4 / "departments" / "民政局" / f"{q4}_民政局_交办单.xlsx").active
+    col = _header(civil)
+    by_household = {r[col["户编号"] - 1]: r for r in civil.iter_rows(min_row=4, values_only=True)}
+    assert untrue["household_id"] not in by_household
+    assert by_household[settled["household_id"]][col["与上季度相比"] - 1] == "办结后仍预警"
+    assert orders
+    # how last quarter's warnings ended
+    closed = pl.read_parquet(out4 / "closed.parquet").with_columns(
+        pl.coalesce("id_number", "household_id").alias("subject")
+    )
+    endings = {(r, s): c for r, s, c in closed.select("rule_id", "subject", "closure").rows()}
+    assert endings[("DIS_NEW", gone["id_number"])] == "核实消除"
+    assert endings[("DIS_NEW", done["id_number"])] == "办结销号"
+    others = {
+        k: v for k, v in endings.items() if k not in {("DIS_NEW", gone["id_number"]), ("DIS_NEW", done["id_number"])}
+    }
+    # a closed warning of the 不属实 household was answered for by its town: 风险 not 消除, so 自然消除
+    assert set(others.values()) == {"自然消除"}

@@ -6,8 +6,8 @@ with fired as (
         list(distinct cause order by cause) as causes,
         bool_or(not list_contains($work_order_only_rules, rule_id)) as has_red_rule,
         bool_or(list_contains($work_order_only_rules, rule_id)) as has_work_order_only_rule
-    from cur_warnings
-    where household_id is not null
+    from int_warnings__listed
+    where household_id is not null and listed  -- a warning not sent does not colour or list a household
     group by household_id
 ),
 

@@ -1,6 +1,6 @@
--- out_warnings: this quarter's warnings with their status against the previous quarter (新增 new, 持续 continuing, 升级 escalated).
+-- out_warnings: this quarter's warnings with their status against the previous quarter (新增 new, 持续 continuing, 升级 escalated), last quarter's answer (followup) and whether each is sent (listed).
 with current_warnings as (
-    select *, coalesce(id_number, household_id) as subject from cur_warnings
+    select *, coalesce(id_number, household_id) as subject from int_warnings__listed
 ),
 
 previous as (
@@ -29,6 +29,7 @@ gained_red_rule as (
     from current_warnings as c
     where c.household_id is not null
       and not list_contains($work_order_only_rules, c.rule_id)
+      and c.listed
       and not exists (
           select 1 from previous as p where p.household_id = c.household_id and p.rule_id = c.rule_id
       )
@@ -56,7 +57,9 @@ statused as (
             else '持续'
         end as status,
         c.signals,
-        c.subject
+        c.subject,
+        c.followup,
+        c.listed
     from current_warnings as c
     left join previous as p on p.rule_id = c.rule_id and p.subject = c.subject
 )

@@ -22,7 +22,10 @@ INTERMEDIATE_MODELS = (
 )
 WARNING_COLUMNS = [
     "quarter", "rule_id", "household_id", "id_number", "town", "village", "cause", "department", "evidence", "status",
+    "followup", "listed",
 ]  # fmt: skip
+# After the rules: last quarter's answers, and which of this quarter's firings are sent.
+FOLLOWUP_MODELS = ("int_followup__previous_answers", "int_warnings__listed")
 HOUSEHOLD_COLUMNS = [
     "quarter",
     "household_id",
@@ -75,8 +78,11 @@ def _frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) 
     return pl.from_arrow(con.sql(sql, params=params_named_in(sql, params)).to_arrow_table())
 
 
-def build_intermediates(con: duckdb.DuckDBPyConnection, params: dict[str, object]) -> None:
-    for model in INTERMEDIATE_MODELS:
+def build_intermediates(
+    con: duckdb.DuckDBPyConnection, params: dict[str, object], models: tuple[str, ...] = INTERMEDIATE_MODELS
+) -> None:
+    """Each model of sql/intermediate/ as a temporary table of its name, in order."""
+    for model in models:
         sql = read_sql(f"intermediate/{model}.sql")
         execute_model(con, f"create or replace temp table {model} as {sql}", params)
 
@@ -95,6 +101,7 @@ def compare_with_roster(con: duckdb.DuckDBPyConnection, quarter: Quarter, config
     con.execute(department_people_sql(config.datasets))
     build_intermediates(con, params)
     raise_warnings(con, params, config)
+    build_intermediates(con, params, FOLLOWUP_MODELS)
     execute_model(
         con, f"create or replace temp table cur_households as {read_sql('outputs/out_households.sql')}", params
     )

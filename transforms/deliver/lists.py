@@ -17,7 +17,21 @@ import polars as pl
 from transforms.config import CountyConfig
 from transforms.deliver.excel import ExcelLayout, SheetJob
 
-STATUS_ORDER = {"升级": 3, "新增": 2, "持续": 1}
+STATUS_ORDER = {"办结后仍预警": 5, "核实不属实后依据已变化": 4, "升级": 3, "新增": 2, "持续": 1}
+
+
+def list_status(warnings: pl.DataFrame) -> pl.Expr:
+    """与上季度相比, as the lists say it: the status, or what last quarter's answer makes of it —
+    a work order reported 已办结 that still fires (办结后仍预警), a warning found 不属实 whose
+    evidence has changed since (sent again, saying so)."""
+    followup = pl.col("followup") if "followup" in warnings.columns else pl.lit(None, dtype=pl.String)
+    return (
+        pl.when(followup == "已办结")
+        .then(pl.lit("办结后仍预警"))
+        .when(followup == "不属实")
+        .then(pl.lit("核实不属实后依据已变化"))
+        .otherwise(pl.col("status"))
+    )
 
 
 def mask_id(id_number: pl.Expr) -> pl.Expr:
@@ -32,7 +46,7 @@ def assign_work_order_numbers(
     """Number every department work order `2026Q3-HOU-000123` (`prefixes`: department code ->
     HOU, from departments.yaml); a warning keeps its number when the quarter is rerun (numbers
     are kept in the warehouse, new ones continue the sequence)."""
-    orders = warnings.filter(pl.col("department").is_in(list(prefixes))).with_columns(
+    orders = warnings.filter(pl.col("department").is_in(list(prefixes)) & pl.col("listed")).with_columns(
         pl.coalesce("id_number", "household_id").alias("subject")
     )
     known = pl.from_arrow(
@@ -98,6 +112,9 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
     colour_labels = {k: v["label"] for k, v in colours.items()}
     # A warning on a person found in the roster names them: "张三：…"; the others carry the evidence alone.
     status_rank = pl.col("status").replace_strict(STATUS_ORDER, default=0, return_dtype=pl.Int64)
+    if "listed" in warnings.columns:  # a warning not sent (不属实, evidence unchanged) is in no list
+        warnings = warnings.filter(pl.col("listed"))
+    warnings = warnings.with_columns(list_status(warnings).alias("status"))
     by_household = (
         warnings.filter(pl.col("household_id").is_not_null())
         .join(names, on="id_number", how="left", maintain_order="left")
@@ -223,7 +240,8 @@ def work_order_jobs(folder: Path, quarter: str, config: CountyConfig, layout: Ex
             pl.when(pl.col("id_number").is_not_null())
             .then(pl.when(pl.col("_known")).then(pl.col("id_number")))
             .otherwise(pl.col("head_id")).fill_null("").alias("id_number"),
-            "town", "village", _labelled(pl.col("rule_id"), rule_labels).alias("issue"), "evidence", "status",
+            "town", "village", _labelled(pl.col("rule_id"), rule_labels).alias("issue"), "evidence",
+            list_status(orders).alias("status"),
             pl.lit(deadline.isoformat()).alias("deadline"),
         )
     )  # fmt: skip
