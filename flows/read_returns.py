@@ -39,11 +39,12 @@ def read_and_record(root: DataRoot, quarter: Quarter, as_of: date) -> FollowUp:
 
 
 @flow(name="povwatch-read-returns", log_prints=False)
-def read_returns(data_root: str, quarter: str, as_of: str | None = None) -> dict:
+def read_returns(data_root: str, quarter: str | None = None, as_of: str | None = None) -> dict:
     """Read `returns/<quarter>/` under the data root, record the answers, publish
-    `followup/<quarter>/` as of `as_of` (default: today in China Standard Time). Returns counts."""
-    q = Quarter.parse(quarter)
+    `followup/<quarter>/` as of `as_of` (default: today in China Standard Time). Without a
+    quarter (the scheduled deployment), the quarter just ended: the lists now out. Returns counts."""
     day = date.fromisoformat(as_of) if as_of else datetime.now(CHINA).date()
+    q = Quarter.parse(quarter) if quarter else Quarter.just_ended(day)
     root = DataRoot(Path(data_root).resolve())
     config = load_config()
     result = read_and_record(root, q, day)

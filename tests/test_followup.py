@@ -334,3 +334,11 @@ def test_the_next_quarter_acts_on_the_answers(county, prefect_api):
     }
     # a closed warning of the 不属实 household was answered for by its town: 风险 not 消除, so 自然消除
     assert set(others.values()) == {"自然消除"}
+    loop = json.loads((out4 / "manifest.json").read_text(encoding="utf-8"))["last_quarter_loop"]
+    assert (loop["still_firing_after_settlement"], loop["closed_by_settlement"], loop["closed_by_verification"]) == (
+        1,
+        1,
+        1,
+    )
+    assert loop["not_sent_again"] == len(not_sent) and loop["verified"] == 2 and loop["settled"] == 2
+    assert "上季度（2026Q3）核实与办结情况" in (out4 / "report.html").read_text(encoding="utf-8")

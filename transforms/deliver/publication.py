@@ -4,6 +4,7 @@ atomic swap is `publish.publish`."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from dataclasses import asdict, dataclass, field
@@ -93,6 +94,7 @@ class RunManifest:
     towns: list[str]
     thresholds: dict[str, float]
     rejects_by_reason: list[list]
+    last_quarter_loop: dict = field(default_factory=dict)  # counts: how last quarter's lists came back and ended
     timings_seconds: dict[str, float] = field(default_factory=dict)
     peak_rss_gb: dict[str, float] = field(default_factory=dict)
 
@@ -101,6 +103,27 @@ class RunManifest:
         data = asdict(self)
         head = {"quarter": data.pop("quarter"), "config_digest": data.pop("config_digest")}
         return {**head, **data.pop("inputs"), **data}
+
+
+def last_quarter_loop(data_root: Path, quarter: Quarter, comparison: Comparison) -> dict:
+    """Last quarter's loop in counts: what its follow-up (read-returns) last said — answered,
+    overdue — how its warnings ended (closure) and which still fire after their work order was
+    reported 已办结."""
+    previous = data_root / "followup" / str(quarter.previous()) / "manifest.json"
+    read = json.loads(previous.read_text(encoding="utf-8")) if previous.is_file() else {}
+    closures = dict(comparison.closed.group_by("closure").len().iter_rows()) if comparison.closed.height else {}
+    followup = comparison.warnings["followup"]
+    return {
+        "quarter": str(quarter.previous()),
+        "followup_as_of": read.get("as_of"),
+        **{k: read.get(k) for k in ("listed", "verified", "verification_overdue", "work_orders", "settled",
+                                    "settlement_overdue")},
+        "closed_by_settlement": closures.get("办结销号", 0),
+        "closed_by_verification": closures.get("核实消除", 0),
+        "closed_naturally": closures.get("自然消除", 0),
+        "still_firing_after_settlement": int((followup == "已办结").sum()),
+        "not_sent_again": int((~comparison.warnings["listed"]).sum()),
+    }  # fmt: skip
 
 
 def run_manifest(
@@ -135,6 +158,7 @@ def run_manifest(
         towns=sorted(plan.towns),
         thresholds=config.thresholds(quarter.year).as_params(),
         rejects_by_reason=[[d, REASON_LABELS.get(r, r), n] for d, r, n in rejects.iter_rows()],
+        last_quarter_loop=last_quarter_loop(opened.root.path, quarter, comparison),
         timings_seconds=clock.rounded(),
         peak_rss_gb=clock.peak_rss_gb,
     )

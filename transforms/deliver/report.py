@@ -114,6 +114,23 @@ def render_report(
         [status.get("新增", 0), status.get("持续", 0), status.get("升级", 0), comparison.closed.height]
     ]))  # fmt: skip
 
+    # 4b. Last quarter's loop: answers, overdue, how warnings ended, still firing after 办结.
+    loop = manifest.get("last_quarter_loop") or {}
+    if loop:
+        as_of = loop.get("followup_as_of")
+        sections.append(f"<h2>上季度（{escape(str(loop['quarter']))}）核实与办结情况</h2>")
+        dash = lambda v: "—" if v is None else v  # noqa: E731  (no follow-up read for last quarter)
+        sections.append(html_table(
+            ["名单户数", "已反馈核实", "逾期未反馈", "工单数", "已办结", "逾期未办结", "办结销号", "核实消除",
+             "自然消除", "办结后仍预警", "核实不属实、本季度不再下发"],
+            [[dash(loop.get("listed")), dash(loop.get("verified")), dash(loop.get("verification_overdue")),
+              dash(loop.get("work_orders")), dash(loop.get("settled")), dash(loop.get("settlement_overdue")),
+              loop["closed_by_settlement"], loop["closed_by_verification"], loop["closed_naturally"],
+              loop["still_firing_after_settlement"], loop["not_sent_again"]]],
+        ))  # fmt: skip
+        note = f"跟踪数据截至{as_of}" if as_of else "上季度尚未读取退回的名单和交办单（povwatch read-returns）"
+        sections.append(f'<p class="note">{escape(note)}。办结后仍预警的事项已重新下发，请县级督办。</p>')
+
     # 5. Data quality per department.
     sections.append("<h2>五、各部门数据质量</h2>")
     dept_rows = []

@@ -155,6 +155,9 @@ def write_followup(folder: Path, *, county: str, quarter: str, as_of: date, foll
         "skipped_links": skipped,
         "warnings": followup.height,
         "listed": rows.height,
+        "verified": int(rows["verification"].is_not_null().sum()),
         "verification_overdue": int(rows["verification_overdue"].sum()),
+        "work_orders": orders_view(followup).height,
+        "settled": int((orders_view(followup)["settlement"] == "已办结").sum()),
         "settlement_overdue": int(orders_view(followup)["settlement_overdue"].sum()),
     })  # fmt: skip
