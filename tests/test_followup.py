@@ -142,7 +142,7 @@ def _fill_returns(root) -> dict:
     return expect
 
 
-def test_a_quarters_returns_are_read_back_with_every_row_accounted_for(county, prefect_api):
+def test_a_quarters_returns_are_read_back_with_every_row_accounted_for(county, prefect_api, capsys):
     from flows.read_returns import read_returns
 
     expect = _fill_returns(county)
@@ -193,6 +193,13 @@ def test_a_quarters_returns_are_read_back_with_every_row_accounted_for(county, p
     with duckdb.connect(str(DataRoot(county).warehouse), read_only=True) as con:
         assert con.execute("select count(*) from returned_answers").fetchall()[0][0] == recorded
     assert {p.name: p.read_bytes() for p in folder.iterdir() if p.name != "manifest.json"} == before
+    from flows.cli import main
+
+    assert main(["status", "--data-root", str(county), "--quarter", str(Q3)]) == 0
+    printed = capsys.readouterr().out
+    town = expect["town_file"].split("/")[1]
+    (line,) = [x for x in printed.splitlines() if x.startswith(town)]
+    assert line.split()[1:3] == [str(listing.filter(pl.col("town") == town).height), str(len(answered))]
     chase = openpyxl.load_workbook(folder / "催办清单.xlsx")
     for ws in chase.worksheets:
         if ws.title.endswith("核查"):
