@@ -78,27 +78,37 @@ def _bad_quarter(quarter: str) -> bool:
     return False
 
 
-def _run(data_root: Path, quarter: str, check_only: bool = False) -> int:
-    if _bad_quarter(quarter):
-        return 2
-    from flows.prefect_api import prefect_api, start_server_if_needed
-
-    server = start_server_if_needed()  # boots while the run's modules import
+def _in_flow(server, flow_fn, *args):
+    """Call a flow on Prefect's API (the temporary one `server` started, if any); on a refusal
+    or a failure, say so in one line (Chinese, then English) and return None."""
     from flows.console import quiet_console
-    from flows.quarterly_run import RunRefused, check_inbox, quarterly_run
+    from flows.prefect_api import prefect_api
+    from transforms.settings import RunRefused
 
     quiet_console()
     try:
         with prefect_api(server):
-            summary = (check_inbox if check_only else quarterly_run)(str(data_root), quarter)
+            return flow_fn(*args)
     except RunRefused as e:
         print(f"未发布 / not published: {e}", file=sys.stderr)
-        return 1
     except Exception as e:  # a library's message may quote a cell: only the type is shown
         print(
             f"运行失败，未发布 / run failed, nothing published: {type(e).__name__}（详见Prefect日志 / see the flow log）",
             file=sys.stderr,
         )
+    return None
+
+
+def _run(data_root: Path, quarter: str, check_only: bool = False) -> int:
+    if _bad_quarter(quarter):
+        return 2
+    from flows.prefect_api import start_server_if_needed
+
+    server = start_server_if_needed()  # boots while the run's modules import
+    from flows.quarterly_run import check_inbox, quarterly_run
+
+    summary = _in_flow(server, check_inbox if check_only else quarterly_run, str(data_root), quarter)
+    if summary is None:
         return 1
     print("\n".join(summary.lines()))
     return 0
@@ -136,25 +146,13 @@ def _read_returns(data_root: Path, quarter: str, as_of: str | None) -> int:
         except ValueError:
             print(f"日期格式应为 2026-12-20 / --as-of must look like 2026-12-20, got {as_of!r}", file=sys.stderr)
             return 2
-    from flows.prefect_api import prefect_api, start_server_if_needed
+    from flows.prefect_api import start_server_if_needed
 
     server = start_server_if_needed()
-    from flows.console import quiet_console
     from flows.read_returns import read_returns
-    from transforms.settings import RunRefused
 
-    quiet_console()
-    try:
-        with prefect_api(server):
-            counts = read_returns(str(data_root), quarter, as_of)
-    except RunRefused as e:
-        print(f"未发布 / not published: {e}", file=sys.stderr)
-        return 1
-    except Exception as e:  # a library's message may quote a cell: only the type is shown
-        print(
-            f"运行失败，未发布 / failed, nothing published: {type(e).__name__}（详见Prefect日志 / see the flow log）",
-            file=sys.stderr,
-        )
+    counts = _in_flow(server, read_returns, str(data_root), quarter, as_of)
+    if counts is None:
         return 1
     print(
         f"[{quarter}] 跟踪情况已发布 / follow-up published → {counts['out_dir']}（截至 as of {counts['as_of']}）\n"

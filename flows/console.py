@@ -20,9 +20,10 @@ class RefusalAtDebug(logging.Filter):
 
 def install_refusal_filter() -> None:
     """Demote refusals in the flow runs' log (once)."""
-    runs = logging.getLogger("prefect.flow_runs")
-    if not any(isinstance(f, RefusalAtDebug) for f in runs.filters):
-        runs.addFilter(RefusalAtDebug())
+    for name in ("prefect.flow_runs", "prefect.task_runs"):
+        runs = logging.getLogger(name)
+        if not any(isinstance(f, RefusalAtDebug) for f in runs.filters):
+            runs.addFilter(RefusalAtDebug())
 
 
 def without_refusals(record: logging.LogRecord) -> bool:

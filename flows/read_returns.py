@@ -16,7 +16,7 @@ from flows.tasks import CHINA
 from transforms.config import load_config
 from transforms.deliver.deadlines import WorkingCalendar
 from transforms.deliver.publish import publish
-from transforms.followup.loop import FollowUp, follow_up
+from transforms.followup.loop import FollowUp, ensure_published, follow_up
 from transforms.followup.outputs import orders_view, write_followup
 from transforms.settings import DataRoot, Quarter
 
@@ -47,6 +47,7 @@ def read_returns(data_root: str, quarter: str | None = None, as_of: str | None =
     q = Quarter.parse(quarter) if quarter else Quarter.just_ended(day)
     root = DataRoot(Path(data_root).resolve())
     config = load_config()
+    ensure_published(root, q)
     result = read_and_record(root, q, day)
     out_dir = publish(root, q, lambda folder: write_followup(
         folder, county=config.county_name, quarter=str(q), as_of=day, followup=result.followup, rows=result.rows,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -193,6 +194,9 @@ def test_a_quarters_returns_are_read_back_with_every_row_accounted_for(county, p
     with duckdb.connect(str(DataRoot(county).warehouse), read_only=True) as con:
         assert con.execute("select count(*) from returned_answers").fetchall()[0][0] == recorded
     assert {p.name: p.read_bytes() for p in folder.iterdir() if p.name != "manifest.json"} == before
+    page = (folder / "followup.html").read_text(encoding="utf-8")
+    assert "<svg" in page and not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", page)  # opens offline
+    assert not re.search(r"\d{17}[\dXx]", page)  # counts only
     from flows.cli import main
 
     assert main(["status", "--data-root", str(county), "--quarter", str(Q3)]) == 0

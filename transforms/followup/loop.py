@@ -51,14 +51,18 @@ def returns_folder(root: DataRoot, quarter: Quarter) -> Path:
     return root.path / "returns" / str(quarter)
 
 
-def follow_up(root: DataRoot, quarter: Quarter, as_of: date, config: CountyConfig) -> FollowUp:
-    """Read `returns/<quarter>/`, record what is new (append-only), and compute the follow-up.
-    Refuses (RunRefused) a quarter that was never published."""
-    out_dir = root.out(quarter)
-    if not (out_dir / "manifest.json").is_file() or not root.warehouse.is_file():
+def ensure_published(root: DataRoot, quarter: Quarter) -> None:
+    """Refuses (RunRefused) to follow up a quarter whose lists were never published."""
+    if not (root.out(quarter) / "manifest.json").is_file() or not root.warehouse.is_file():
         raise RunRefused(
             f"{quarter}尚未发布预警名单，无可跟踪的事项 / {quarter} has not been published: nothing to follow up"
         )
+
+
+def follow_up(root: DataRoot, quarter: Quarter, as_of: date, config: CountyConfig) -> FollowUp:
+    """Read `returns/<quarter>/`, record what is new (append-only), and compute the follow-up."""
+    ensure_published(root, quarter)
+    out_dir = root.out(quarter)
     kinds = return_kinds(ExcelLayout.load().raw)
     folder = returns_folder(root, quarter)
     paths, others = list_returns(folder)
