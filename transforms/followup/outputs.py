@@ -122,15 +122,24 @@ def render_followup_page(*, county: str, quarter: str, as_of: date, followup: pl
     body = [
         f"<h1>{escape(county)}{escape(quarter)} 预警核实与工单办理进度</h1>",
         f'<p class="note">截至{as_of:%Y年%-m月%-d日}。只含统计数，不含个人信息。逾期按工作日计（含法定节假日调休）。</p>',
-        "<h2>一、各乡镇入户核实</h2>", town_chart,
+        "<h2>一、各乡镇入户核实</h2>", town_chart, _legend(colours),
         html_table(["乡镇", "名单户数", "已反馈", "属实", "不属实", "风险已消除", "逾期未反馈"], towns),
-        "<h2>二、各部门工单办理</h2>", dept_chart,
+        "<h2>二、各部门工单办理</h2>", dept_chart, _legend(dept_colours),
         html_table(["部门", "工单数", "已办结", "办理中", "无法办结", "逾期未办结", "办结用时中位数（工作日）"], departments),
     ]  # fmt: skip
     return (
         f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(county)}{escape(quarter)} 跟踪</title>'
         f"<style>{STYLE}</style></head><body>{''.join(body)}</body></html>"
     )
+
+
+def _legend(colours: dict[str, str]) -> str:
+    """What each colour of a chart means."""
+    keys = "".join(
+        f'<span style="display:inline-block;width:12px;height:12px;background:{c};margin:0 4px 0 12px"></span>{escape(k)}'
+        for k, c in colours.items()
+    )
+    return f'<p class="note">{keys}</p>'
 
 
 def write_followup(folder: Path, *, county: str, quarter: str, as_of: date, followup: pl.DataFrame, rows: pl.DataFrame,
