@@ -143,6 +143,7 @@ def _fill_returns(root) -> dict:
     return expect
 
 
+@pytest.mark.slow
 def test_a_quarters_returns_are_read_back_with_every_row_accounted_for(county, prefect_api, capsys):
     from flows.read_returns import read_returns
 
@@ -211,6 +212,7 @@ def test_a_quarters_returns_are_read_back_with_every_row_accounted_for(county, p
                 assert r[2] is None or "*" in r[2]  # town sheets: masked numbers
 
 
+@pytest.mark.slow
 def test_a_killed_read_returns_leaves_the_previous_followup_whole(county):
     expect = _fill_returns(county)
     assert expect
@@ -271,6 +273,7 @@ def _answer(path, key_header: str, answers: dict[str, dict[str, object]]) -> Non
     wb.save(path)
 
 
+@pytest.mark.slow
 def test_the_next_quarter_acts_on_the_answers(county, prefect_api):
     """不属实 with unchanged evidence is not sent again; 已办结 still firing is sent again and
     says so; each closed warning says how it ended — both ways, nothing missing, nothing extra."""

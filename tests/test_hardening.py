@@ -114,6 +114,7 @@ def _reads_move_access_time(tmp_path: Path) -> bool:
     return os.stat(probe).st_atime != before
 
 
+@pytest.mark.slow
 def test_symbolic_links_are_listed_and_never_followed(tmp_path, config, sample_root, prefect_api):
     from flows.quarterly_run import check_inbox
 
@@ -151,6 +152,7 @@ def test_symbolic_links_are_listed_and_never_followed(tmp_path, config, sample_r
         assert {p: os.stat(p).st_atime for p in times} == times
 
 
+@pytest.mark.slow
 def test_a_symbolic_link_as_the_inbox_is_refused(tmp_path, sample_root, prefect_api):
     from flows.quarterly_run import RunRefused, quarterly_run
 
