@@ -198,8 +198,13 @@ def assign_listing_numbers(
                 fresh.append((quarter, town, subject, known[key]))
             numbers.append(known[key])
         numbered[town] = rows.with_columns(pl.Series("listing_no", numbers, dtype=pl.String))
-    if fresh:
-        con.executemany("insert into listing_numbers values (?, ?, ?, ?)", fresh)
+    if fresh:  # one insert of a frame (row by row costs ~0.5 ms a row: 20 s at county scale)
+        new = pl.DataFrame(fresh, schema=["quarter", "town", "subject", "number"], orient="row")
+        con.register("new_listing_numbers", new.to_arrow())
+        try:
+            con.execute("insert into listing_numbers by name select * from new_listing_numbers")
+        finally:
+            con.unregister("new_listing_numbers")
     return numbered
 
 
