@@ -12,10 +12,11 @@ import polars as pl
 import xlsxwriter
 
 from transforms.deliver.deadlines import WorkingCalendar
-from transforms.deliver.excel import apply_printing, write_cell
+from transforms.deliver.excel import apply_printing
 from transforms.deliver.lists import mask_id
 from transforms.deliver.publish import write_manifest
 from transforms.deliver.report import STYLE, bar_chart, html_table
+from transforms.deliver.xlsx_rows import SheetBody, insert_rows, style_index
 from transforms.followup.returns import RETURN_REJECT_SCHEMA, ReturnedFile
 
 VERIFICATIONS = ("属实", "不属实", "风险已消除")
@@ -35,7 +36,7 @@ def write_chase_list(path: Path, *, county: str, quarter: str, as_of: date, foll
     """催办清单.xlsx: a sheet per town of its overdue verifications (masked identity numbers, as in
     the town lists) and a sheet per department of its overdue work orders, each with its
     deadline and the working days overdue on `as_of`."""
-    wb = xlsxwriter.Workbook(str(path))
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     wb.set_properties({"created": created})
     title = wb.add_format({"bold": True, "font_size": 14})
     head = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True})
@@ -57,37 +58,64 @@ def write_chase_list(path: Path, *, county: str, quarter: str, as_of: date, foll
     if row == 2:
         summary.write(2, 0, "无逾期事项", cell)
     summary.set_column(0, 2, 24)
+    overdue = _overdue_days(calendar, as_of)
+    bodies: list[SheetBody] = []
+    style = style_index(cell)
     for (town,), group in sorted(households.partition_by("town", as_dict=True).items()):
-        ws = wb.add_worksheet(f"{town}核查"[:31])
-        ws.write(0, 0, f"{county}{quarter} {town} 逾期未反馈核实结果（仅限本乡镇）", title)
         header = ["预警编号", "姓名", "身份证号（脱敏）", "预警事项", "核查截止日期", "逾期工作日"]
-        ws.write_row(1, 0, header, head)
-        masked = group.select(mask_id(pl.col("id_number").fill_null(pl.col("head_id")))).to_series()
-        for i, r in enumerate(group.iter_rows(named=True)):
-            values = [r["listing_no"], r["name"] or "", masked[i],
-                      "、".join(rule_labels.get(x, x) for x in r["rules"].split("、")),
-                      r["verify_by"].isoformat(), calendar.working_days_between(r["verify_by"], as_of)]  # fmt: skip
-            for c, v in enumerate(values):
-                write_cell(ws, 2 + i, c, v, cell)
-        for c, w in enumerate((18, 8, 20, 40, 12, 10)):
-            ws.set_column(c, c, w)
-        apply_printing(ws, None, header_row=1, last_row=1 + max(group.height, 1), last_column=len(header) - 1)
+        frame = group.select(
+            "listing_no",
+            pl.col("name").fill_null(""),
+            mask_id(pl.coalesce("id_number", "head_id")).alias("masked"),
+            pl.col("rules").str.split("、").list.eval(pl.element().replace(rule_labels)).list.join("、"),
+            pl.col("verify_by").cast(pl.String).alias("deadline"),
+            overdue(pl.col("verify_by")).alias("days"),
+        )
+        bodies.append(_sheet(wb, f"{town}核查", f"{county}{quarter} {town} 逾期未反馈核实结果（仅限本乡镇）",
+                             header, (18, 8, 20, 40, 12, 10), frame, title, head, style))  # fmt: skip
     for (dept,), group in sorted(orders.partition_by("department", as_dict=True).items()):
         label = department_labels.get(dept, dept)
-        ws = wb.add_worksheet(f"{label}办结"[:31])
-        ws.write(0, 0, f"{county}{quarter} {label} 逾期未办结工单", title)
         header = ["工单编号", "姓名", "身份证号", "乡镇", "问题", "当前办理结果", "办结期限", "逾期工作日"]
-        ws.write_row(1, 0, header, head)
-        for i, r in enumerate(group.iter_rows(named=True)):
-            values = [r["work_order"], r["name"] or "", r["id_number"] or r["head_id"] or "", r["town"],
-                      rule_labels.get(r["rule_id"], r["rule_id"]), r["settlement"] or "未反馈",
-                      r["settle_by"].isoformat(), calendar.working_days_between(r["settle_by"], as_of)]  # fmt: skip
-            for c, v in enumerate(values):
-                write_cell(ws, 2 + i, c, v, cell)
-        for c, w in enumerate((20, 8, 22, 10, 30, 12, 12, 10)):
-            ws.set_column(c, c, w)
-        apply_printing(ws, None, header_row=1, last_row=1 + max(group.height, 1), last_column=len(header) - 1)
+        frame = group.select(
+            "work_order",
+            pl.col("name").fill_null(""),
+            pl.coalesce("id_number", "head_id").fill_null("").alias("id"),
+            "town",
+            pl.col("rule_id").replace(rule_labels),
+            pl.col("settlement").fill_null("未反馈"),
+            pl.col("settle_by").cast(pl.String).alias("deadline"),
+            overdue(pl.col("settle_by")).alias("days"),
+        )
+        bodies.append(_sheet(wb, f"{label}办结", f"{county}{quarter} {label} 逾期未办结工单", header,
+                             (20, 8, 22, 10, 30, 12, 12, 10), frame, title, head, style))  # fmt: skip
     wb.close()
+    insert_rows(path, bodies)
+
+
+def _overdue_days(calendar: WorkingCalendar, as_of: date):
+    """An expression: the working days each deadline is overdue on `as_of` (counted once per
+    distinct deadline — a quarter's lists share a handful)."""
+    cache: dict[date, int] = {}
+
+    def days(deadline: pl.Expr) -> pl.Expr:
+        return deadline.map_elements(
+            lambda d: cache.setdefault(d, calendar.working_days_between(d, as_of)), return_dtype=pl.Int64
+        )
+
+    return days
+
+
+def _sheet(wb, name, title_text, header, widths, frame, title, head, style) -> SheetBody:
+    """A chase-list sheet: title, header, print set-up; its rows rendered column-wise."""
+    ws = wb.add_worksheet(name[:31])
+    ws.write(0, 0, title_text, title)
+    ws.write_row(1, 0, header, head)
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, w)
+    apply_printing(ws, None, header_row=1, last_row=1 + max(frame.height, 1), last_column=len(header) - 1)
+    return SheetBody(
+        sheet=len(wb.worksheets()), first_row=2, columns=[frame[c] for c in frame.columns], styles=[style] * len(header)
+    )
 
 
 def render_followup_page(*, county: str, quarter: str, as_of: date, followup: pl.DataFrame, rows: pl.DataFrame,
@@ -105,7 +133,7 @@ def render_followup_page(*, county: str, quarter: str, as_of: date, followup: pl
     departments = []
     for (dept,), g in sorted(orders.partition_by("department", as_dict=True).items()):
         counts = dict(g.group_by("settlement").len().iter_rows())
-        taken = [calendar.working_days_between(published_on, d) for d in g["settled_on"].drop_nulls().to_list()]
+        taken = [calendar.working_days_between(published_on, d) for d in g["settled_on"].drop_nulls().to_list()]  # few
         median = sorted(taken)[len(taken) // 2] if taken else ""
         departments.append([department_labels.get(dept, dept), g.height, *[counts.get(v, 0) for v in SETTLEMENTS],
                             int(g["settlement_overdue"].sum()), median])  # fmt: skip
