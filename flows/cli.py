@@ -158,7 +158,7 @@ def _read_returns(data_root: Path, quarter: str, as_of: str | None) -> int:
         f"[{quarter}] 跟踪情况已发布 / follow-up published → {counts['out_dir']}（截至 as of {counts['as_of']}）\n"
         f"  退回文件 files {counts['files']}  采用 applied {counts['applied']}  退回 rejected {counts['rejected']}  "
         f"未填写 unanswered {counts['unanswered']}\n"
-        f"  核实 verified {counts['verified']}/{counts['households']} 户，逾期 overdue {counts['verification_overdue']}；"
+        f"  核实 verified {counts['verified']}/{counts['listed']} 户，逾期 overdue {counts['verification_overdue']}；"
         f"办结 settled {counts['settled']}/{counts['work_orders']} 件，逾期 overdue {counts['settlement_overdue']}"
     )
     return 0

@@ -13,13 +13,13 @@ from prefect import flow, get_run_logger
 
 from flows.artifacts import publish_artifacts
 from flows.console import install_refusal_filter
-from flows.tasks import CHINA, check_quality, compare, prepare, publish_quarter, stage, take_in_all
+from flows.tasks import check_quality, compare, prepare, publish_quarter, stage, take_in_all
 from transforms.deliver.publication import ListsPlan, run_manifest, write_check, write_publication
 from transforms.deliver.publish import fault_point, publish
 from transforms.deliver.summary import RunSummary, StepClock
 from transforms.intake.inbox import open_inbox
 from transforms.intake.spill import work_folder
-from transforms.settings import Quarter, RunRefused
+from transforms.settings import CHINA, Quarter, RunRefused
 from transforms.staging.quality_gates import preload_great_expectations
 
 __all__ = ["RunRefused", "check_inbox", "quarterly_run"]

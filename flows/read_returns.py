@@ -12,13 +12,12 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
 from flows.console import install_refusal_filter
-from flows.tasks import CHINA
 from transforms.config import load_config
 from transforms.deliver.deadlines import WorkingCalendar
 from transforms.deliver.publish import publish
 from transforms.followup.loop import FollowUp, ensure_published, follow_up
-from transforms.followup.outputs import orders_view, write_followup
-from transforms.settings import DataRoot, Quarter
+from transforms.followup.outputs import loop_counts, write_followup
+from transforms.settings import CHINA, DataRoot, Quarter
 
 install_refusal_filter()
 
@@ -55,15 +54,11 @@ def read_returns(data_root: str, quarter: str | None = None, as_of: str | None =
         department_labels=config.department_labels, rule_labels={r.rule_id: r.label for r in config.rules},
         calendar=WorkingCalendar.load(), published_on=result.publication.issued.published_on,
     ), area="followup")  # fmt: skip
-    households, orders = result.rows, orders_view(result.followup)
     counts = {
         "quarter": str(q), "as_of": day.isoformat(), "out_dir": str(out_dir), "files": len(result.files),
         "applied": sum(f.applied for f in result.files), "rejected": sum(f.rejected for f in result.files),
         "unanswered": sum(f.unanswered for f in result.files), "ignored": sum(f.ignored for f in result.files),
-        "households": households.height, "verified": int(households["verification"].is_not_null().sum()),
-        "verification_overdue": int(households["verification_overdue"].sum()),
-        "work_orders": orders.height, "settled": int((orders["settlement"] == "已办结").sum()),
-        "settlement_overdue": int(orders["settlement_overdue"].sum()),
+        **loop_counts(result.followup, result.rows),
     }  # fmt: skip
     create_markdown_artifact(
         key="povwatch-followup",

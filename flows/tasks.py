@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
@@ -19,11 +18,9 @@ from transforms.deliver.publish import publish
 from transforms.intake.accounting import RowCounts
 from transforms.intake.department import DepartmentIntake, take_in_department
 from transforms.intake.inbox import OpenedInbox
-from transforms.settings import Quarter
+from transforms.settings import CHINA, Quarter
 from transforms.staging.quality_gates import GateResult, gate_quarter
 from transforms.staging.warehouse import connect, stage_quarter
-
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 @task(name="take-in-department", cache_policy=NONE, task_run_name="take-in-{department}")

@@ -7,10 +7,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = REPO_ROOT / "sql"
 CONFIG_DIR = REPO_ROOT / "config"
+CHINA = ZoneInfo("Asia/Shanghai")  # China Standard Time: "today", deadlines, scheduled quarters
 
 
 def config_dir() -> Path:

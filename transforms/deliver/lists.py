@@ -20,11 +20,11 @@ from transforms.deliver.excel import ExcelLayout, SheetJob
 STATUS_ORDER = {"办结后仍预警": 5, "核实不属实后依据已变化": 4, "升级": 3, "新增": 2, "持续": 1}
 
 
-def list_status(warnings: pl.DataFrame) -> pl.Expr:
+def list_status() -> pl.Expr:
     """与上季度相比, as the lists say it: the status, or what last quarter's answer makes of it —
     a work order reported 已办结 that still fires (办结后仍预警), a warning found 不属实 whose
     evidence has changed since (sent again, saying so)."""
-    followup = pl.col("followup") if "followup" in warnings.columns else pl.lit(None, dtype=pl.String)
+    followup = pl.col("followup")
     return (
         pl.when(followup == "已办结")
         .then(pl.lit("办结后仍预警"))
@@ -112,9 +112,8 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
     colour_labels = {k: v["label"] for k, v in colours.items()}
     # A warning on a person found in the roster names them: "张三：…"; the others carry the evidence alone.
     status_rank = pl.col("status").replace_strict(STATUS_ORDER, default=0, return_dtype=pl.Int64)
-    if "listed" in warnings.columns:  # a warning not sent (不属实, evidence unchanged) is in no list
-        warnings = warnings.filter(pl.col("listed"))
-    warnings = warnings.with_columns(list_status(warnings).alias("status"))
+    # a warning not sent (不属实, evidence unchanged) is in no list
+    warnings = warnings.filter(pl.col("listed")).with_columns(list_status().alias("status"))
     by_household = (
         warnings.filter(pl.col("household_id").is_not_null())
         .join(names, on="id_number", how="left", maintain_order="left")
@@ -246,7 +245,7 @@ def work_order_jobs(folder: Path, quarter: str, config: CountyConfig, layout: Ex
             .then(pl.when(pl.col("_known")).then(pl.col("id_number")))
             .otherwise(pl.col("head_id")).fill_null("").alias("id_number"),
             "town", "village", _labelled(pl.col("rule_id"), rule_labels).alias("issue"), "evidence",
-            list_status(orders).alias("status"),
+            list_status().alias("status"),
             pl.lit(deadline.isoformat()).alias("deadline"),
         )
     )  # fmt: skip

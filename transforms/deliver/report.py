@@ -129,7 +129,9 @@ def render_report(
               loop["still_firing_after_settlement"], loop["not_sent_again"]]],
         ))  # fmt: skip
         note = f"跟踪数据截至{as_of}" if as_of else "上季度尚未读取退回的名单和交办单（povwatch read-returns）"
-        sections.append(f'<p class="note">{escape(note)}。办结后仍预警的事项已重新下发，请县级督办。</p>')
+        if loop["still_firing_after_settlement"]:
+            note += "。办结后仍预警的事项已重新下发，请县级督办"
+        sections.append(f'<p class="note">{escape(note)}。</p>')
 
     # 5. Data quality per department.
     sections.append("<h2>五、各部门数据质量</h2>")

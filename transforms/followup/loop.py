@@ -71,7 +71,7 @@ def follow_up(root: DataRoot, quarter: Quarter, as_of: date, config: CountyConfi
         files, rejects, recorded = [], [], 0
         for path in paths:
             rel = path.relative_to(folder).as_posix()
-            report, answers, file_rejects = read_returned_file(path, rel, pub.issued, kinds, as_of)
+            report, answers, file_rejects = read_returned_file(path, rel, pub.issued, kinds, as_of, config.reading)
             if not report.balanced:
                 raise AssertionError(f"row accounting broke for returned file {rel}")
             recorded += record_answers(con, str(quarter), report.sha256, answers)

@@ -16,7 +16,7 @@ from transforms.deliver.excel import apply_printing
 from transforms.deliver.lists import mask_id
 from transforms.deliver.publish import write_manifest
 from transforms.deliver.report import STYLE, bar_chart, html_table
-from transforms.deliver.xlsx_rows import SheetBody, insert_rows, style_index
+from transforms.deliver.xlsx_rows import SheetBody, insert_rows, style_index, wrapped_heights
 from transforms.followup.returns import RETURN_REJECT_SCHEMA, ReturnedFile
 
 VERIFICATIONS = ("属实", "不属实", "风险已消除")
@@ -28,6 +28,21 @@ LISTING_COLUMNS = ["listing_no", "town", "household_id", "id_number", "rules", "
 
 def orders_view(followup: pl.DataFrame) -> pl.DataFrame:
     return followup.filter(pl.col("work_order").is_not_null()).unique("work_order").sort("work_order")
+
+
+def loop_counts(followup: pl.DataFrame, rows: pl.DataFrame) -> dict[str, int]:
+    """Where the loop stands, in counts: list rows answered and overdue, work orders settled
+    (已办结 with a date) and overdue. For the manifest, the command and the Prefect UI."""
+    orders = orders_view(followup)
+    return {
+        "warnings": followup.height,
+        "listed": rows.height,
+        "verified": int(rows["verification"].is_not_null().sum()),
+        "verification_overdue": int(rows["verification_overdue"].sum()),
+        "work_orders": orders.height,
+        "settled": int((orders["settlement"] == "已办结").sum()),
+        "settlement_overdue": int(orders["settlement_overdue"].sum()),
+    }
 
 
 def write_chase_list(path: Path, *, county: str, quarter: str, as_of: date, followup: pl.DataFrame, rows: pl.DataFrame,
@@ -67,7 +82,9 @@ def write_chase_list(path: Path, *, county: str, quarter: str, as_of: date, foll
             "listing_no",
             pl.col("name").fill_null(""),
             mask_id(pl.coalesce("id_number", "head_id")).alias("masked"),
-            pl.col("rules").str.split("、").list.eval(pl.element().replace(rule_labels)).list.join("、"),
+            pl.when(pl.col("rules") == "")
+            .then(pl.lit("列入名单（无单项预警）"))
+            .otherwise(pl.col("rules").str.split("、").list.eval(pl.element().replace(rule_labels)).list.join("、")),
             pl.col("verify_by").cast(pl.String).alias("deadline"),
             overdue(pl.col("verify_by")).alias("days"),
         )
@@ -113,8 +130,10 @@ def _sheet(wb, name, title_text, header, widths, frame, title, head, style) -> S
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     apply_printing(ws, None, header_row=1, last_row=1 + max(frame.height, 1), last_column=len(header) - 1)
+    columns = [frame[c] for c in frame.columns]
+    heights = wrapped_heights(columns, [w / 2 for w in widths])  # widths in Excel units, two to a CJK character
     return SheetBody(
-        sheet=len(wb.worksheets()), first_row=2, columns=[frame[c] for c in frame.columns], styles=[style] * len(header)
+        sheet=len(wb.worksheets()), first_row=2, columns=columns, styles=[style] * len(header), heights=heights
     )
 
 
@@ -189,12 +208,5 @@ def write_followup(folder: Path, *, county: str, quarter: str, as_of: date, foll
     (folder / "followup.html").write_text(page, encoding="utf-8")
     write_manifest(folder, {
         "quarter": quarter, "as_of": as_of.isoformat(), "returned_files": [f.as_dict() for f in files],
-        "skipped_links": skipped,
-        "warnings": followup.height,
-        "listed": rows.height,
-        "verified": int(rows["verification"].is_not_null().sum()),
-        "verification_overdue": int(rows["verification_overdue"].sum()),
-        "work_orders": orders_view(followup).height,
-        "settled": int((orders_view(followup)["settlement"] == "已办结").sum()),
-        "settlement_overdue": int(orders_view(followup)["settlement_overdue"].sum()),
+        "skipped_links": skipped, **loop_counts(followup, rows),
     })  # fmt: skip

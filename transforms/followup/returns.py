@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms.config import fold_label
+from transforms.config import ReadingRules, fold_label
 from transforms.intake.cells import parse_dates
 from transforms.intake.inbox import walk_regular
 from transforms.intake.reading import UnreadableFile, read_extract, sha256_of
@@ -135,9 +135,11 @@ def _title_town(cells: pl.DataFrame, header_row: int, towns: set[str]) -> str | 
 
 
 def read_returned_file(
-    path: Path, rel: str, issued: Issued, kinds: tuple[ReturnKind, ...], as_of: date, header_rows: int = 10
+    path: Path, rel: str, issued: Issued, kinds: tuple[ReturnKind, ...], as_of: date, rules: ReadingRules
 ) -> tuple[ReturnedFile, pl.DataFrame, pl.DataFrame]:
-    """One returned file: its account, its answers (ANSWER_SCHEMA) and its rejected rows."""
+    """One returned file: its account, its answers (ANSWER_SCHEMA) and its rejected rows. Its
+    header is looked for and its dates read as the intake does (`rules`)."""
+    header_rows = rules.header_search_rows
     report = ReturnedFile(path=rel, sha256=sha256_of(path))
     answers: list[dict] = []
     rejects: list[dict] = []
@@ -172,7 +174,7 @@ def read_returned_file(
         report.town = report.town or town
         report.ignored += cells.filter(pl.col("row_number") <= header_row).height
         body = cells.filter(pl.col("row_number") > header_row)
-        _read_rows(body, kind, columns, town, issued, as_of, rel, sheet.name, report, answers, rejects)
+        _read_rows(body, kind, columns, town, issued, as_of, rules, rel, sheet.name, report, answers, rejects)
     return (
         report,
         pl.DataFrame(answers, schema=ANSWER_SCHEMA),
@@ -180,10 +182,10 @@ def read_returned_file(
     )
 
 
-def _read_rows(body, kind, columns, town, issued, as_of, rel, sheet, report, answers, rejects) -> None:
+def _read_rows(body, kind, columns, town, issued, as_of, rules, rel, sheet, report, answers, rejects) -> None:  # fmt: skip
     raw_dates = pl.Series([_clean(r.get(columns.get(kind.dated))) if columns.get(kind.dated) else None
                            for r in body.iter_rows(named=True)], dtype=pl.String)  # fmt: skip
-    dates, date_problems = parse_dates(raw_dates, (20000, 80000), date(1900, 1, 1))
+    dates, date_problems = parse_dates(raw_dates, rules.excel_serial_range, rules.earliest_date)
     for i, row in enumerate(body.iter_rows(named=True)):
         values = {h: _clean(row[c]) if c else None for h, c in columns.items()}
         number = row["row_number"]

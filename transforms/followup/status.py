@@ -12,7 +12,6 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from transforms.deliver.deadlines import WorkingCalendar
 from transforms.followup.returns import ANSWER_SCHEMA, Issued
 from transforms.staging.warehouse import read_sql
 
@@ -174,8 +173,3 @@ def listing_frame(pub: Publication, answers: pl.DataFrame, as_of: date) -> pl.Da
         )
         .sort("listing_no")
     )
-
-
-def overdue_days(calendar: WorkingCalendar, deadline: date, as_of: date) -> int:
-    """Working days past the deadline on `as_of` (the same Chinese calendar as the deadlines)."""
-    return calendar.working_days_between(deadline, as_of)

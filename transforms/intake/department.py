@@ -98,9 +98,11 @@ def _file_reject(
     )
 
 
-def _no_header_rejects(
+def _sheet_rejects(
     sheet: RawSheet, kinds: pl.DataFrame, department: str, rel: str, reason: str, code: str = "no_header"
 ) -> pl.DataFrame:
+    """Every data row of a sheet that cannot be read as a whole (no header, two columns for one
+    field), sent back with the sheet's reason."""
     rows = kinds.filter(pl.col("row_kind") == "data").select("row_number")
     return (
         rows.with_columns(
@@ -223,7 +225,7 @@ def _sort_sheet(
             dataset=header.dataset.label if header.dataset else "本部门数据",
             missing="、".join(header.missing) or "（无）",
         )
-        rejected = _no_header_rejects(sheet, kinds, department, rel, reason)
+        rejected = _sheet_rejects(sheet, kinds, department, rel, reason)
         return SheetOutcome(sheet, counts, rejected=rejected, no_header_reason=reason)
     if matched.doubled:  # two columns for one field: never pick one silently
         reason = "；".join(
@@ -234,7 +236,7 @@ def _sort_sheet(
             )
             for name, headers in matched.doubled.items()
         )
-        rejected = _no_header_rejects(sheet, kinds, department, rel, reason, "doubled_column")
+        rejected = _sheet_rejects(sheet, kinds, department, rel, reason, "doubled_column")
         return SheetOutcome(sheet, counts, rejected=rejected, no_header_reason=reason)
     data = kinds.filter(pl.col("row_kind") == "data")
     sorted_rows = sort_rows(
