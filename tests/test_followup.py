@@ -329,13 +329,15 @@ def test_the_next_quarter_acts_on_the_answers(county, prefect_api):
     expected[(settled["rule_id"], settled["household_id"])] = "已办结"
     assert followups == expected
     # not sent: no work order raised for it, not in its town's list
-    orders = [r for p in (out4 / "departments").rglob("*.xlsx") for r in openpyxl.load_workbook(p).active.iter_rows(min_row=4, values_only=True)]  # fmt: skip
     civil = openpyxl.load_workbook(out4 / "departments" / "民政局" / f"{q4}_民政局_交办单.xlsx").active
     col = _header(civil)
     by_household = {r[col["户编号"] - 1]: r for r in civil.iter_rows(min_row=4, values_only=True)}
     assert untrue["household_id"] not in by_household
     assert by_household[settled["household_id"]][col["与上季度相比"] - 1] == "办结后仍预警"
-    assert orders
+    town = openpyxl.load_workbook(out4 / "towns" / untrue["town"] / f"{q4}_{untrue['town']}_预警名单.xlsx").active
+    col = _header(town)
+    row = [r for r in town.iter_rows(min_row=4, values_only=True) if r[col["户编号"] - 1] == untrue["household_id"]]
+    assert not row or "收入低于低保标准未纳入低保" not in (row[0][col["预警事项"] - 1] or "")
     # how last quarter's warnings ended
     closed = pl.read_parquet(out4 / "closed.parquet").with_columns(
         pl.coalesce("id_number", "household_id").alias("subject")
