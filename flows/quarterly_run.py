@@ -65,7 +65,7 @@ def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
         shutil.rmtree(docs, ignore_errors=True)
         raise RunRefused("；".join(g.message() for g in blocking))
     with clock.step("comparison"):
-        comparison = compare(warehouse, q, config)
+        comparison = compare(warehouse, q, config, intakes)
     with clock.step("lists"):
         plan: ListsPlan = prepare(warehouse, q, comparison, config, datetime.now(CHINA).date())
     manifest = run_manifest(q, config, opened, intakes, failures, staged, gates, comparison, plan, clock)

@@ -4,9 +4,11 @@ it did in counts (never a cell: no name, no identity number)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
@@ -18,16 +20,21 @@ from transforms.deliver.publish import publish
 from transforms.intake.accounting import RowCounts
 from transforms.intake.department import DepartmentIntake, take_in_department
 from transforms.intake.inbox import OpenedInbox
+from transforms.intake.validation import REJECT_SCHEMA
+from transforms.linkage.suggestions import suggest
 from transforms.settings import CHINA, Quarter
 from transforms.staging.quality_gates import GateResult, gate_quarter
-from transforms.staging.warehouse import connect, stage_quarter
+from transforms.staging.warehouse import confirmed_corrections, connect, stage_quarter
 
 
 @task(name="take-in-department", cache_policy=NONE, task_run_name="take-in-{department}")
-def take_in(department: str, opened: OpenedInbox, work_dir: Path, quarter: Quarter) -> DepartmentIntake:
+def take_in(
+    department: str, opened: OpenedInbox, work_dir: Path, quarter: Quarter, corrections: pl.DataFrame | None = None
+) -> DepartmentIntake:
     listing = opened.listing
     intake = take_in_department(department, listing.files[department], opened.folder, opened.config,
-                                opened.root.path, work_dir, quarter=quarter, links=listing.links.get(department))  # fmt: skip
+                                opened.root.path, work_dir, quarter=quarter, links=listing.links.get(department),
+                                corrections=corrections)  # fmt: skip
     for f in intake.files:
         if f.error:  # our own sentences: they name the file and the problem, never a cell
             get_run_logger().warning("%s: %s", f.location or f.path, f.error)
@@ -37,7 +44,8 @@ def take_in(department: str, opened: OpenedInbox, work_dir: Path, quarter: Quart
 
 def take_in_all(opened: OpenedInbox, work_dir: Path, quarter: Quarter) -> tuple[list[DepartmentIntake], dict[str, str]]:
     """Every department's intake in parallel; one department's failure never stops the others."""
-    futures = {d: take_in.submit(d, opened, work_dir, quarter) for d in opened.listing.files}
+    corrections = confirmed_corrections(opened.root.warehouse)  # the county office's, in force
+    futures = {d: take_in.submit(d, opened, work_dir, quarter, corrections.get(d)) for d in opened.listing.files}
     intakes, failures = [], {}
     for department, future in futures.items():
         try:
@@ -52,7 +60,8 @@ def take_in_all(opened: OpenedInbox, work_dir: Path, quarter: Quarter) -> tuple[
 def stage(opened: OpenedInbox, quarter: Quarter, intakes: list[DepartmentIntake]) -> dict[str, int]:
     accepted = {code: rows for i in intakes for code, rows in i.accepted.items()}
     files = [f.as_dict() for i in intakes for f in i.files]
-    return stage_quarter(opened.root.warehouse, quarter, opened.config.datasets, accepted, files)
+    corrected = pl.concat([i.corrected for i in intakes])
+    return stage_quarter(opened.root.warehouse, quarter, opened.config.datasets, accepted, files, corrected)
 
 
 @task(name="quality-gates", cache_policy=NONE)
@@ -69,9 +78,17 @@ def check_quality(
 
 
 @task(name="compare-with-roster", cache_policy=NONE)
-def compare(warehouse: Path, quarter: Quarter, config: CountyConfig) -> Comparison:
+def compare(warehouse: Path, quarter: Quarter, config: CountyConfig, intakes: list[DepartmentIntake]) -> Comparison:
     with connect(warehouse) as con:
         comparison = compare_with_roster(con, quarter, config)
+        rejects = pl.concat([i.rejects for i in intakes]) if intakes else pl.DataFrame(schema=REJECT_SCHEMA)
+        suggestions = suggest(con, quarter, config, rejects, comparison.warnings, config.linkage)
+    comparison = replace(comparison, suggestions=suggestions)
+    get_run_logger().info(
+        "%d suggestions for mistyped identity numbers, %d recommended",
+        suggestions.height,
+        int(suggestions["recommended"].sum()),
+    )
     colours = dict(comparison.households.group_by("colour").len().sort("colour").iter_rows())
     get_run_logger().info(
         "%d warnings; listed households by colour: %s", comparison.warnings.height, json.dumps(colours)

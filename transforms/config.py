@@ -13,9 +13,13 @@ from typing import Literal
 
 import yaml
 
+from transforms.linkage.model import LinkageSettings
 from transforms.settings import config_dir as default_config_dir
 
-CONFIG_FILES = ("county.yaml", "departments.yaml", "datasets.yaml", "reading.yaml", "thresholds.yaml", "rules.yaml")
+CONFIG_FILES = (
+    "county.yaml", "departments.yaml", "datasets.yaml", "reading.yaml", "thresholds.yaml", "rules.yaml",
+    "id_linkage.yaml",
+)  # fmt: skip
 FieldType = Literal["id_number", "text", "enum", "enum_list", "date", "amount", "integer"]
 FIELD_TYPES: tuple[str, ...] = ("id_number", "text", "enum", "enum_list", "date", "amount", "integer")
 
@@ -154,6 +158,7 @@ class CountyConfig:
     causes: dict[str, str] = field(default_factory=dict)  # cause -> label (因病 …)
     listing_reasons: dict[str, str] = field(default_factory=dict)
     colour_parameters: tuple[str, ...] = ()
+    linkage: LinkageSettings | None = None  # id_linkage.yaml: suggestions for mistyped identity numbers
 
     @property
     def department_labels(self) -> dict[str, str]:
@@ -305,6 +310,7 @@ def _load_config(config_dir: str) -> CountyConfig:
         causes={str(k): str(v) for k, v in (catalogue.get("causes") or {}).items()},
         listing_reasons={str(k): str(v) for k, v in (catalogue.get("listing_reasons") or {}).items()},
         colour_parameters=tuple(catalogue.get("colour_parameters") or ()),
+        linkage=LinkageSettings.from_yaml(yaml.safe_load(texts["id_linkage.yaml"])),
     )
     _check_catalogue(config)
     config.thresholds(max(int(e["from_year"]) for v in thresholds.values() for e in v))  # every name known

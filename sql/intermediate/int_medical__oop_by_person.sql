@@ -1,11 +1,14 @@
--- int_medical__oop_by_person: out-of-pocket and policy-range cost per person, 1 January to the quarter's end, over every quarter's extract of the year (a claim sent twice counts once).
+-- int_medical__oop_by_person: out-of-pocket and policy-range cost per person, 1 January to the quarter's end, over every quarter's extract of the year (a claim sent twice counts once). A claim whose number and name match a correction the county office confirmed (cur_confirmed) counts for the person confirmed, in earlier quarters' extracts too.
 with claims as (
     select distinct
-        id_number, settled_on, visit_type, total_cost, policy_cost, out_of_pocket, hospital
-    from stg_medical__settlements
-    where quarter like $year_prefix
-      and quarter <= $quarter
-      and settled_on between $year_start::date and $quarter_end::date
+        coalesce(k.corrected_id, s.id_number) as id_number,
+        s.settled_on, s.visit_type, s.total_cost, s.policy_cost, s.out_of_pocket, s.hospital
+    from stg_medical__settlements as s
+    left join cur_confirmed as k
+        on k.department = 'medical' and k.id_as_written = s.id_number and k.name_as_written = s.name
+    where s.quarter like $year_prefix
+      and s.quarter <= $quarter
+      and s.settled_on between $year_start::date and $quarter_end::date
 ),
 
 by_person as (

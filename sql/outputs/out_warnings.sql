@@ -1,4 +1,4 @@
--- out_warnings: this quarter's warnings with their status against the previous quarter (新增 new, 持续 continuing, 升级 escalated), last quarter's answer (followup) and whether each is sent (listed).
+-- out_warnings: this quarter's warnings with their status against the previous quarter (新增 new, 持续 continuing, 升级 escalated), last quarter's answer (followup), whether each is sent (listed) and whether it rests on an identity number the county office confirmed as a correction (id_corrected, said in its evidence too).
 with current_warnings as (
     select *, coalesce(id_number, household_id) as subject from int_warnings__listed
 ),
@@ -9,6 +9,14 @@ previous as (
 
 previous_households as (
     select * from hist_households where quarter = $previous_quarter
+),
+
+-- a warning resting on a row whose identity number the county office confirmed as a correction:
+-- its person's, or (household rules) a member's, in the warning's own department
+corrected as (
+    select distinct department, id_number as subject from int_linkage__corrected_people
+    union
+    select distinct department, household_id from int_linkage__corrected_people where household_id is not null
 ),
 
 colour_rank as (
@@ -45,7 +53,7 @@ statused as (
         c.village,
         c.cause,
         c.department,
-        c.evidence,
+        case when k.subject is not null then c.evidence || '（身份证号经县级确认更正）' else c.evidence end as evidence,
         case
             when p.subject is null then '新增'
             when c.rule_id = 'NEW_CANDIDATE' and len(list_filter(c.signals, lambda s: not list_contains(p.signals, s))) > 0
@@ -59,9 +67,11 @@ statused as (
         c.signals,
         c.subject,
         c.followup,
-        c.listed
+        c.listed,
+        k.subject is not null as id_corrected
     from current_warnings as c
     left join previous as p on p.rule_id = c.rule_id and p.subject = c.subject
+    left join corrected as k on k.department = c.department and k.subject = c.subject
 )
 
 select * from statused

@@ -5,4 +5,6 @@ create table if not exists hist_warnings (
 );
 -- (added with the closed loop: last quarter's answer carried, and whether the warning was sent)
 alter table hist_warnings add column if not exists followup varchar;
-alter table hist_warnings add column if not exists listed boolean
+alter table hist_warnings add column if not exists listed boolean;
+-- (added with the suggestions for mistyped identity numbers)
+alter table hist_warnings add column if not exists id_corrected boolean

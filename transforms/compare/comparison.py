@@ -4,7 +4,7 @@ DuckDB from the files under `sql/`. Parameters are bound, never formatted into S
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -19,10 +19,11 @@ INTERMEDIATE_MODELS = (
     "int_roster__households",
     "int_medical__oop_by_person",
     "int_civil__dibao_households",
+    "int_linkage__corrected_people",
 )
 WARNING_COLUMNS = [
     "quarter", "rule_id", "household_id", "id_number", "town", "village", "cause", "department", "evidence", "status",
-    "followup", "listed",
+    "followup", "listed", "id_corrected",
 ]  # fmt: skip
 # After the rules: last quarter's answers, and which of this quarter's firings are sent.
 FOLLOWUP_MODELS = ("int_followup__previous_answers", "int_warnings__listed")
@@ -49,6 +50,8 @@ class Comparison:
     all_households: pl.DataFrame
     people: pl.DataFrame  # id_number, name, household_id, relation: for the lists people receive only
     roster_by_cause: pl.DataFrame  # household_type, monitoring_type, risk_cause, households, persons
+    # suggestions for mistyped identity numbers (transforms.linkage.suggestions.SUGGESTION_COLUMNS)
+    suggestions: pl.DataFrame = field(default_factory=pl.DataFrame)
 
 
 def write_comparison_outputs(folder: Path, comparison: Comparison) -> None:
@@ -99,6 +102,11 @@ def compare_with_roster(con: duckdb.DuckDBPyConnection, quarter: Quarter, config
     """Run the comparison for a quarter whose staging is loaded; keep its history."""
     params = run_params(quarter, config.thresholds(quarter.year), config)
     con.execute(department_people_sql(config.datasets))
+    registry = pl.DataFrame(
+        [(ds.code, ds.department) for ds in config.datasets], schema=["dataset", "department"], orient="row"
+    )
+    con.register("registry_datasets", registry.to_arrow())
+    con.execute(f"create or replace temp table cur_confirmed as {read_sql('linkage/lnk_confirmed.sql')}")
     build_intermediates(con, params)
     raise_warnings(con, params, config)
     build_intermediates(con, params, FOLLOWUP_MODELS)

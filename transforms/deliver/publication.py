@@ -31,6 +31,7 @@ from transforms.deliver.summary import StepClock
 from transforms.intake.department import DepartmentIntake
 from transforms.intake.inbox import OpenedInbox
 from transforms.intake.reasons import REASON_LABELS
+from transforms.linkage.outputs import suggestion_counts, suggestion_job, write_suggestions
 from transforms.settings import Quarter
 from transforms.staging.quality_gates import GateResult
 from transforms.staging.warehouse import connect
@@ -95,6 +96,8 @@ class RunManifest:
     thresholds: dict[str, float]
     rejects_by_reason: list[list]
     last_quarter_loop: dict = field(default_factory=dict)  # counts: how last quarter's lists came back and ended
+    # per department: [label, rows with a suggestion for a mistyped identity number, of which recommended]
+    id_suggestions: list[list] = field(default_factory=list)
     timings_seconds: dict[str, float] = field(default_factory=dict)
     peak_rss_gb: dict[str, float] = field(default_factory=dict)
 
@@ -159,6 +162,7 @@ def run_manifest(
         thresholds=config.thresholds(quarter.year).as_params(),
         rejects_by_reason=[[d, REASON_LABELS.get(r, r), n] for d, r, n in rejects.iter_rows()],
         last_quarter_loop=last_quarter_loop(opened.root.path, quarter, comparison),
+        id_suggestions=suggestion_counts(comparison.suggestions, config.department_labels),
         timings_seconds=clock.rounded(),
         peak_rss_gb=clock.peak_rss_gb,
     )
@@ -184,9 +188,11 @@ def write_publication(
     lists = town_list_jobs(folder, q, config, layout, plan.towns, plan.verify_by, plan.created) + work_order_jobs(
         folder, q, config, layout, plan.orders, comparison.people, rule_labels, plan.settle_by, plan.created
     )
+    lists.append(suggestion_job(folder, q, config, layout, comparison.suggestions, plan.created))
     with sheets_written(lists, workers=os.cpu_count() or 1):
         write_intake_outputs(folder, intakes, config, q, plan.created)
         write_comparison_outputs(folder, comparison)
+        write_suggestions(folder, comparison.suggestions)
         if docs_dir.exists():
             (folder / "quality").mkdir(exist_ok=True)
             shutil.move(str(docs_dir), folder / "quality" / "data_docs")

@@ -30,7 +30,7 @@ from transforms.intake.reading import (
 )
 from transforms.intake.reasons import explain
 from transforms.intake.spill import AcceptedRows, SpilledRows
-from transforms.intake.validation import REJECT_SCHEMA, sort_rows
+from transforms.intake.validation import REJECT_SCHEMA, as_rejects, sort_rows
 from transforms.settings import Quarter
 
 
@@ -74,28 +74,30 @@ class DepartmentIntake:
     rejects: pl.DataFrame
     skipped: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)  # symbolic links (and other non-regular files): never opened
+    # Accepted rows read with an identity number the county office confirmed as a correction
+    # (dataset, id_number, source_file, source_sheet, source_row).
+    corrected: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CORRECTED_SCHEMA))
+
+
+CORRECTED_SCHEMA = {
+    "dataset": pl.String,
+    "id_number": pl.String,
+    "source_file": pl.String,
+    "source_sheet": pl.String,
+    "source_row": pl.Int64,
+}
 
 
 def _file_reject(
     department: str, rel: str, code: str, reason: str, *, sheet: str | None = None, dataset: str | None = None
 ) -> pl.DataFrame:
-    return pl.DataFrame(
-        [
-            {
-                "department": department,
-                "dataset": dataset,
-                "file": rel,
-                "sheet": sheet,
-                "row_number": None,
-                "column": None,
-                "value": None,
-                "reason": reason,
-                "reason_code": code,
-                "row_values": None,
-            }
-        ],
-        schema=REJECT_SCHEMA,
-    )
+    return as_rejects(
+        pl.DataFrame(
+            [{"department": department, "dataset": dataset, "file": rel, "sheet": sheet, "reason": reason,
+              "reason_code": code}],
+            schema={k: REJECT_SCHEMA[k] for k in ("department", "dataset", "file", "sheet", "reason", "reason_code")},
+        )
+    )  # fmt: skip
 
 
 def _sheet_rejects(
@@ -104,20 +106,14 @@ def _sheet_rejects(
     """Every data row of a sheet that cannot be read as a whole (no header, two columns for one
     field), sent back with the sheet's reason."""
     rows = kinds.filter(pl.col("row_kind") == "data").select("row_number")
-    return (
+    return as_rejects(
         rows.with_columns(
             pl.lit(department).alias("department"),
-            pl.lit(None, dtype=pl.String).alias("dataset"),
             pl.lit(rel).alias("file"),
             pl.lit(sheet.name).alias("sheet"),
-            pl.lit(None, dtype=pl.String).alias("column"),
-            pl.lit(None, dtype=pl.String).alias("value"),
             pl.lit(reason).alias("reason"),
             pl.lit(code).alias("reason_code"),
-            pl.lit(None, dtype=pl.String).alias("row_values"),
         )
-        .select(list(REJECT_SCHEMA))
-        .cast(REJECT_SCHEMA)
     )
 
 
@@ -128,6 +124,7 @@ def read_file(
     config: CountyConfig,
     sink: AcceptedRows | None = None,
     quarter: Quarter | None = None,
+    corrections: pl.DataFrame | None = None,
 ) -> tuple[FileReport, dict[str, list[pl.DataFrame]], list[pl.DataFrame]]:
     """Read one file: its report, its accepted frames by dataset, its rejects. With a `sink`,
     accepted rows go there instead (and big text files are read in batches when the sink has a
@@ -153,7 +150,7 @@ def read_file(
     latest = quarter.last_day if quarter is not None else None
 
     def sort(sheet: RawSheet, header) -> SheetOutcome:
-        return _sort_sheet(sheet, header, department, rel, rules, latest)
+        return _sort_sheet(sheet, header, department, rel, rules, latest, corrections)
 
     for trust_head in (True, False) if stream else (False,):
         try:
@@ -208,8 +205,9 @@ class SheetOutcome:
 
 
 def _sort_sheet(
-    sheet: RawSheet, header, department: str, rel: str, rules, latest_event_date: date | None = None
-) -> SheetOutcome:
+    sheet: RawSheet, header, department: str, rel: str, rules, latest_event_date: date | None = None,
+    corrections: pl.DataFrame | None = None,
+) -> SheetOutcome:  # fmt: skip
     """Classify and validate one sheet's rows; pure, so batches can be sorted in parallel."""
     matched = header if isinstance(header, HeaderMatch) else None
     if matched is None and fold_label(sheet.name) in {fold_label(n) for n in rules.note_sheets}:
@@ -240,8 +238,9 @@ def _sort_sheet(
         return SheetOutcome(sheet, counts, rejected=rejected, no_header_reason=reason)
     data = kinds.filter(pl.col("row_kind") == "data")
     sorted_rows = sort_rows(
-        data, matched, rules, department=department, file=rel, sheet=sheet.name, latest_event_date=latest_event_date
-    )
+        data, matched, rules, department=department, file=rel, sheet=sheet.name,
+        latest_event_date=latest_event_date, corrections=corrections,
+    )  # fmt: skip
     return SheetOutcome(sheet, counts, matched.dataset.code, sorted_rows.accepted, sorted_rows.rejected)
 
 
@@ -291,13 +290,16 @@ def take_in_department(
     *,
     quarter: Quarter | None = None,
     links: list[Path] | None = None,
+    corrections: pl.DataFrame | None = None,
 ) -> DepartmentIntake:
     """Read every file a department dropped into its folder(s) under `inbox`; settle
     duplicates; account for every row. With a `work_dir`, big text files are read in batches and
     big datasets kept on disk there (see transforms.intake.spill). With a `quarter`, rows dated after
     its last day are rejected before any duplicate or conflict is decided: only accepted rows
     ever take part in settling, so a rejected row never decides which row is kept. `links`
-    (symbolic links found in the department's folder) are listed, never opened."""
+    (symbolic links found in the department's folder) are listed, never opened. `corrections`
+    (the department's confirmed corrections of identity numbers, CORRECTION_SCHEMA) are applied
+    to every row they match."""
     reports: list[FileReport] = []
     skipped: list[str] = []
     sink = AcceptedRows(spill_rows=config.reading.spill_rows, work_dir=work_dir)
@@ -311,7 +313,7 @@ def take_in_department(
         if is_not_an_extract(path):
             skipped.append(rel)
             continue
-        report, _, file_rejects = read_file(path, rel, department, config, sink, quarter)
+        report, _, file_rejects = read_file(path, rel, department, config, sink, quarter, corrections)
         report.location = path.relative_to(data_root).as_posix() if data_root else None
         reports.append(report)
         rejects.extend(file_rejects)
@@ -339,4 +341,5 @@ def take_in_department(
                 f" + rejected {report.rejected} + duplicates {report.duplicates} + ignored {report.ignored}"
             )
     link_names = sorted(p.relative_to(inbox).as_posix() for p in links)
-    return DepartmentIntake(department, reports, final, all_rejects, skipped, link_names)
+    corrected = pl.concat([pl.DataFrame(schema=CORRECTED_SCHEMA), *sink.corrected]).cast(CORRECTED_SCHEMA)
+    return DepartmentIntake(department, reports, final, all_rejects, skipped, link_names, corrected)

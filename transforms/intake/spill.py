@@ -21,7 +21,7 @@ import polars as pl
 
 from transforms.config import DatasetSpec
 from transforms.intake.reasons import explain
-from transforms.intake.validation import REJECT_SCHEMA
+from transforms.intake.validation import REJECT_SCHEMA, as_rejects
 from transforms.settings import DUCKDB_MEMORY_LIMIT
 
 LINEAGE = ["source_file", "source_sheet", "source_row"]
@@ -106,11 +106,21 @@ class AcceptedRows:
     frames: dict[str, list[pl.DataFrame]] = field(default_factory=dict)
     parts: dict[str, list[tuple[Path, str, int]]] = field(default_factory=dict)  # (part, file, rows)
     pending: list[tuple[str, pl.DataFrame | tuple[Path, str, int]]] = field(default_factory=list)
+    # Accepted rows read with a confirmed corrected identity number: dataset, id_number, lineage.
+    corrected: list[pl.DataFrame] = field(default_factory=list)
+    pending_corrected: list[pl.DataFrame] = field(default_factory=list)
     _next: int = 0  # order of arrival: a part's rows get _seq = part number << 32 | position
 
     def add(self, code: str, frame: pl.DataFrame) -> None:
         if frame.height == 0:
             return
+        if "id_corrected" in frame.columns:
+            fixed = frame.filter(pl.col("id_corrected"))
+            if fixed.height:
+                self.pending_corrected.append(
+                    fixed.select(pl.lit(code).alias("dataset"), pl.col("id_number"), *LINEAGE)
+                )
+            frame = frame.drop("id_corrected")
         if code not in self.parts and self.work_dir is not None:
             held = sum(f.height for f in self.frames.get(code, [])) + frame.height
             held += sum(f.height for c, f in self.pending if c == code and isinstance(f, pl.DataFrame))
@@ -122,6 +132,8 @@ class AcceptedRows:
             self.pending.append((code, frame))
 
     def commit(self) -> None:
+        self.corrected += self.pending_corrected
+        self.pending_corrected = []
         for code, item in self.pending:
             if isinstance(item, pl.DataFrame):
                 self.frames.setdefault(code, []).append(item)
@@ -130,6 +142,7 @@ class AcceptedRows:
         self.pending = []
 
     def discard(self) -> None:
+        self.pending_corrected = []
         for _, item in self.pending:
             if not isinstance(item, pl.DataFrame):
                 item[0].unlink(missing_ok=True)
@@ -254,8 +267,7 @@ def key_conflicts(ds: DatasetSpec, kept: pl.DataFrame, department: str) -> tuple
                 + pl.lit("行）")
             ).alias("reason"),
             pl.lit("key_conflict").alias("reason_code"),
-            pl.lit(None, dtype=pl.String).alias("row_values"),
         )
-        .cast(REJECT_SCHEMA)
+        .pipe(as_rejects)
     )
     return conflicts.select(LINEAGE), rejects

@@ -36,7 +36,21 @@ REJECT_SCHEMA = {
     "reason": pl.String,
     "reason_code": pl.String,
     "row_values": pl.String,
+    # Internal (not in rejects.parquet): the person as the row wrote them, and what was wrong with
+    # the identity number — for the suggestions of transforms.linkage.
+    "id_problem": pl.String,
+    "id_as_written": pl.String,
+    "name_as_written": pl.String,
+    "town_as_written": pl.String,
+    "village_as_written": pl.String,
 }
+PERSON_AS_WRITTEN = ("id_problem", "id_as_written", "name_as_written", "town_as_written", "village_as_written")
+
+
+def as_rejects(frame: pl.DataFrame) -> pl.DataFrame:
+    """A frame of reject rows in REJECT_SCHEMA's order, the columns it lacks null."""
+    missing = [pl.lit(None, dtype=t).alias(c) for c, t in REJECT_SCHEMA.items() if c not in frame.columns]
+    return frame.with_columns(missing).select(list(REJECT_SCHEMA)).cast(REJECT_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,11 @@ class SheetRows:
 
     accepted: pl.DataFrame
     rejected: pl.DataFrame
+
+
+# Confirmed corrections of identity numbers (transforms.linkage.corrections): a row whose number
+# as written and name match one is read with the confirmed number instead.
+CORRECTION_SCHEMA = {"id_as_written": pl.String, "name_as_written": pl.String, "corrected_id": pl.String}
 
 
 def _parse(f: FieldSpec, raw: pl.Expr, rules: ReadingRules) -> tuple[pl.Expr, pl.Expr]:
@@ -85,12 +104,24 @@ def _on_distinct(raw: pl.Series, parse) -> tuple[pl.Series, pl.Series]:
     return out["value"], out["why"]
 
 
+def written_id(raw: pl.Expr) -> pl.Expr:
+    """An identity number as written, for matching with suggestions: folded, without spaces,
+    upper-case (the form `id_as_written` takes)."""
+    return raw.str.replace_all(r"\s", "").str.to_uppercase()
+
+
 def cast_rows(
-    data: pl.DataFrame, header: HeaderMatch, rules: ReadingRules, latest_event_date: date | None = None
+    data: pl.DataFrame,
+    header: HeaderMatch,
+    rules: ReadingRules,
+    latest_event_date: date | None = None,
+    corrections: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Raw data rows -> one column per field (typed), `raw__<field>` (folded text) and
-    `why__<field>` (reason code or null). An event date after `latest_event_date` (the
-    quarter's last day) is a reason of its own: the row belongs to a later quarter."""
+    `why__<field>` (reason code or null), and `id_corrected`. An event date after
+    `latest_event_date` (the quarter's last day) is a reason of its own: the row belongs to a
+    later quarter. A row whose identity number as written and name match one of `corrections`
+    (CORRECTION_SCHEMA; confirmed by the county office) is read with the confirmed number."""
     ds = header.dataset
     exprs: list[pl.Expr] = [pl.col("row_number")]
     for f in ds.fields:
@@ -111,7 +142,8 @@ def cast_rows(
                 pl.when(why.is_null() & late).then(pl.lit("date_after_quarter_end")).otherwise(why)
             ).to_series()
         folded = folded.with_columns(value.alias(f"pre__{f.name}"), why.alias(f"prewhy__{f.name}"))
-    typed: list[pl.Expr] = [pl.col("row_number")]
+    folded = _apply_corrections(folded, ds, corrections)
+    typed: list[pl.Expr] = [pl.col("row_number"), pl.col("id_corrected")]
     for f in ds.fields:
         raw = pl.col(f"raw__{f.name}")
         value, why = _parse(f, raw, rules)
@@ -119,6 +151,27 @@ def cast_rows(
             why = pl.when(raw.is_null()).then(pl.lit("required_missing")).otherwise(why)
         typed += [value.alias(f.name), why.alias(f"why__{f.name}"), raw]
     return folded.lazy().select(typed).collect()
+
+
+def _apply_corrections(folded: pl.DataFrame, ds: DatasetSpec, corrections: pl.DataFrame | None) -> pl.DataFrame:
+    names = {f.name for f in ds.fields}
+    if corrections is None or corrections.is_empty() or not {"id_number", "name"} <= names:
+        return folded.with_columns(pl.lit(False).alias("id_corrected"))
+    key = folded.select(
+        written_id(pl.col("raw__id_number")).alias("id_as_written"), pl.col("raw__name").alias("name_as_written")
+    )
+    found = key.join(
+        corrections.unique(["id_as_written", "name_as_written"], keep="first"),
+        on=["id_as_written", "name_as_written"],
+        how="left",
+        maintain_order="left",
+    )["corrected_id"]
+    hit = found.is_not_null()
+    return folded.with_columns(
+        pl.when(hit).then(found).otherwise(pl.col("pre__id_number")).alias("pre__id_number"),
+        pl.when(hit).then(None).otherwise(pl.col("prewhy__id_number")).alias("prewhy__id_number"),
+        hit.alias("id_corrected"),
+    )
 
 
 def _contract_failures(ds: DatasetSpec, frame: pl.DataFrame) -> pl.DataFrame:
@@ -161,11 +214,13 @@ def sort_rows(
     file: str,
     sheet: str,
     latest_event_date: date | None = None,
+    corrections: pl.DataFrame | None = None,
 ) -> SheetRows:
     """Cast and validate the data rows of one sheet into accepted and rejected rows. Event dates
-    after `latest_event_date` (the quarter's last day) reject their row."""
+    after `latest_event_date` (the quarter's last day) reject their row; rows matching a
+    confirmed correction are read with the corrected number (`id_corrected` true)."""
     ds = header.dataset
-    casted = cast_rows(data, header, rules, latest_event_date)
+    casted = cast_rows(data, header, rules, latest_event_date, corrections)
     why_cols = [f"why__{f.name}" for f in ds.fields]
     cast_failed = pl.any_horizontal([pl.col(c).is_not_null() for c in why_cols])
     lineage = [
@@ -174,8 +229,13 @@ def sort_rows(
         pl.col("row_number").alias("source_row"),
     ]
     # Only the typed columns are carried on (not the reasons and folded text of every row).
-    candidates = casted.lazy().filter(~cast_failed).select([pl.col(f.name) for f in ds.fields] + lineage).collect()
-    failures = _contract_failures(ds, candidates)
+    candidates = (
+        casted.lazy()
+        .filter(~cast_failed)
+        .select([pl.col(f.name) for f in ds.fields] + lineage + [pl.col("id_corrected")])
+        .collect()
+    )
+    failures = _contract_failures(ds, candidates.drop("id_corrected"))
 
     # Long form of every problem: (row_number, field, code).
     # (the few rows with a cast problem first, then one row per problem, field by field)
@@ -246,14 +306,27 @@ def _rejects(
         .struct.json_encode()
         .alias("row_values"),
     )
-    return (
+
+    def written(name: str) -> pl.Expr:
+        return pl.col(f"raw__{name}") if name in fields else pl.lit(None, dtype=pl.String)
+
+    id_problems = problems.filter(pl.col("field") == "id_number").select(
+        "row_number", pl.col("code").alias("id_problem")
+    )
+    person = casted.select(
+        "row_number",
+        written_id(written("id_number")).alias("id_as_written"),
+        written("name").alias("name_as_written"),
+        written("town").alias("town_as_written"),
+        written("village").alias("village_as_written"),
+    ).join(id_problems.unique("row_number", keep="first"), on="row_number", how="left")
+    return as_rejects(
         per_row.join(row_values, on="row_number", how="left")
+        .join(person, on="row_number", how="left")
         .with_columns(
             pl.lit(department).alias("department"),
             pl.lit(ds.code).alias("dataset"),
             pl.lit(file).alias("file"),
             pl.lit(sheet).alias("sheet"),
         )
-        .select(list(REJECT_SCHEMA))
-        .cast(REJECT_SCHEMA)
     )

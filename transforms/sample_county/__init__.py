@@ -8,6 +8,7 @@ Beside the inbox it writes what it planted (`planted/<quarter>/`):
   bad_rows.csv     department, file, sheet, row_number, reason_code  — must be rejected
   duplicates.csv   department, file, sheet, row_number               — must count as duplicates
   files.csv        per file: rows written and how many are title/header/footer/blank
+  typos.csv        mistyped identity numbers: where, as written, the person meant (sample_county.typos)
   clean/<dataset>.parquet  the normalised values of every clean row (what staging must hold)
 
 One module per department (roster, medical, civil, housing, education, disability) writes its
@@ -28,6 +29,7 @@ from transforms.sample_county.education import write_education
 from transforms.sample_county.housing import write_housing
 from transforms.sample_county.medical import write_medical
 from transforms.sample_county.roster import write_roster
+from transforms.sample_county.typos import TYPO_COLUMNS, write_typos
 from transforms.settings import Quarter
 
 
@@ -42,16 +44,19 @@ def _write_plan(plan: Plan, target: Path) -> None:
         target / "duplicates.csv"
     )
     pl.DataFrame(plan.files).write_csv(target / "files.csv")
+    pl.DataFrame(plan.typos, schema=TYPO_COLUMNS, orient="row").write_csv(target / "typos.csv")
     for dataset, rows in plan.clean.items():
         if rows:
             pl.DataFrame(rows, infer_schema_length=None).write_parquet(target / "clean" / f"{dataset}.parquet")
 
 
 def generate_sample_county(
-    data_root: Path, quarters: list[Quarter], *, scale: str = "sample", seed: int = 20260930
+    data_root: Path, quarters: list[Quarter], *, scale: str = "sample", seed: int = 20260930, mistyped: bool = True
 ) -> list[Path]:
     """Write inbox/<quarter>/<department>/ and planted/<quarter>/ for each quarter.
-    The same seed and scale always write the same files. Returns the inbox folders."""
+    The same seed and scale always write the same files. Returns the inbox folders. With
+    `mistyped=False` the planted mistyped identity numbers are written as the clerks meant them
+    (see sample_county.typos)."""
     size = SampleSize.named(scale)
     written = []
     for k, q in enumerate(quarters):
@@ -68,6 +73,7 @@ def generate_sample_county(
         write_housing(county, q, inbox, plan)
         write_education(county, q, inbox, plan)
         write_disability(county, q, inbox, plan)
+        write_typos(county, q, inbox, plan, seed, mistyped=mistyped)
         _write_plan(plan, data_root / "planted" / str(q))
         written.append(inbox)
     return written

@@ -84,6 +84,7 @@ class Plan:
     duplicates: list[tuple] = field(default_factory=list)
     files: list[dict] = field(default_factory=list)
     clean: dict[str, list[dict]] = field(default_factory=dict)
+    typos: list[tuple] = field(default_factory=list)  # see sample_county.typos.TYPO_COLUMNS
 
 
 # ---------------------------------------------------------------- identity numbers

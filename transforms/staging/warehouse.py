@@ -28,6 +28,9 @@ WAREHOUSE_TABLES = (
     "work_order_numbers",
     "listing_numbers",
     "returned_answers",
+    "id_suggestion_numbers",
+    "id_corrections",
+    "stg_corrected_rows",
 )
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
@@ -115,16 +118,45 @@ def record_files(con: duckdb.DuckDBPyConnection, quarter: Quarter, files: list[d
 
 
 def stage_quarter(
-    warehouse: Path, quarter: Quarter, datasets: tuple[DatasetSpec, ...], accepted: dict[str, object], files: list[dict]
-) -> dict[str, int]:
+    warehouse: Path, quarter: Quarter, datasets: tuple[DatasetSpec, ...], accepted: dict[str, object], files: list[dict],
+    corrected: pl.DataFrame | None = None,
+) -> dict[str, int]:  # fmt: skip
     """Replace the quarter's slice of every staging table with what was accepted (a dataset that
-    did not arrive stages empty) and record the files read; returns rows staged per dataset."""
+    did not arrive stages empty), record the files read and the rows read with a confirmed
+    corrected identity number; returns rows staged per dataset."""
     staged = {}
     with connect(warehouse) as con:
         for ds in datasets:
             staged[ds.code] = stage_dataset(con, ds, quarter, accepted.get(ds.code, empty_rows(ds)))
         record_files(con, quarter, files)
+        record_corrected(con, quarter, corrected)
     return staged
+
+
+def record_corrected(con: duckdb.DuckDBPyConnection, quarter: Quarter, corrected: pl.DataFrame | None) -> None:
+    """Keep the quarter's rows read with a confirmed corrected number, replacing a rerun's."""
+    con.execute("begin transaction")
+    con.execute("delete from stg_corrected_rows where quarter = $quarter", {"quarter": str(quarter)})
+    if corrected is not None and corrected.height:
+        con.register("corrected_rows", corrected.with_columns(pl.lit(str(quarter)).alias("quarter")).to_arrow())
+        try:
+            con.execute("insert into stg_corrected_rows by name select * from corrected_rows")
+        finally:
+            con.unregister("corrected_rows")
+    con.execute("commit")
+
+
+def confirmed_corrections(warehouse: Path) -> dict[str, pl.DataFrame]:
+    """The corrections in force (sql/linkage/lnk_confirmed.sql), by department: number as written
+    and name -> the confirmed number (CORRECTION_SCHEMA of transforms.intake.validation)."""
+    if not warehouse.is_file():
+        return {}
+    with connect(warehouse) as con:
+        frame = pl.from_arrow(con.sql(read_sql("linkage/lnk_confirmed.sql")).to_arrow_table())
+    return {
+        str(d): g.select("id_as_written", "name_as_written", "corrected_id")
+        for (d,), g in frame.partition_by("department", as_dict=True, maintain_order=True).items()
+    }
 
 
 def department_people_sql(datasets: tuple[DatasetSpec, ...]) -> str:
