@@ -26,6 +26,7 @@ from transforms.followup.status import (
     load_publication,
     record_answers,
 )
+from transforms.linkage.corrections import record_corrections
 from transforms.settings import DataRoot, Quarter, RunRefused
 from transforms.staging.warehouse import connect, execute_model, read_sql
 
@@ -77,6 +78,7 @@ def follow_up(root: DataRoot, quarter: Quarter, as_of: date, config: CountyConfi
             recorded += record_answers(con, str(quarter), report.sha256, answers)
             files.append(report)
             rejects.append(file_rejects)
+        record_corrections(con, str(quarter), out_dir)
         answers = latest_answers(con, str(quarter))
         names = _names(con, str(quarter))
     followup, rows = followup_frame(pub, answers, as_of), listing_frame(pub, answers, as_of)

@@ -23,7 +23,7 @@ from transforms.intake.reading import UnreadableFile, read_extract, sha256_of
 class ReturnKind:
     """A workbook that comes back: its key column and the answer columns read from it."""
 
-    kind: str  # verification (town list) | settlement (work order)
+    kind: str  # verification (town list) | settlement (work order) | identity (suggestions workbook)
     label: str  # how people call it
     key: str  # the header of its key column (预警编号 …)
     answer: str  # the header of the answer (核实结果 …)
@@ -38,7 +38,10 @@ def return_kinds(layout: dict) -> tuple[ReturnKind, ...]:
     """The returned workbooks' columns, from the layout the lists were written with."""
     town = {c["key"]: c["header"] for c in layout["town_list"]["columns"]}
     order = {c["key"]: c["header"] for c in layout["work_orders"]["columns"]}
+    ids = {c["key"]: c["header"] for c in layout["id_suggestions"]["columns"]}
     return (
+        ReturnKind("identity", "县级身份证号确认", ids["suggestion_id"], ids["confirmation"],
+                   tuple(layout["id_suggestions"]["confirmation_choices"]), ids["confirmer"], ids["confirmed_on"]),
         ReturnKind("verification", "乡镇核实结果", town["listing_no"], town["verification"],
                    tuple(layout["town_list"]["verification_choices"]), town["verifier"], town["verified_on"],
                    town["remarks"]),
@@ -102,6 +105,7 @@ class Issued:
     listing_towns: dict[str, str]
     work_orders: set[str]
     published_on: date
+    suggestions: frozenset[str] = frozenset()  # 建议编号 of the suggestions workbook
 
 
 def _clean(text: object) -> str | None:
@@ -157,8 +161,8 @@ def read_returned_file(
         if found is None:
             if any(_clean(v) for row in cells.iter_rows() for v in row[1:]):
                 reason = (
-                    f"不是退回的预警名单或交办单（前{header_rows}行中找不到“预警编号”和“核实结果”，或“工单编号”和“办理结果”），"
-                    "未读取：请退回下发的原表"
+                    f"不是退回的预警名单、交办单或身份证号核对表（前{header_rows}行中找不到“预警编号”和“核实结果”、"
+                    "“工单编号”和“办理结果”，或“建议编号”和“确认结果”），未读取：请退回下发的原表"
                 )
                 report.error = (report.error + "；" if report.error else "") + (
                     f"工作表“{sheet.name}”：{reason}" if sheet.name else reason
@@ -216,6 +220,10 @@ def _read_rows(body, kind, columns, town, issued, as_of, rules, rel, sheet, repo
                 continue
             if town is not None and owner != town:
                 reject(kind.key, key, f"该行属于{owner}的名单，不是{town}的户：请由{owner}反馈", "other_town")
+                continue
+        elif kind.kind == "identity":
+            if key not in issued.suggestions:
+                reject(kind.key, key, f"“{kind.key}”{key}不是本季度下发的建议编号，请核对", "key_unknown")
                 continue
         elif key not in issued.work_orders:
             reject(kind.key, key, f"“{kind.key}”{key}不是本季度下发的工单编号，请核对", "key_unknown")

@@ -50,10 +50,12 @@ def load_publication(out_dir: Path, con: duckdb.DuckDBPyConnection, quarter: str
             "select rule_id, subject, department, number from work_order_numbers where quarter = ?", params=[quarter]
         ).to_arrow_table()
     )
+    suggestions = out_dir / "id_suggestions.parquet"
     issued = Issued(
         listing_towns=dict(listing.select("number", "town").iter_rows()),
         work_orders=set(orders["number"]),
         published_on=date.fromisoformat(deadlines["published_on"]),
+        suggestions=frozenset(pl.read_parquet(suggestions)["suggestion_id"]) if suggestions.is_file() else frozenset(),
     )
     return Publication(
         quarter, pl.read_parquet(out_dir / "warnings.parquet"), issued,

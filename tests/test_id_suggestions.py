@@ -1,0 +1,164 @@
+"""Mistyped identity numbers, end to end: the sample county's planted typos and swaps (both
+kinds: failing and passing the check character, on every dataset that can raise a warning),
+outsiders one digit from a roster person and namesakes in one village, run through the real
+flow; the county office's workbook filled in with openpyxl and returned through the real
+read-returns flow; the quarter rerun. Recall and wrong recommendations asserted as numbers, and
+the rerun compared with a run of the same county whose clerks typed the numbers right."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import openpyxl
+import polars as pl
+import pytest
+
+from transforms.sample_county import generate_sample_county
+from transforms.settings import DataRoot
+
+from .conftest import Q2, Q3
+
+pytestmark = pytest.mark.slow
+KEY = ["file", "sheet", "row_number"]
+
+
+def _planted(root, name: str) -> pl.DataFrame:
+    frame = pl.read_csv(
+        root / "planted" / str(Q3) / name,
+        schema_overrides={"sheet": pl.String, "id_as_written": pl.String, "intended_id": pl.String},
+    )
+    return frame.with_columns(pl.col("sheet").fill_null(""))
+
+
+def _suggestions(root) -> pl.DataFrame:
+    frame = pl.read_parquet(DataRoot(root).out(Q3) / "id_suggestions.parquet")
+    return frame.with_columns(pl.col("sheet").fill_null(""))
+
+
+def test_planted_mistyped_numbers_get_the_intended_person_and_nothing_wrong_is_recommended(sample_root, sample_run):
+    suggestions = _suggestions(sample_root)
+    typos = _planted(sample_root, "typos.csv")
+    recommended = suggestions.filter("recommended")
+    assert recommended.group_by(KEY).len()["len"].max() == 1  # at most one recommended a row
+    mistyped = typos.filter(pl.col("kind") != "near_outsider")
+    assert mistyped["kind"].value_counts().sort("kind")["count"].to_list() == [16, 16]  # fails / passes check
+    got = mistyped.join(recommended, on=KEY, how="left")
+    recall = (got["suggested_id_number"] == got["intended_id"]).sum() / mistyped.height
+    assert recall >= 0.95, recall
+    # Every recommendation is right: the planted typo's person, or — for the planted rows whose
+    # check character alone was changed — the person with the same first 17 digits. Rows of
+    # genuine outsiders (NEW_CANDIDATE) and the near-number outsiders get none.
+    others = recommended.join(typos, on=KEY, how="anti")
+    check_only = _planted(sample_root, "bad_rows.csv").filter(pl.col("reason_code") == "id_check_digit")
+    assert others.join(check_only, on=KEY, how="anti").height == 0
+    assert (others["id_as_written"].str.slice(0, 17) == others["suggested_id_number"].str.slice(0, 17)).all()
+    wrong = got.filter(pl.col("suggested_id_number").is_not_null() & (pl.col("suggested_id_number") != pl.col("intended_id")))
+    assert wrong.height == 0
+    near = typos.filter(pl.col("kind") == "near_outsider").join(suggestions, on=KEY, how="inner")
+    assert near.filter("recommended").height == 0
+    # Explained in Chinese, with the probability and a stable number.
+    swap = suggestions.filter(pl.col("agreement").str.contains("顺序颠倒"))
+    assert swap.height > 0
+    assert suggestions["agreement"].str.contains("姓名").all()
+    assert suggestions["suggestion_id"].str.contains(r"^2026Q3-ID-\d{6}$").all()
+    assert suggestions["suggestion_id"].n_unique() == suggestions.height
+    assert ((suggestions["match_probability"] >= 0) & (suggestions["match_probability"] <= 1)).all()
+
+
+def _fill(root, answers: dict[str, str]) -> None:
+    """The county office fills in its workbook (确认结果, 确认人) and returns it renamed."""
+    path = DataRoot(root).out(Q3) / "quality" / "身份证号疑似录错_建议.xlsx"
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    header = {c.value: c.column for c in ws[3] if c.value}
+    for r in range(4, ws.max_row + 1):
+        number = ws.cell(r, header["建议编号"]).value
+        if number in answers:
+            ws.cell(r, header["确认结果"]).value = f" {answers[number]} "  # stray spaces, as people type
+            ws.cell(r, header["确认人"]).value = "县乡村振兴局 王科长"
+    target = root / "returns" / str(Q3) / "县级" / "身份证号核对（已确认）.xlsx"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(target)
+
+
+def _warnings(root) -> pl.DataFrame:
+    return pl.read_parquet(DataRoot(root).out(Q3) / "warnings.parquet")
+
+
+def _keys(frame: pl.DataFrame) -> set[tuple]:
+    return set(frame.select("rule_id", "household_id", "id_number").iter_rows())
+
+
+@pytest.fixture(scope="module")
+def truth(tmp_path_factory, prefect_api):
+    """The same county, its clerks having typed every number right."""
+    from flows.quarterly_run import quarterly_run
+
+    root = tmp_path_factory.mktemp("typed_right")
+    generate_sample_county(root, [Q2, Q3], mistyped=False)
+    for q in (Q2, Q3):
+        quarterly_run(str(root), str(q))
+    return root
+
+
+def test_confirmed_corrections_recover_the_warnings_and_denials_are_not_suggested_again(
+    tmp_path, sample_root, sample_run, truth
+):
+    from flows.quarterly_run import quarterly_run
+    from flows.read_returns import read_returns
+
+    root = tmp_path / "county"
+    shutil.copytree(sample_root, root, ignore=shutil.ignore_patterns("out", "warehouse.duckdb*", ".work", "returns"))
+    shutil.copytree(sample_root / "out", root / "out", symlinks=True)
+    shutil.copy(sample_root / "warehouse.duckdb", root / "warehouse.duckdb")
+    before = _warnings(root)
+    suggestions = _suggestions(root)
+    typos = _planted(root, "typos.csv")
+    planted = suggestions.filter("recommended").join(typos.filter(pl.col("kind") != "near_outsider"), on=KEY)
+    # One suggestion the office denies (是本人 for the rest of the planted ones).
+    denied = planted.sort("suggestion_id")["suggestion_id"][0]
+    answers = {n: "是本人" for n in planted["suggestion_id"]} | {denied: "不是本人"}
+    _fill(root, answers)
+    read_returns(str(root), str(Q3), "2026-12-31")
+    returned = json.loads((root / "followup" / str(Q3) / "manifest.json").read_text(encoding="utf-8"))
+    [account] = returned["returned_files"]
+    assert (account["kind"], account["applied"], account["rejected"]) == ("identity", len(answers), 0)
+    assert account["rows_read"] == account["applied"] + account["unanswered"] + account["ignored"]
+    quarterly_run(str(root), str(Q3))  # the rerun of the same quarter
+    after = _warnings(root)
+    expected = _warnings(truth)
+    # What the corrections should bring back: the warnings of the right-typed county that the
+    # mistyped one lacked (the strangers' NEW_CANDIDATE warnings go the other way).
+    should = _keys(expected) - _keys(before)
+    recovered = should & _keys(after)
+    denied_row = planted.filter(pl.col("suggestion_id") == denied)
+    assert len(should) > 10
+    assert len(recovered) / len(should) >= 0.9, (len(recovered), len(should))
+    # Nothing else changes: every warning of the rerun is one of the mistyped run's or one the
+    # right-typed county has; what went away are strangers' NEW_CANDIDATEs.
+    assert _keys(after) - _keys(before) <= _keys(expected)
+    gone = before.filter(
+        pl.struct("rule_id", "household_id", "id_number").is_in(
+            pl.DataFrame(list(_keys(before) - _keys(after)), schema=["rule_id", "household_id", "id_number"], orient="row")
+            .to_struct()
+            .implode()
+        )
+    )
+    assert set(gone["rule_id"]) <= {"NEW_CANDIDATE"}
+    assert gone.height == planted.filter(pl.col("origin") == "new_candidate").height - (
+        denied_row.filter(pl.col("origin") == "new_candidate").height
+    )
+    # Provenance: the recovered warnings say so, and only they.
+    fixed = after.filter("id_corrected")
+    assert fixed.height > 0
+    assert fixed["evidence"].str.ends_with("（身份证号经县级确认更正）").all()
+    assert _keys(fixed) <= should | (_keys(before) & _keys(fixed))
+    assert not after.filter(~pl.col("id_corrected"))["evidence"].str.contains("县级确认更正").any()
+    # The confirmed rows are no longer rejected; the denied suggestion is not made again.
+    rerun = _suggestions(root)
+    confirmed = planted.filter(pl.col("suggestion_id") != denied)
+    assert confirmed.join(rerun, on=KEY, how="inner").height == 0
+    assert rerun.join(denied_row.select(*KEY, "suggested_id_number"), on=[*KEY, "suggested_id_number"]).height == 0
+    rejects = pl.read_parquet(DataRoot(root).out(Q3) / "rejects.parquet").with_columns(pl.col("sheet").fill_null(""))
+    assert confirmed.filter(pl.col("origin") == "rejected").join(rejects, on=KEY, how="inner").height == 0
