@@ -33,7 +33,7 @@ def test_check_inbox_writes_workbooks_and_publishes_nothing(tmp_path, sample_roo
         f"{d}_问题数据.xlsx" for d in ("乡村振兴局", "医保局", "民政局", "住建局", "教育局", "残联")
     )
     manifest = json.loads((check / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["check_only"] and len(manifest["inputs"]) == 7
+    assert manifest["check_only"] and len(manifest["inputs"]) == 11  # 7 extracts, 4 supplements
     assert not (root / "out").exists() and not (root / "warehouse.duckdb").exists()
 
 

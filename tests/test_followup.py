@@ -162,7 +162,7 @@ def test_a_quarters_returns_are_read_back_with_every_row_accounted_for(county, p
     town_file = files[expect["town_file"]]
     assert town_file["kind"] == "verification" and town_file["applied"] == 4
     assert town_file["unanswered"] == expect["town_unanswered"]
-    assert "不是退回的预警名单或交办单" in files["说明.txt"]["error"]
+    assert "不是退回的预警名单、交办单或身份证号核对表" in files["说明.txt"]["error"]
     rejects = pl.read_parquet(folder / "returns_rejects.parquet")
     got = sorted(
         (code, row) for code, row in rejects.filter(pl.col("row_number").is_not_null()).select("reason_code", "row_number").rows()

@@ -145,7 +145,7 @@ def test_symbolic_links_are_listed_and_never_followed(tmp_path, config, sample_r
     source = sample_root / "inbox" / str(Q3)
     departments_files = {Path(*p.relative_to(source).parts[1:]).as_posix() for p in source.rglob("*") if p.is_file()}
     assert {f["path"] for f in manifest["inputs"]} == departments_files  # nothing through a link
-    assert summary.counts.files == 7
+    assert summary.counts.files == 11
     rejects = pl.read_parquet(root / "check" / str(Q3) / "rejects.parquet")
     assert not rejects.filter(pl.col("file").str.contains("链接")).height
     if _reads_move_access_time(tmp_path):  # (a file system mounted noatime cannot tell)

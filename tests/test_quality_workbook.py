@@ -66,7 +66,11 @@ def test_medical_workbook_gives_every_rejected_row_back_in_the_departments_own_c
         rejects.filter(pl.col("row_values").is_not_null()).select("file", "row_number").rows()
     )
     summary = list(wb["文件汇总"].iter_rows(values_only=True))
-    assert {r[0] for r in summary[2:] if r[0]} == {"参保信息_2026Q3.csv", "结算明细_2026Q3.csv"}
+    assert {r[0] for r in summary[2:] if r[0]} == {
+        "参保信息_2026Q3.csv",
+        "结算明细_2026Q3.csv",
+        "结算明细_补报_2026Q3.csv",
+    }
     for ws in wb.worksheets:  # every sheet prints: landscape A4, fit to width, header repeated
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth in (None, 1)  # 1 is the default
         assert ws.sheet_properties.pageSetUpPr.fitToPage

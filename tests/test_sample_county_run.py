@@ -36,7 +36,7 @@ def test_generator_is_deterministic(tmp_path, sample_root):
         }
 
     assert digests(tmp_path) == digests(sample_root)
-    assert len(digests(tmp_path)) == 14
+    assert len(digests(tmp_path)) == 22
 
 
 @pytest.mark.parametrize("q", [Q2, Q3])
@@ -59,7 +59,7 @@ def test_manifest_accounts_for_every_row(sample_root, sample_run, q):
     dups = _planted(sample_root, q, "duplicates.csv").group_by("file").len()
     dups = dict(dups.iter_rows())
     bad = dict(_planted(sample_root, q, "bad_rows.csv").group_by("file").len().iter_rows())
-    assert len(files) == len(planted_files) == 7
+    assert len(files) == len(planted_files) == 11
     for p in planted_files:
         f = files[p["file"]]
         assert f["error"] is None

@@ -70,7 +70,7 @@ def test_batches_read_the_same_rows_as_the_whole_file(sample_root, tmp_path):
     for path in texts:
         whole = read_delimited(path).cells
         batches = list(read_delimited_batches(path, 97, tmp_path))
-        assert len(batches) > 1
+        assert len(batches) > 1 or whole.height <= 97
         assert pl.concat([b.cells for b in batches]).equals(whole), path.name
     assert not list(tmp_path.iterdir())  # transcoded copies are removed
 
