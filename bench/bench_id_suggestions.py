@@ -1,0 +1,61 @@
+"""Suggestions for mistyped identity numbers at county scale: Splink's scoring of 300 mistyped
+numbers of roster persons and 4,000 strangers against a county roster (~170,000 persons),
+reported against a floor measured in the same run — DuckDB joining the same rows to the roster
+on the name alone (the widest blocking rule, no comparison, no model).
+
+    .venv/bin/python bench/bench_id_suggestions.py
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import date
+
+import duckdb
+import polars as pl
+
+from transforms.config import load_config
+from transforms.linkage.model import score
+from transforms.sample_county.county import SampleSize, build_county
+from transforms.sample_county.typos import mistype
+
+
+def main() -> None:
+    county = build_county(SampleSize.named("county"), 20260930, date(2026, 9, 30))
+    people = pl.DataFrame([{k: p[k] for k in ("id_number", "name", "town", "village")} for p in county.persons])
+    roster = people.select(
+        pl.col("id_number").alias("unique_id"), pl.col("id_number").str.slice(0, 17).alias("id_body"), "name",
+        pl.col("id_number").str.slice(6, 8).alias("birth_date"), "town", "village",
+    )  # fmt: skip
+    rng, taken = random.Random(1), set(people["id_number"])
+    rows = []
+    for i, p in enumerate(rng.sample(county.persons, 300)):
+        written = mistype(p["id_number"], rng, passes_check=i % 2 == 1, taken=taken)
+        rows.append(
+            (f"q{i}", written, p["name"], p["town"] if i % 3 == 0 else None, p["village"] if i % 3 == 0 else None)
+        )
+    rows += [(f"o{j}", o.id_number, o.name, None, None) for j, o in enumerate(county.outsiders[:4000])]
+    raw = pl.DataFrame(rows, schema=["unique_id", "id", "name", "town", "village"], orient="row")
+    queries = raw.select(
+        "unique_id", pl.col("id").str.slice(0, 17).alias("id_body"), "name",
+        pl.col("id").str.slice(6, 8).alias("birth_date"), "town", "village",
+    )  # fmt: skip
+    t = time.perf_counter()
+    with duckdb.connect() as con:
+        con.register("q", queries.to_arrow())
+        con.register("r", roster.to_arrow())
+        blocked = con.sql("select count(*) from q join r on q.name = r.name").fetchall()[0][0]
+    floor = time.perf_counter() - t
+    t = time.perf_counter()
+    pairs = score(queries, roster, load_config().linkage)
+    run = time.perf_counter() - t
+    truth = dict(zip([f"q{i}" for i in range(300)], [None] * 300, strict=True))
+    found = pairs.filter(pl.col("query_id").is_in(list(truth)) & (pl.col("match_probability") >= 0.95))
+    print(f"roster {roster.height:,}  rows to place {queries.height:,}  pairs blocked on name {blocked:,}")
+    print(f"floor (name join) {floor:.2f} s   suggestions {run:.2f} s   ratio {run / floor:.1f}")
+    print(f"mistyped rows with a candidate at 0.95 or more: {found['query_id'].n_unique()} of 300")
+
+
+if __name__ == "__main__":
+    main()
