@@ -13,7 +13,7 @@ from prefect import flow, get_run_logger
 
 from flows.artifacts import publish_artifacts
 from flows.console import install_refusal_filter
-from flows.tasks import check_quality, compare, prepare, publish_quarter, stage, take_in_all
+from flows.tasks import check_quality, compare, prepare, publish_quarter, stage, suggest_identities, take_in_all
 from transforms.deliver.publication import ListsPlan, run_manifest, write_check, write_publication
 from transforms.deliver.publish import fault_point, publish
 from transforms.deliver.summary import RunSummary, StepClock
@@ -65,7 +65,9 @@ def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
         shutil.rmtree(docs, ignore_errors=True)
         raise RunRefused("；".join(g.message() for g in blocking))
     with clock.step("comparison"):
-        comparison = compare(warehouse, q, config, intakes)
+        comparison = compare(warehouse, q, config)
+    with clock.step("suggestions"):
+        comparison = suggest_identities(warehouse, q, config, intakes, comparison)
     with clock.step("lists"):
         plan: ListsPlan = prepare(warehouse, q, comparison, config, datetime.now(CHINA).date())
     manifest = run_manifest(q, config, opened, intakes, failures, staged, gates, comparison, plan, clock)

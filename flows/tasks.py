@@ -21,10 +21,11 @@ from transforms.intake.accounting import RowCounts
 from transforms.intake.department import DepartmentIntake, take_in_department
 from transforms.intake.inbox import OpenedInbox
 from transforms.intake.validation import REJECT_SCHEMA
+from transforms.linkage.corrections import confirmed_by_department
 from transforms.linkage.suggestions import suggest
 from transforms.settings import CHINA, Quarter
 from transforms.staging.quality_gates import GateResult, gate_quarter
-from transforms.staging.warehouse import confirmed_corrections, connect, stage_quarter
+from transforms.staging.warehouse import connect, stage_quarter
 
 
 @task(name="take-in-department", cache_policy=NONE, task_run_name="take-in-{department}")
@@ -44,7 +45,7 @@ def take_in(
 
 def take_in_all(opened: OpenedInbox, work_dir: Path, quarter: Quarter) -> tuple[list[DepartmentIntake], dict[str, str]]:
     """Every department's intake in parallel; one department's failure never stops the others."""
-    corrections = confirmed_corrections(opened.root.warehouse)  # the county office's, in force
+    corrections = confirmed_by_department(opened.root.warehouse)  # the county office's, in force
     futures = {d: take_in.submit(d, opened, work_dir, quarter, corrections.get(d)) for d in opened.listing.files}
     intakes, failures = [], {}
     for department, future in futures.items():
@@ -78,22 +79,30 @@ def check_quality(
 
 
 @task(name="compare-with-roster", cache_policy=NONE)
-def compare(warehouse: Path, quarter: Quarter, config: CountyConfig, intakes: list[DepartmentIntake]) -> Comparison:
+def compare(warehouse: Path, quarter: Quarter, config: CountyConfig) -> Comparison:
     with connect(warehouse) as con:
         comparison = compare_with_roster(con, quarter, config)
-        rejects = pl.concat([i.rejects for i in intakes]) if intakes else pl.DataFrame(schema=REJECT_SCHEMA)
-        suggestions = suggest(con, quarter, config, rejects, comparison.warnings, config.linkage)
-    comparison = replace(comparison, suggestions=suggestions)
-    get_run_logger().info(
-        "%d suggestions for mistyped identity numbers, %d recommended",
-        suggestions.height,
-        int(suggestions["recommended"].sum()),
-    )
     colours = dict(comparison.households.group_by("colour").len().sort("colour").iter_rows())
     get_run_logger().info(
         "%d warnings; listed households by colour: %s", comparison.warnings.height, json.dumps(colours)
     )
     return comparison
+
+
+@task(name="suggest-identities", cache_policy=NONE)
+def suggest_identities(
+    warehouse: Path, quarter: Quarter, config: CountyConfig, intakes: list[DepartmentIntake], comparison: Comparison
+) -> Comparison:
+    """The comparison with its suggestions for mistyped identity numbers (transforms.linkage)."""
+    rejects = pl.concat([i.rejects for i in intakes]) if intakes else pl.DataFrame(schema=REJECT_SCHEMA)
+    with connect(warehouse) as con:
+        suggestions = suggest(con, quarter, config, rejects, comparison.warnings, config.linkage)
+    get_run_logger().info(
+        "%d suggestions for mistyped identity numbers, %d recommended",
+        suggestions.height,
+        int(suggestions["recommended"].sum()),
+    )
+    return replace(comparison, suggestions=suggestions)
 
 
 prepare = task(prepare_lists, name="prepare-lists", cache_policy=NONE)

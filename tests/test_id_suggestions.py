@@ -164,3 +164,48 @@ def test_confirmed_corrections_recover_the_warnings_and_denials_are_not_suggeste
     assert rerun.join(denied_row.select(*KEY, "suggested_id_number"), on=[*KEY, "suggested_id_number"]).height == 0
     rejects = pl.read_parquet(DataRoot(root).out(Q3) / "rejects.parquet").with_columns(pl.col("sheet").fill_null(""))
     assert confirmed.filter(pl.col("origin") == "rejected").select(KEY).join(rejects, on=KEY, how="inner").height == 0
+
+
+def _civil_intake(tmp_path, config, lines: list[str], corrections: pl.DataFrame | None):
+    from transforms.intake.department import take_in_department
+
+    folder = tmp_path / "inbox" / "民政局"
+    folder.mkdir(parents=True)
+    header = "身份证号,姓名,乡镇,村（社区）,救助类型,保障状态,起始日期,终止日期,金额（元）"
+    (folder / "a.csv").write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    return take_in_department("civil", [folder / "a.csv"], tmp_path / "inbox", config, corrections=corrections)
+
+
+def test_a_confirmed_correction_is_matched_on_the_number_as_written_and_the_name(tmp_path, config):
+    from transforms.intake.cells import id_check_char
+
+    person = "43112519620127301" + id_check_char("43112519620127301")
+    swapped = "43112519620127031" + person[17]  # 15th and 16th digits swapped: fails the check character
+    stranger = "43112519620127302" + id_check_char("43112519620127302")  # valid, nobody's; written in 15 digits
+    corrections = pl.DataFrame(
+        {
+            "id_as_written": [swapped, stranger],
+            "name_as_written": ["冯霞", "王伟"],
+            "corrected_id": [person, person],
+        }
+    )
+    row = "城关镇,南门村,临时救助,停保,2026-07-15,2026-07-15,2000"
+    lines = [
+        f"{swapped},冯 霞,{row}",  # a space in the name: still the confirmed row
+        f"{swapped},冯霞霞,{row}",  # another name: not this correction, rejected as before
+        "431125620127302,王伟,城关镇,南门村,临时救助,停保,2026-08-01,2026-08-01,3000",  # 15 digits
+        f"{stranger},张三,城关镇,南门村,临时救助,停保,2026-09-01,2026-09-01,1000",  # the number alone is not enough
+    ]
+    intake = _civil_intake(tmp_path, config, lines, corrections)
+    accepted = intake.accepted["civil__assistance"]
+    assert sorted(accepted["id_number"].to_list()) == sorted([person, person, stranger])
+    assert intake.rejects["row_number"].to_list() == [3]
+    assert intake.rejects["id_problem"].to_list() == ["id_check_digit"]
+    assert sorted(intake.corrected["source_row"].to_list()) == [2, 4]
+    assert set(intake.corrected["id_number"]) == {person}
+    [report] = intake.files
+    assert report.rows_read == report.accepted + report.rejected + report.duplicates + report.ignored
+    # Without corrections the same file rejects the mistyped row and keeps the 15-digit stranger.
+    plain = _civil_intake(tmp_path / "plain", config, lines, None)
+    assert sorted(plain.rejects["row_number"].to_list()) == [2, 3] and plain.corrected.is_empty()
+    assert plain.accepted["civil__assistance"]["id_number"].to_list().count(stranger) == 2

@@ -1,4 +1,4 @@
--- lnk_record_corrections: the county office's answers on suggestions (returned_answers of kind identity) not yet in id_corrections, with the suggestion they answer (issued_suggestions: the quarter's id_suggestions.parquet): department, number as written, name, the person suggested. Append-only; rereading the same files adds nothing.
+-- lnk_record_corrections: the county office's answers on suggestions (returned_answers of kind identity) not yet in id_corrections, with the suggestion each answers (id_suggestion_numbers): department, number as written, name, the person suggested. Append-only; rereading the same files adds nothing.
 select
     a.key as suggestion_id,
     a.quarter,
@@ -17,7 +17,7 @@ select
     a.arrival,
     a.recorded_at
 from returned_answers as a
-inner join issued_suggestions as s on s.suggestion_id = a.key
+inner join id_suggestion_numbers as s on s.quarter = a.quarter and s.number = a.key
 where a.quarter = $quarter
   and a.kind = 'identity'
   and not exists (

@@ -11,6 +11,8 @@ import duckdb
 import polars as pl
 
 from transforms.config import CountyConfig, Thresholds
+from transforms.linkage.corrections import answers_in_force
+from transforms.linkage.suggestions import SUGGESTION_SCHEMA
 from transforms.settings import Quarter
 from transforms.staging.warehouse import department_people_sql, execute_model, params_named_in, read_sql
 
@@ -51,7 +53,7 @@ class Comparison:
     people: pl.DataFrame  # id_number, name, household_id, relation: for the lists people receive only
     roster_by_cause: pl.DataFrame  # household_type, monitoring_type, risk_cause, households, persons
     # suggestions for mistyped identity numbers (transforms.linkage.suggestions.SUGGESTION_COLUMNS)
-    suggestions: pl.DataFrame = field(default_factory=pl.DataFrame)
+    suggestions: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SUGGESTION_SCHEMA))
 
 
 def write_comparison_outputs(folder: Path, comparison: Comparison) -> None:
@@ -106,6 +108,7 @@ def compare_with_roster(con: duckdb.DuckDBPyConnection, quarter: Quarter, config
         [(ds.code, ds.department) for ds in config.datasets], schema=["dataset", "department"], orient="row"
     )
     con.register("registry_datasets", registry.to_arrow())
+    answers_in_force(con)
     con.execute(f"create or replace temp table cur_confirmed as {read_sql('linkage/lnk_confirmed.sql')}")
     build_intermediates(con, params)
     raise_warnings(con, params, config)

@@ -78,7 +78,7 @@ def follow_up(root: DataRoot, quarter: Quarter, as_of: date, config: CountyConfi
             recorded += record_answers(con, str(quarter), report.sha256, answers)
             files.append(report)
             rejects.append(file_rejects)
-        record_corrections(con, str(quarter), out_dir)
+        record_corrections(con, str(quarter))
         answers = latest_answers(con, str(quarter))
         names = _names(con, str(quarter))
     followup, rows = followup_frame(pub, answers, as_of), listing_frame(pub, answers, as_of)

@@ -37,7 +37,8 @@ class Publication:
 
 def load_publication(out_dir: Path, con: duckdb.DuckDBPyConnection, quarter: str) -> Publication:
     """The quarter's published warnings and deadlines (out/<quarter>/) and the numbers it issued
-    (warehouse)."""
+    (warehouse: 预警编号, work orders, 建议编号 — every suggestion ever issued for the quarter, a
+    rerun's included)."""
     manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
     deadlines = manifest["deadlines"]
     listing = pl.from_arrow(
@@ -50,12 +51,12 @@ def load_publication(out_dir: Path, con: duckdb.DuckDBPyConnection, quarter: str
             "select rule_id, subject, department, number from work_order_numbers where quarter = ?", params=[quarter]
         ).to_arrow_table()
     )
-    suggestions = out_dir / "id_suggestions.parquet"
+    suggestions = con.execute("select number from id_suggestion_numbers where quarter = ?", [quarter]).fetchall()
     issued = Issued(
         listing_towns=dict(listing.select("number", "town").iter_rows()),
         work_orders=set(orders["number"]),
         published_on=date.fromisoformat(deadlines["published_on"]),
-        suggestions=frozenset(pl.read_parquet(suggestions)["suggestion_id"]) if suggestions.is_file() else frozenset(),
+        suggestions=frozenset(n for (n,) in suggestions),
     )
     return Publication(
         quarter, pl.read_parquet(out_dir / "warnings.parquet"), issued,

@@ -106,8 +106,14 @@ def _on_distinct(raw: pl.Series, parse) -> tuple[pl.Series, pl.Series]:
 
 def written_id(raw: pl.Expr) -> pl.Expr:
     """An identity number as written, for matching with suggestions: folded, without spaces,
-    upper-case (the form `id_as_written` takes)."""
+    upper-case (the form `id_as_written` takes when the number is unusable; a usable one is
+    matched in its normalised 18-character form)."""
     return raw.str.replace_all(r"\s", "").str.to_uppercase()
+
+
+def written_name(raw: pl.Expr) -> pl.Expr:
+    """A name as written, for matching with suggestions: folded, without spaces (张 三 is 张三)."""
+    return raw.str.replace_all(r"\s", "")
 
 
 def cast_rows(
@@ -158,7 +164,8 @@ def _apply_corrections(folded: pl.DataFrame, ds: DatasetSpec, corrections: pl.Da
     if corrections is None or corrections.is_empty() or not {"id_number", "name"} <= names:
         return folded.with_columns(pl.lit(False).alias("id_corrected"))
     key = folded.select(
-        written_id(pl.col("raw__id_number")).alias("id_as_written"), pl.col("raw__name").alias("name_as_written")
+        pl.coalesce("pre__id_number", written_id(pl.col("raw__id_number"))).alias("id_as_written"),
+        written_name(pl.col("raw__name")).alias("name_as_written"),
     )
     found = key.join(
         corrections.unique(["id_as_written", "name_as_written"], keep="first"),

@@ -2,8 +2,7 @@
 (returned_answers, kind `identity`); this keeps each one with the suggestion it answers in
 `id_corrections` — department, number as written, name, the person suggested, 是本人 or
 不是本人, who, when, which file and row — from which every later run reads the corrections in
-force (sql/linkage/lnk_confirmed.sql) and the suggestions not to make again
-(sql/linkage/lnk_answers_in_force.sql)."""
+force (sql/linkage/lnk_confirmed.sql) and the suggestions not to make again."""
 
 from __future__ import annotations
 
@@ -12,19 +11,48 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from transforms.staging.warehouse import execute_model, read_sql
+from transforms.staging.warehouse import connect, execute_model, read_sql
 
 
-def record_corrections(con: duckdb.DuckDBPyConnection, quarter: str, out_dir: Path) -> int:
+def record_corrections(con: duckdb.DuckDBPyConnection, quarter: str) -> int:
     """Add the quarter's new identity answers to `id_corrections`; returns how many."""
-    issued = out_dir / "id_suggestions.parquet"
-    if not issued.is_file():
-        return 0
-    con.register("issued_suggestions", pl.read_parquet(issued).to_arrow())
-    try:
-        sql = read_sql("linkage/lnk_record_corrections.sql")
-        before = con.execute("select count(*) from id_corrections").fetchall()[0][0]
-        execute_model(con, f"insert into id_corrections by name {sql}", {"quarter": quarter})
-        return con.execute("select count(*) from id_corrections").fetchall()[0][0] - before
-    finally:
-        con.unregister("issued_suggestions")
+    sql = read_sql("linkage/lnk_record_corrections.sql")
+    before = con.execute("select count(*) from id_corrections").fetchall()[0][0]
+    execute_model(con, f"insert into id_corrections by name {sql}", {"quarter": quarter})
+    return con.execute("select count(*) from id_corrections").fetchall()[0][0] - before
+
+
+def answers_in_force(con: duckdb.DuckDBPyConnection) -> None:
+    """`lnk_answers_in_force` as a temporary view, for the models that read it."""
+    con.execute(f"create or replace temp view lnk_answers_in_force as {read_sql('linkage/lnk_answers_in_force.sql')}")
+
+
+def confirmed(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The corrections in force: department, id_as_written, name_as_written, corrected_id."""
+    answers_in_force(con)
+    return pl.from_arrow(con.sql(read_sql("linkage/lnk_confirmed.sql")).to_arrow_table())
+
+
+def denied(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The suggestions the county office said 不是本人 to (in force): department, id_as_written,
+    name_as_written, person_id."""
+    answers_in_force(con)
+    return pl.from_arrow(
+        con.sql(
+            "select department, id_as_written, name_as_written, suggested_id_number as person_id "
+            "from lnk_answers_in_force where answer = '不是本人'"
+        ).to_arrow_table()
+    )
+
+
+def confirmed_by_department(warehouse: Path) -> dict[str, pl.DataFrame]:
+    """The corrections in force, by department, as the intake applies them (CORRECTION_SCHEMA of
+    transforms.intake.validation); none before the warehouse exists."""
+    if not warehouse.is_file():
+        return {}
+    with connect(warehouse) as con:
+        frame = confirmed(con)
+    return {
+        str(d): g.select("id_as_written", "name_as_written", "corrected_id")
+        for (d,), g in frame.partition_by("department", as_dict=True, maintain_order=True).items()
+    }

@@ -22,8 +22,10 @@ into match weights and a probability per pair; `explain` puts the agreement into
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import duckdb
 import polars as pl
@@ -31,6 +33,7 @@ import polars as pl
 from transforms.settings import DUCKDB_MEMORY_LIMIT
 
 COMPARISONS = ("id_number", "name", "birth_date", "place")
+_QUIET = logging.ERROR  # Splink's own log (counts and advice, never a cell) stays out of the run's log
 # The frames `score` takes: one row per person to place or per roster person.
 QUERY_COLUMNS = ("unique_id", "id_body", "name", "birth_date", "town", "village")
 ROSTER_COLUMNS = ("unique_id", "id_body", "name", "birth_date", "town", "village")
@@ -47,6 +50,11 @@ class LinkageSettings:
     u_max_pairs: float
     u_seed: int
     m_probabilities: dict[str, tuple[float, ...]]
+
+    @property
+    def digest(self) -> str:
+        """What a trained model depends on besides the roster."""
+        return hashlib.sha256(repr(sorted(asdict(self).items())).encode("utf-8")).hexdigest()
 
     @classmethod
     def from_yaml(cls, raw: dict) -> LinkageSettings:
@@ -135,8 +143,36 @@ def _bound_unseen_u(model: dict, pairs: float) -> None:
                 level["u_probability"] = 1.0 / pairs
 
 
-def score(queries: pl.DataFrame, roster: pl.DataFrame, settings: LinkageSettings) -> pl.DataFrame:
-    """Every candidate pair with its probability and agreement levels: query_id, person_id,
+def train(roster: pl.DataFrame, settings: LinkageSettings) -> dict:
+    """The model to score with (Splink's settings JSON, link_only): u estimated on pairs of roster
+    persons (two different persons agreeing by chance), m and the prior from the settings."""
+    from splink import DuckDBAPI, Linker
+
+    with duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT}) as con:
+        con.register("lnk_roster_arrow", roster.select(ROSTER_COLUMNS).to_arrow())
+        con.execute("create table lnk_roster as select * from lnk_roster_arrow")
+        trainer = Linker(
+            DuckDBAPI(connection=con).register("lnk_roster", table_name="u_roster"),
+            _settings(settings, "dedupe_only", roster.height),
+            log_level=_QUIET,
+        )
+        trainer.training.estimate_u_using_random_sampling(
+            max_pairs=settings.u_max_pairs, seed=settings.u_seed, num_chunks=1
+        )
+        model = trainer.misc.save_model_to_json()
+    model["link_type"] = "link_only"
+    _bound_unseen_u(model, settings.u_max_pairs)
+    return model
+
+
+def roster_digest(roster: pl.DataFrame) -> str:
+    """What the u estimates depend on: the roster's persons (ROSTER_COLUMNS), in a stable order."""
+    text = roster.select(ROSTER_COLUMNS).sort("unique_id").write_csv()
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def score(queries: pl.DataFrame, roster: pl.DataFrame, model: dict, list_from: float) -> pl.DataFrame:
+    """Every candidate pair from `list_from` on, with its probability: query_id, person_id,
     match_probability, match_weight and mw_<comparison> (each comparison's match weight, the
     name's with its term-frequency adjustment)."""
     out_schema = {
@@ -150,38 +186,31 @@ def score(queries: pl.DataFrame, roster: pl.DataFrame, settings: LinkageSettings
         return pl.DataFrame(schema=out_schema)
     from splink import DuckDBAPI, Linker
 
-    logging.getLogger("splink").setLevel(logging.ERROR)
     with duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT}) as con:
         con.register("lnk_roster_arrow", roster.select(ROSTER_COLUMNS).to_arrow())
         con.execute("create table lnk_roster as select * from lnk_roster_arrow")
         con.register("lnk_queries_arrow", queries.select(QUERY_COLUMNS).to_arrow())
         con.execute("create table lnk_queries as select * from lnk_queries_arrow")
-        # u: from the roster alone (two different roster persons agreeing by chance).
         api = DuckDBAPI(connection=con)
-        trainer = Linker(
-            api.register("lnk_roster", table_name="u_roster"),
-            _settings(settings, "dedupe_only", roster.height),
-            log_level=logging.WARNING,
-        )
-        trainer.training.estimate_u_using_random_sampling(max_pairs=settings.u_max_pairs, seed=settings.u_seed)
-        model = trainer.misc.save_model_to_json()
-        model["link_type"] = "link_only"
-        _bound_unseen_u(model, settings.u_max_pairs)
         linker = Linker(
             [api.register("lnk_queries", table_name="a_queries"), api.register("lnk_roster", table_name="b_roster")],
-            model,
-            log_level=logging.WARNING,
+            copy.deepcopy(model),
+            log_level=_QUIET,
         )
-        pairs = linker.inference.predict(threshold_match_probability=settings.list_from)
+        pairs = linker.inference.predict(threshold_match_probability=list_from)
         frame = pl.from_arrow(con.sql(f"select * from {pairs.physical_name}").to_arrow_table())
     if frame.is_empty():
         return pl.DataFrame(schema=out_schema)
     left_is_query = pl.col("source_dataset_l") == "a_queries"
-    return frame.select(
-        pl.when(left_is_query).then(pl.col("unique_id_l")).otherwise(pl.col("unique_id_r")).cast(pl.String).alias("query_id"),
-        pl.when(left_is_query).then(pl.col("unique_id_r")).otherwise(pl.col("unique_id_l")).cast(pl.String).alias("person_id"),
-        pl.col("match_probability").cast(pl.Float64),
-        pl.col("match_weight").cast(pl.Float64),
-        (pl.col("mw_name") + pl.col("mw_tf_adj_name").fill_null(0)).alias("mw_name_tf"),
-        *[pl.col(f"mw_{c}").cast(pl.Float64) for c in COMPARISONS if c != "name"],
-    ).rename({"mw_name_tf": "mw_name"}).select(list(out_schema)).cast(out_schema)  # fmt: skip
+    return (
+        frame.select(
+            pl.when(left_is_query).then(pl.col("unique_id_l")).otherwise(pl.col("unique_id_r")).alias("query_id"),
+            pl.when(left_is_query).then(pl.col("unique_id_r")).otherwise(pl.col("unique_id_l")).alias("person_id"),
+            "match_probability",
+            "match_weight",
+            (pl.col("mw_name") + pl.col("mw_tf_adj_name").fill_null(0)).alias("mw_name"),
+            *[pl.col(f"mw_{c}") for c in COMPARISONS if c != "name"],
+        )
+        .select(list(out_schema))
+        .cast(out_schema)
+    )

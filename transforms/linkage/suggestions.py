@@ -7,13 +7,17 @@ office confirms them (是本人 / 不是本人) in `quality/身份证号疑似�
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
 import duckdb
 import polars as pl
 
 from transforms.config import CountyConfig
-from transforms.linkage.model import LinkageSettings, score
+from transforms.intake.validation import written_name
+from transforms.linkage.corrections import denied
+from transforms.linkage.model import LinkageSettings, roster_digest, score, train
 from transforms.settings import Quarter
-from transforms.staging.warehouse import read_sql
 
 ID_PROBLEMS = ("id_check_digit", "id_birth_date")  # the rejects a suggestion is looked for
 SUGGESTION_COLUMNS = [
@@ -37,10 +41,12 @@ _ROW_SCHEMA = {
 
 def rejected_rows(rejects: pl.DataFrame) -> pl.DataFrame:
     """Rows rejected for their identity number's check character or birth date (and nothing
-    that makes the number unusable), with a name to look by."""
+    that makes the number unusable), with a name to look by — the departments' rows: the
+    roster's own rejected rows are mended in the roster itself, never matched against it."""
     return (
         rejects.filter(
-            pl.col("id_problem").is_in(ID_PROBLEMS)
+            (pl.col("department") != "roster")
+            & pl.col("id_problem").is_in(ID_PROBLEMS)
             & pl.col("name_as_written").is_not_null()
             & pl.col("id_as_written").str.contains(r"^\d{17}[\dX]$")
         )
@@ -82,11 +88,20 @@ def _roster(con: duckdb.DuckDBPyConnection, quarter: str) -> pl.DataFrame:
     ).unique("id_number", keep="first", maintain_order=True)
 
 
-def _denied(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    sql = read_sql("linkage/lnk_answers_in_force.sql")
-    return pl.from_arrow(con.sql(f"select * from ({sql}) where answer = '不是本人'").to_arrow_table()).select(
-        "department", "id_as_written", "name_as_written", pl.col("suggested_id_number").alias("person_id")
+def trained_model(con: duckdb.DuckDBPyConnection, persons: pl.DataFrame, settings: LinkageSettings) -> dict:
+    """The model for this roster and these settings: from the warehouse when it was trained
+    before (a rerun), else trained now and kept."""
+    key = [roster_digest(persons), settings.digest]
+    found = con.execute(
+        "select model_json from id_linkage_models where roster_digest = ? and settings_digest = ?", key
+    ).fetchall()
+    if found:
+        return json.loads(found[0][0])
+    model = train(persons, settings)
+    con.execute(
+        "insert into id_linkage_models values (?, ?, ?, ?)", [*key, json.dumps(model, sort_keys=True), datetime.now()]
     )
+    return model
 
 
 def _differences(written: str, person: str) -> str:
@@ -139,7 +154,7 @@ def suggest(
     finally:
         con.unregister("new_candidates")
     rows = pl.concat([rejected_rows(rejects), behind.cast(_ROW_SCHEMA)]).with_columns(
-        pl.col("name_as_written").str.replace_all(r"\s", "")
+        written_name(pl.col("name_as_written")).alias("name_as_written")
     )
     roster = _roster(con, q)
     if rows.is_empty() or roster.is_empty():
@@ -162,7 +177,7 @@ def suggest(
         "town",
         "village",
     )
-    pairs = score(queries, persons, settings)
+    pairs = score(queries, persons, trained_model(con, persons, settings), settings.list_from)
     named = roster.select(
         pl.col("id_number").alias("person_id"),
         pl.col("name").alias("suggested_name"),
@@ -178,7 +193,7 @@ def suggest(
     )
     candidates = rows.join(found, on=people, how="inner", nulls_equal=True)
     candidates = candidates.join(
-        _denied(con), on=["department", "id_as_written", "name_as_written", "person_id"], how="anti"
+        denied(con), on=["department", "id_as_written", "name_as_written", "person_id"], how="anti"
     )
     if candidates.is_empty():
         return pl.DataFrame(schema=SUGGESTION_SCHEMA)
@@ -209,7 +224,8 @@ def suggest(
 
 def _number(con: duckdb.DuckDBPyConnection, quarter: str, ranked: pl.DataFrame) -> pl.DataFrame:
     """建议编号 (`2026Q3-ID-000012`): a suggestion (department row and person suggested) keeps its
-    number when the quarter is rerun; new ones continue the sequence in the file's order."""
+    number when the quarter is rerun; new ones continue the sequence in the file's order and are
+    kept with what they suggest, to match the county office's answers."""
     keyed = ranked.sort("department", "file", "sheet", "row_number", "_rank").with_columns(
         pl.concat_str(
             ["department", "file", pl.col("sheet").fill_null(""), pl.col("row_number").cast(pl.String),
@@ -228,7 +244,12 @@ def _number(con: duckdb.DuckDBPyConnection, quarter: str, ranked: pl.DataFrame) 
             fresh.append((quarter, key, known[key]))
         numbers.append(known[key])
     if fresh:
-        new = pl.DataFrame(fresh, schema=["quarter", "key", "number"], orient="row")
+        new = (
+            pl.DataFrame(fresh, schema=["quarter", "_key", "number"], orient="row")
+            .join(keyed.unique("_key", keep="first"), on="_key")
+            .select("quarter", pl.col("_key").alias("key"), "number", "department", "id_as_written",
+                    "name_as_written", "suggested_id_number", "suggested_household_id")
+        )  # fmt: skip
         con.register("new_suggestion_numbers", new.to_arrow())
         try:
             con.execute("insert into id_suggestion_numbers by name select * from new_suggestion_numbers")

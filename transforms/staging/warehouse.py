@@ -29,6 +29,7 @@ WAREHOUSE_TABLES = (
     "listing_numbers",
     "returned_answers",
     "id_suggestion_numbers",
+    "id_linkage_models",
     "id_corrections",
     "stg_corrected_rows",
 )
@@ -144,19 +145,6 @@ def record_corrected(con: duckdb.DuckDBPyConnection, quarter: Quarter, corrected
         finally:
             con.unregister("corrected_rows")
     con.execute("commit")
-
-
-def confirmed_corrections(warehouse: Path) -> dict[str, pl.DataFrame]:
-    """The corrections in force (sql/linkage/lnk_confirmed.sql), by department: number as written
-    and name -> the confirmed number (CORRECTION_SCHEMA of transforms.intake.validation)."""
-    if not warehouse.is_file():
-        return {}
-    with connect(warehouse) as con:
-        frame = pl.from_arrow(con.sql(read_sql("linkage/lnk_confirmed.sql")).to_arrow_table())
-    return {
-        str(d): g.select("id_as_written", "name_as_written", "corrected_id")
-        for (d,), g in frame.partition_by("department", as_dict=True, maintain_order=True).items()
-    }
 
 
 def department_people_sql(datasets: tuple[DatasetSpec, ...]) -> str:
