@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 
 from transforms.config import load_config
-from transforms.linkage.model import score, train
+from transforms.linkage.model import number_parts, score, train
 from transforms.sample_county.county import SampleSize, build_county
 from transforms.sample_county.typos import mistype
 
@@ -26,8 +26,7 @@ def main() -> None:
     county = build_county(SampleSize.named("county"), 20260930, date(2026, 9, 30))
     people = pl.DataFrame([{k: p[k] for k in ("id_number", "name", "town", "village")} for p in county.persons])
     roster = people.select(
-        pl.col("id_number").alias("unique_id"), pl.col("id_number").str.slice(0, 17).alias("id_body"), "name",
-        pl.col("id_number").str.slice(6, 8).alias("birth_date"), "town", "village",
+        pl.col("id_number").alias("unique_id"), *number_parts(pl.col("id_number")), "name", "town", "village",
     )  # fmt: skip
     rng, taken = random.Random(1), set(people["id_number"])
     rows = []
@@ -39,8 +38,7 @@ def main() -> None:
     rows += [(f"o{j}", o.id_number, o.name, None, None) for j, o in enumerate(county.outsiders[:4000])]
     raw = pl.DataFrame(rows, schema=["unique_id", "id", "name", "town", "village"], orient="row")
     queries = raw.select(
-        "unique_id", pl.col("id").str.slice(0, 17).alias("id_body"), "name",
-        pl.col("id").str.slice(6, 8).alias("birth_date"), "town", "village",
+        "unique_id", *number_parts(pl.col("id")), "name", "town", "village",
     )  # fmt: skip
     t = time.perf_counter()
     with duckdb.connect() as con:

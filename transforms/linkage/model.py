@@ -6,18 +6,21 @@ number itself: candidates share the name and village, or the name and birth date
 birth date and village, or the name alone (for extracts without a village). Each candidate
 pair is compared on
 
-- the number's first 17 digits, by Damerau–Levenshtein distance: identical (only the check
-  character differs), 1 (one wrong digit or two neighbouring digits swapped), 2, more;
+- the number outside its birth date (region and sequence: 1st–6th and 15th–17th digits), by
+  Damerau–Levenshtein distance: identical, 1 (one wrong digit or two neighbouring digits
+  swapped), 2, more;
+- the birth date (7th–14th digits): identical, one digit wrong or two swapped, different —
+  apart from the rest, so that two namesakes born the same day are not taken for one person
+  because their numbers share the eight digits of that day;
 - the name: identical (weighted by how common the name is: term frequencies), one character
   off, different;
-- the birth date: identical, different;
 - the place, where the row has one: same village, same town, another town.
 
 The u probabilities (how often two different persons agree by chance) are estimated from the
-roster itself at every run, by Splink's deterministic random sampling; the m probabilities
-(how often the row and the person agree when it is that person) describe how clerks mistype
-and live in `config/id_linkage.yaml` with their reasons; so does the prior. Splink turns them
-into match weights and a probability per pair; `explain` puts the agreement into Chinese.
+roster itself, by Splink's deterministic random sampling; the m probabilities (how often the
+row and the person agree when it is that person) describe how clerks mistype and live in
+`config/id_linkage.yaml` with their reasons; so does the prior. Splink turns them into match
+weights and a probability per pair; `suggestions.explain` puts the agreement into Chinese.
 """
 
 from __future__ import annotations
@@ -35,8 +38,18 @@ from transforms.settings import DUCKDB_MEMORY_LIMIT
 COMPARISONS = ("id_number", "name", "birth_date", "place")
 _QUIET = logging.ERROR  # Splink's own log (counts and advice, never a cell) stays out of the run's log
 # The frames `score` takes: one row per person to place or per roster person.
-QUERY_COLUMNS = ("unique_id", "id_body", "name", "birth_date", "town", "village")
-ROSTER_COLUMNS = ("unique_id", "id_body", "name", "birth_date", "town", "village")
+QUERY_COLUMNS = ("unique_id", "id_rest", "name", "birth_date", "town", "village")
+ROSTER_COLUMNS = QUERY_COLUMNS
+
+
+def number_parts(number: pl.Expr) -> list[pl.Expr]:
+    """An 18-character number's two compared parts: `id_rest` (region and sequence, the 1st–6th
+    and 15th–17th digits) and `birth_date` (the 7th–14th). Compared apart, agreement on the birth
+    date is counted once, not again inside the number."""
+    return [
+        (number.str.slice(0, 6) + number.str.slice(14, 3)).alias("id_rest"),
+        number.str.slice(6, 8).alias("birth_date"),
+    ]
 
 
 @dataclass(frozen=True)
@@ -83,10 +96,10 @@ def _comparisons(settings: LinkageSettings) -> list:
     id_number = cl.CustomComparison(
         output_column_name="id_number",
         comparison_levels=[
-            cll.NullLevel("id_body"),
-            cll.ExactMatchLevel("id_body"),
-            cll.DamerauLevenshteinLevel("id_body", 1),
-            cll.DamerauLevenshteinLevel("id_body", 2),
+            cll.NullLevel("id_rest"),
+            cll.ExactMatchLevel("id_rest"),
+            cll.DamerauLevenshteinLevel("id_rest", 1),
+            cll.DamerauLevenshteinLevel("id_rest", 2),
             cll.ElseLevel(),
         ],
     ).configure(m_probabilities=list(m["id_number"]))
@@ -99,7 +112,15 @@ def _comparisons(settings: LinkageSettings) -> list:
             cll.ElseLevel(),
         ],
     ).configure(m_probabilities=list(m["name"]))
-    birth = cl.ExactMatch("birth_date").configure(m_probabilities=list(m["birth_date"]))
+    birth = cl.CustomComparison(
+        output_column_name="birth_date",
+        comparison_levels=[
+            cll.NullLevel("birth_date"),
+            cll.ExactMatchLevel("birth_date"),
+            cll.DamerauLevenshteinLevel("birth_date", 1),
+            cll.ElseLevel(),
+        ],
+    ).configure(m_probabilities=list(m["birth_date"]))
     place = cl.CustomComparison(
         output_column_name="place",
         comparison_levels=[

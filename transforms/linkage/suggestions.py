@@ -16,7 +16,7 @@ import polars as pl
 from transforms.config import CountyConfig
 from transforms.intake.validation import written_name
 from transforms.linkage.corrections import denied
-from transforms.linkage.model import LinkageSettings, roster_digest, score, train
+from transforms.linkage.model import LinkageSettings, number_parts, roster_digest, score, train
 from transforms.settings import Quarter
 
 ID_PROBLEMS = ("id_check_digit", "id_birth_date")  # the rejects a suggestion is looked for
@@ -163,17 +163,15 @@ def suggest(
     distinct = rows.select(people).unique(maintain_order=True).with_row_index("query_id")
     queries = distinct.select(
         pl.col("query_id").cast(pl.String).alias("unique_id"),
-        pl.col("id_as_written").str.slice(0, 17).alias("id_body"),
+        *number_parts(pl.col("id_as_written")),
         pl.col("name_as_written").alias("name"),
-        pl.col("id_as_written").str.slice(6, 8).alias("birth_date"),
         "town",
         "village",
     )
     persons = roster.select(
         pl.col("id_number").alias("unique_id"),
-        pl.col("id_number").str.slice(0, 17).alias("id_body"),
+        *number_parts(pl.col("id_number")),
         "name",
-        pl.col("id_number").str.slice(6, 8).alias("birth_date"),
         "town",
         "village",
     )
