@@ -62,7 +62,8 @@ def stage(opened: OpenedInbox, quarter: Quarter, intakes: list[DepartmentIntake]
     accepted = {code: rows for i in intakes for code, rows in i.accepted.items()}
     files = [f.as_dict() for i in intakes for f in i.files]
     corrected = pl.concat([i.corrected for i in intakes])
-    return stage_quarter(opened.root.warehouse, quarter, opened.config.datasets, accepted, files, corrected)
+    parked = {code: rows for i in intakes for code, rows in i.parked.items()}
+    return stage_quarter(opened.root.warehouse, quarter, opened.config.datasets, accepted, files, corrected, parked)
 
 
 @task(name="quality-gates", cache_policy=NONE)

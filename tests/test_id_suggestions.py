@@ -116,7 +116,7 @@ def test_confirmed_corrections_recover_the_warnings_and_denials_are_not_suggeste
     shutil.copy(sample_root / "warehouse.duckdb", root / "warehouse.duckdb")
     before = _warnings(root)
     # The office confirms each quarter's planted suggestions (是本人) and denies one (不是本人);
-    # read-returns records them; the data officer reruns the year's quarters.
+    # read-returns records them.
     confirmed_written = set()
     for q in (Q2, Q3):
         typos = _planted(root, "typos.csv", q)
@@ -132,8 +132,9 @@ def test_confirmed_corrections_recover_the_warnings_and_denials_are_not_suggeste
         [account] = returned["returned_files"]
         assert (account["kind"], account["applied"], account["rejected"]) == ("identity", len(answers), 0)
         assert account["rows_read"] == account["applied"] + account["unanswered"] + account["ignored"]
-    for q in (Q2, Q3):
-        quarterly_run(str(root), str(q))  # reruns: the corrections apply to every later run
+    # The rerun of 2026Q3 alone: 2026Q2's claims count for the confirmed persons in the
+    # year-to-date sums, those accepted under the wrong number and those rejected for it alike.
+    quarterly_run(str(root), str(Q3))
     after = _warnings(root)
     expected = _warnings(truth)
     # What the corrections should bring back: the warnings of the right-typed county that the
@@ -205,7 +206,12 @@ def test_a_confirmed_correction_is_matched_on_the_number_as_written_and_the_name
     assert set(intake.corrected["id_number"]) == {person}
     [report] = intake.files
     assert report.rows_read == report.accepted + report.rejected + report.duplicates + report.ignored
-    # Without corrections the same file rejects the mistyped row and keeps the 15-digit stranger.
-    plain = _civil_intake(tmp_path / "plain", config, lines, None)
-    assert sorted(plain.rejects["row_number"].to_list()) == [2, 3] and plain.corrected.is_empty()
+    # The rejected row is parked with its number as written, for a later confirmation.
+    parked = intake.parked["civil__assistance"]
+    assert parked.select("id_number", "name", "source_row").rows() == [(swapped, "冯霞霞", 3)]
+    # Without corrections the same file rejects the mistyped rows and keeps the 15-digit stranger;
+    # a mistyped row with another problem too (an amount) is rejected, never parked.
+    plain = _civil_intake(tmp_path / "plain", config, [*lines, f"{swapped},冯霞,{row[:-4]}两千"], None)
+    assert sorted(plain.rejects["row_number"].to_list()) == [2, 3, 6] and plain.corrected.is_empty()
+    assert sorted(plain.parked["civil__assistance"]["source_row"].to_list()) == [2, 3]
     assert plain.accepted["civil__assistance"]["id_number"].to_list().count(stranger) == 2

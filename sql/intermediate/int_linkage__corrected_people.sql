@@ -1,4 +1,4 @@
--- int_linkage__corrected_people: who this quarter's warnings may rest on through a confirmed correction of an identity number, by department: the persons (and their households) of rows read with a corrected number this quarter, and of earlier claims of the year whose number and name match a confirmation (year-to-date sums).
+-- int_linkage__corrected_people: who this quarter's warnings may rest on through a confirmed correction of an identity number, by department: the persons (and their households) of rows read with a corrected number this quarter, and of earlier claims of the year — accepted under the wrong number or parked for it — whose number and name match a confirmation (year-to-date sums).
 with this_quarter as (
     select r.department, c.id_number
     from stg_corrected_rows as c
@@ -8,9 +8,15 @@ with this_quarter as (
 
 earlier_claims as (
     select 'medical' as department, k.corrected_id as id_number
-    from stg_medical__settlements as s
+    from (
+        select quarter, id_number, name from stg_medical__settlements
+        union all
+        select quarter, id_number, name from parked_stg_medical__settlements
+    ) as s
     inner join cur_confirmed as k
-        on k.department = 'medical' and k.id_as_written = s.id_number and k.name_as_written = s.name
+        on k.department = 'medical'
+        and k.id_as_written = s.id_number
+        and k.name_as_written = regexp_replace(s.name, '\s', '', 'g')
     where s.quarter like $year_prefix and s.quarter < $quarter
 )
 

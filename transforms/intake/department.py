@@ -77,6 +77,8 @@ class DepartmentIntake:
     # Accepted rows read with an identity number the county office confirmed as a correction
     # (dataset, id_number, source_file, source_sheet, source_row).
     corrected: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=CORRECTED_SCHEMA))
+    # Rejected rows kept for a slip in the identity number, by dataset (validation.SheetRows.parked).
+    parked: dict[str, pl.DataFrame] = field(default_factory=dict)
 
 
 CORRECTED_SCHEMA = {
@@ -202,6 +204,7 @@ class SheetOutcome:
     accepted: pl.DataFrame | None = None
     rejected: pl.DataFrame | None = None
     no_header_reason: str | None = None
+    parked: pl.DataFrame | None = None
 
 
 def _sort_sheet(
@@ -241,7 +244,9 @@ def _sort_sheet(
         data, matched, rules, department=department, file=rel, sheet=sheet.name,
         latest_event_date=latest_event_date, corrections=corrections,
     )  # fmt: skip
-    return SheetOutcome(sheet, counts, matched.dataset.code, sorted_rows.accepted, sorted_rows.rejected)
+    return SheetOutcome(
+        sheet, counts, matched.dataset.code, sorted_rows.accepted, sorted_rows.rejected, parked=sorted_rows.parked
+    )
 
 
 def _count_sheet(
@@ -264,6 +269,7 @@ def _count_sheet(
         if out.code not in report.datasets:
             report.datasets.append(out.code)
         sink.add(out.code, out.accepted)
+        sink.park(out.code, out.parked)
     if out.rejected is not None:
         rejects.append(out.rejected)
         report.rejected += out.rejected.height
@@ -342,4 +348,5 @@ def take_in_department(
             )
     link_names = sorted(p.relative_to(inbox).as_posix() for p in links)
     corrected = pl.concat([pl.DataFrame(schema=CORRECTED_SCHEMA), *sink.corrected]).cast(CORRECTED_SCHEMA)
-    return DepartmentIntake(department, reports, final, all_rejects, skipped, link_names, corrected)
+    parked = {c: pl.concat([f for k, f in sink.parked if k == c]) for c in sorted({k for k, _ in sink.parked})}
+    return DepartmentIntake(department, reports, final, all_rejects, skipped, link_names, corrected, parked)

@@ -109,6 +109,9 @@ class AcceptedRows:
     # Accepted rows read with a confirmed corrected identity number: dataset, id_number, lineage.
     corrected: list[pl.DataFrame] = field(default_factory=list)
     pending_corrected: list[pl.DataFrame] = field(default_factory=list)
+    # Rejected rows parked for a slip in the identity number (validation.SheetRows.parked), by dataset.
+    parked: list[tuple[str, pl.DataFrame]] = field(default_factory=list)
+    pending_parked: list[tuple[str, pl.DataFrame]] = field(default_factory=list)
     _next: int = 0  # order of arrival: a part's rows get _seq = part number << 32 | position
 
     def add(self, code: str, frame: pl.DataFrame) -> None:
@@ -131,9 +134,14 @@ class AcceptedRows:
         else:
             self.pending.append((code, frame))
 
+    def park(self, code: str, frame: pl.DataFrame | None) -> None:
+        if frame is not None and frame.height:
+            self.pending_parked.append((code, frame))
+
     def commit(self) -> None:
         self.corrected += self.pending_corrected
-        self.pending_corrected = []
+        self.parked += self.pending_parked
+        self.pending_corrected, self.pending_parked = [], []
         for code, item in self.pending:
             if isinstance(item, pl.DataFrame):
                 self.frames.setdefault(code, []).append(item)
@@ -142,7 +150,7 @@ class AcceptedRows:
         self.pending = []
 
     def discard(self) -> None:
-        self.pending_corrected = []
+        self.pending_corrected, self.pending_parked = [], []
         for _, item in self.pending:
             if not isinstance(item, pl.DataFrame):
                 item[0].unlink(missing_ok=True)

@@ -45,6 +45,11 @@ REJECT_SCHEMA = {
     "village_as_written": pl.String,
 }
 PERSON_AS_WRITTEN = ("id_problem", "id_as_written", "name_as_written", "town_as_written", "village_as_written")
+# Identity-number problems that may be a clerk's slip (one digit, two swapped): the roster person
+# behind them is looked for (transforms.linkage), and a row rejected for one of them alone is
+# parked — kept typed, with its number as written — so a later confirmation can still count it.
+SLIP_ID_PROBLEMS = ("id_check_digit", "id_birth_date")
+_PLACEHOLDER_ID = "0" * 18  # stands in for a parked row's number while its other fields are checked
 
 
 def as_rejects(frame: pl.DataFrame) -> pl.DataFrame:
@@ -59,6 +64,9 @@ class SheetRows:
 
     accepted: pl.DataFrame
     rejected: pl.DataFrame
+    # Rejected rows whose only problem is a slip in the identity number (SLIP_ID_PROBLEMS): typed
+    # like accepted rows, `id_number` as written, `name` without spaces.
+    parked: pl.DataFrame | None = None
 
 
 # Confirmed corrections of identity numbers (transforms.linkage.corrections): a row whose number
@@ -267,7 +275,32 @@ def sort_rows(
     rejected = _rejects(
         casted, problems, header, department=department, file=file, sheet=sheet, latest_event_date=latest_event_date
     )
-    return SheetRows(accepted, rejected)
+    return SheetRows(accepted, rejected, _parked(casted, problems, ds, lineage))
+
+
+def _parked(
+    casted: pl.DataFrame, problems: pl.DataFrame, ds: DatasetSpec, lineage: list[pl.Expr]
+) -> pl.DataFrame | None:
+    """The rejected rows whose one problem is a slip in the identity number, and whose other
+    fields pass the row contract (checked with a placeholder number)."""
+    if not {"id_number", "name"} <= {f.name for f in ds.fields}:
+        return None
+    per_row = problems.group_by("row_number").agg(pl.len().alias("n"), pl.col("field").first(), pl.col("code").first())
+    slips = per_row.filter(
+        (pl.col("n") == 1) & (pl.col("field") == "id_number") & pl.col("code").is_in(SLIP_ID_PROBLEMS)
+    )
+    if slips.is_empty():
+        return None
+    rows = (
+        casted.join(slips.select("row_number"), on="row_number", how="semi")
+        .select(
+            [pl.col(f.name) for f in ds.fields] + lineage + [written_id(pl.col("raw__id_number")).alias("_written")]
+        )
+        .with_columns(pl.lit(_PLACEHOLDER_ID).alias("id_number"), written_name(pl.col("name")).alias("name"))
+    )
+    failing = _contract_failures(ds, rows.drop("_written"))["index"].unique()
+    rows = rows.with_row_index("_index").filter(~pl.col("_index").cast(pl.Int64).is_in(failing.implode()))
+    return rows.with_columns(pl.col("_written").alias("id_number")).drop("_index", "_written")
 
 
 def _rejects(

@@ -14,12 +14,11 @@ import duckdb
 import polars as pl
 
 from transforms.config import CountyConfig
-from transforms.intake.validation import written_name
+from transforms.intake.validation import SLIP_ID_PROBLEMS, written_name
 from transforms.linkage.corrections import denied
 from transforms.linkage.model import LinkageSettings, number_parts, roster_digest, score, train
 from transforms.settings import Quarter
 
-ID_PROBLEMS = ("id_check_digit", "id_birth_date")  # the rejects a suggestion is looked for
 SUGGESTION_COLUMNS = [
     "suggestion_id", "quarter", "department", "dataset", "file", "sheet", "row_number", "origin",
     "id_as_written", "name_as_written", "suggested_id_number", "suggested_household_id", "suggested_name",
@@ -46,7 +45,7 @@ def rejected_rows(rejects: pl.DataFrame) -> pl.DataFrame:
     return (
         rejects.filter(
             (pl.col("department") != "roster")
-            & pl.col("id_problem").is_in(ID_PROBLEMS)
+            & pl.col("id_problem").is_in(SLIP_ID_PROBLEMS)
             & pl.col("name_as_written").is_not_null()
             & pl.col("id_as_written").str.contains(r"^\d{17}[\dX]$")
         )

@@ -57,14 +57,19 @@ def execute_model(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, ob
     return con.execute(sql, params_named_in(sql, params))
 
 
+PARKED_PREFIX = "parked_"  # parked_<staging table>: rows parked for a slip in the identity number
+
+
 def stage_dataset(
-    con: duckdb.DuckDBPyConnection, ds: DatasetSpec, quarter: Quarter, rows: pl.DataFrame | SpilledRows
-) -> int:
-    """Replace the quarter's slice of `stg_<dataset>` with `rows` (accepted, validated): a frame,
-    or a big dataset's Parquet parts, which DuckDB reads from disk."""
+    con: duckdb.DuckDBPyConnection, ds: DatasetSpec, quarter: Quarter, rows: pl.DataFrame | SpilledRows,
+    prefix: str = "",
+) -> int:  # fmt: skip
+    """Replace the quarter's slice of `stg_<dataset>` (or, with `prefix`, of `<prefix>stg_<dataset>`)
+    with `rows` (accepted, validated): a frame, or a big dataset's Parquet parts, which DuckDB
+    reads from disk."""
     model = read_sql(f"staging/{ds.staging_table}.sql")
     params = {"quarter": str(quarter)}
-    table = ds.staging_table  # an identifier from our own model file name, not user data
+    table = prefix + ds.staging_table  # identifiers from our own model file names, not user data
     if isinstance(rows, SpilledRows):
         con.execute(f"create or replace temp view accepted_rows as {rows.relation_sql()}")
     else:
@@ -121,14 +126,18 @@ def record_files(con: duckdb.DuckDBPyConnection, quarter: Quarter, files: list[d
 def stage_quarter(
     warehouse: Path, quarter: Quarter, datasets: tuple[DatasetSpec, ...], accepted: dict[str, object], files: list[dict],
     corrected: pl.DataFrame | None = None,
+    parked: dict[str, pl.DataFrame] | None = None,
 ) -> dict[str, int]:  # fmt: skip
     """Replace the quarter's slice of every staging table with what was accepted (a dataset that
-    did not arrive stages empty), record the files read and the rows read with a confirmed
-    corrected identity number; returns rows staged per dataset."""
+    did not arrive stages empty), and of every parked_ table with the rows parked for a slip in
+    the identity number; record the files read and the rows read with a confirmed corrected
+    identity number; returns rows staged per dataset."""
     staged = {}
     with connect(warehouse) as con:
         for ds in datasets:
             staged[ds.code] = stage_dataset(con, ds, quarter, accepted.get(ds.code, empty_rows(ds)))
+            if "id_number" in {f.name for f in ds.fields}:
+                stage_dataset(con, ds, quarter, (parked or {}).get(ds.code, empty_rows(ds)), PARKED_PREFIX)
         record_files(con, quarter, files)
         record_corrected(con, quarter, corrected)
     return staged
