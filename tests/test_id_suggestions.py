@@ -66,6 +66,11 @@ def test_planted_mistyped_numbers_get_the_intended_person_and_nothing_wrong_is_r
     assert suggestions["suggestion_id"].str.contains(r"^2026Q3-ID-\d{6}$").all()
     assert suggestions["suggestion_id"].n_unique() == suggestions.height
     assert ((suggestions["match_probability"] >= 0) & (suggestions["match_probability"] <= 1)).all()
+    # A row is at most one person: its candidates' row probabilities add up to at most 1, and
+    # the recommended one has at least the county's threshold of it.
+    assert (suggestions["row_probability"] <= suggestions["match_probability"] + 1e-4).all()
+    assert suggestions.group_by(KEY).agg(pl.col("row_probability").sum())["row_probability"].max() <= 1 + 1e-3
+    assert (recommended["row_probability"] >= 0.95).all()
 
 
 def _fill(root, answers: dict[str, str], q=Q3) -> None:

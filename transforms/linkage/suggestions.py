@@ -22,12 +22,13 @@ from transforms.settings import Quarter
 SUGGESTION_COLUMNS = [
     "suggestion_id", "quarter", "department", "dataset", "file", "sheet", "row_number", "origin",
     "id_as_written", "name_as_written", "suggested_id_number", "suggested_household_id", "suggested_name",
-    "suggested_town", "suggested_village", "match_probability", "agreement", "recommended",
+    "suggested_town", "suggested_village", "match_probability", "row_probability", "agreement", "recommended",
 ]  # fmt: skip
 SUGGESTION_SCHEMA = {
     **dict.fromkeys(SUGGESTION_COLUMNS, pl.String),
     "row_number": pl.Int64,
-    "match_probability": pl.Float64,
+    "match_probability": pl.Float64,  # Splink's, for the pair
+    "row_probability": pl.Float64,  # that the row is this person and none of its other candidates
     "recommended": pl.Boolean,
 }
 SUGGESTION_INFIX = "ID"
@@ -195,20 +196,21 @@ def suggest(
     if candidates.is_empty():
         return pl.DataFrame(schema=SUGGESTION_SCHEMA)
     row_key = ["department", "file", "sheet", "row_number"]
+    # A row is at most one person: each candidate's share of the row's odds (its Bayes factor
+    # against the prior, 2^match_weight, over 1 + the sum of all the row's candidates') is the
+    # probability that the row is that person and no other. The likeliest candidate is recommended
+    # when that reaches `recommend_at`; two near-equal namesakes share it, and neither is.
+    odds = pl.lit(2.0).pow(pl.col("match_weight"))
     ranked = (
-        candidates.sort([*row_key, "match_probability", "person_id"], descending=[False] * 4 + [True, False])
-        .with_columns(pl.int_range(pl.len()).over(row_key).alias("_rank"))
+        candidates.sort([*row_key, "match_weight", "person_id"], descending=[False] * 4 + [True, False])
+        .with_columns(
+            pl.int_range(pl.len()).over(row_key).alias("_rank"),
+            (odds / (1 + odds.sum().over(row_key))).round(4).alias("row_probability"),
+        )
         .filter(pl.col("_rank") < settings.max_per_row)
         .with_columns(
-            (pl.col("match_probability") >= settings.recommend_at).sum().over(row_key).alias("_above"),
             pl.col("match_probability").round(4),
-        )
-        .with_columns(
-            (
-                (pl.col("_rank") == 0)
-                & (pl.col("match_probability") >= settings.recommend_at)
-                & (pl.col("_above") == 1)
-            ).alias("recommended")
+            ((pl.col("_rank") == 0) & (pl.col("row_probability") >= settings.recommend_at)).alias("recommended"),
         )
     )
     ranked = ranked.with_columns(
