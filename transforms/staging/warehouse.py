@@ -62,32 +62,37 @@ PARKED_PREFIX = "parked_"  # parked_<staging table>: rows parked for a slip in t
 
 def stage_dataset(
     con: duckdb.DuckDBPyConnection, ds: DatasetSpec, quarter: Quarter, rows: pl.DataFrame | SpilledRows,
-    prefix: str = "",
+    parked: pl.DataFrame | None = None,
 ) -> int:  # fmt: skip
-    """Replace the quarter's slice of `stg_<dataset>` (or, with `prefix`, of `<prefix>stg_<dataset>`)
-    with `rows` (accepted, validated): a frame, or a big dataset's Parquet parts, which DuckDB
-    reads from disk."""
+    """Replace the quarter's slice of `stg_<dataset>` with `rows` (accepted, validated): a frame,
+    or a big dataset's Parquet parts, which DuckDB reads from disk — and, for a dataset of
+    persons, the slice of `parked_stg_<dataset>` with `parked` (rows rejected for nothing but a
+    slip in the identity number; none when not given), in the same transaction."""
     model = read_sql(f"staging/{ds.staging_table}.sql")
     params = {"quarter": str(quarter)}
-    table = prefix + ds.staging_table  # identifiers from our own model file names, not user data
-    if isinstance(rows, SpilledRows):
-        con.execute(f"create or replace temp view accepted_rows as {rows.relation_sql()}")
-    else:
-        con.register("accepted_rows", rows.to_arrow())
+    slices = [(ds.staging_table, rows)]  # identifiers from our own model file names, not user data
+    if "id_number" in {f.name for f in ds.fields}:
+        slices.append((PARKED_PREFIX + ds.staging_table, parked if parked is not None else empty_rows(ds)))
     try:
         con.execute("begin transaction")
-        con.execute(f"create table if not exists {table} as select * from ({model}) limit 0", params)
-        con.execute(f"delete from {table} where quarter = $quarter", params)
-        con.execute(f"insert into {table} by name {model}", params)
+        for table, frame in slices:
+            if isinstance(frame, SpilledRows):
+                con.execute(f"create or replace temp view accepted_rows as {frame.relation_sql()}")
+            else:
+                con.register("accepted_rows", frame.to_arrow())
+            try:
+                con.execute(f"create table if not exists {table} as select * from ({model}) limit 0", params)
+                con.execute(f"delete from {table} where quarter = $quarter", params)
+                con.execute(f"insert into {table} by name {model}", params)
+            finally:
+                if isinstance(frame, SpilledRows):
+                    con.execute("drop view if exists accepted_rows")
+                else:
+                    con.unregister("accepted_rows")
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
-    finally:
-        if isinstance(rows, SpilledRows):
-            con.execute("drop view if exists accepted_rows")
-        else:
-            con.unregister("accepted_rows")
     return rows.height
 
 
@@ -135,9 +140,8 @@ def stage_quarter(
     staged = {}
     with connect(warehouse) as con:
         for ds in datasets:
-            staged[ds.code] = stage_dataset(con, ds, quarter, accepted.get(ds.code, empty_rows(ds)))
-            if "id_number" in {f.name for f in ds.fields}:
-                stage_dataset(con, ds, quarter, (parked or {}).get(ds.code, empty_rows(ds)), PARKED_PREFIX)
+            rows = accepted.get(ds.code, empty_rows(ds))
+            staged[ds.code] = stage_dataset(con, ds, quarter, rows, (parked or {}).get(ds.code))
         record_files(con, quarter, files)
         record_corrected(con, quarter, corrected)
     return staged
