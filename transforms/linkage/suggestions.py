@@ -171,7 +171,7 @@ def suggest(
     persons = roster.select(
         pl.col("id_number").alias("unique_id"),
         *number_parts(pl.col("id_number")),
-        "name",
+        written_name(pl.col("name")).alias("name"),
         "town",
         "village",
     )
