@@ -19,6 +19,11 @@ from transforms.settings import SAMPLE_DATA_ROOT, Quarter, resolve_data_root
 DEMO_QUARTERS = ("2026Q2", "2026Q3")
 
 
+REREAD_HELP = (
+    "重新读取所有文件（默认未改动的文件沿用上次检查结果）/ read every file again (default: reuse unchanged files)"
+)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="povwatch",
@@ -28,11 +33,13 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="季度比对运行 / the quarterly run over inbox/<quarter>/")
     run.add_argument("--data-root", help="数据根目录 / data root (default $POVWATCH_DATA_ROOT or ./data/county)")
     run.add_argument("--quarter", required=True, help="季度，如 2026Q3 / quarter, e.g. 2026Q3")
+    run.add_argument("--reread", action="store_true", help=REREAD_HELP)
     check = sub.add_parser(
         "check-inbox", help="检查已收到的数据并生成问题数据表，不发布预警 / validate what has arrived"
     )
     check.add_argument("--data-root", help="数据根目录 / data root")
     check.add_argument("--quarter", required=True, help="季度，如 2026Q3 / quarter, e.g. 2026Q3")
+    check.add_argument("--reread", action="store_true", help=REREAD_HELP)
     prov = sub.add_parser(
         "run-province", help="全省各县并行运行并汇总 / every county of a province in parallel, then a summary"
     )
@@ -99,7 +106,7 @@ def _in_flow(server, flow_fn, *args):
     return None
 
 
-def _run(data_root: Path, quarter: str, check_only: bool = False) -> int:
+def _run(data_root: Path, quarter: str, check_only: bool = False, reread: bool = False) -> int:
     if _bad_quarter(quarter):
         return 2
     from flows.prefect_api import start_server_if_needed
@@ -107,7 +114,7 @@ def _run(data_root: Path, quarter: str, check_only: bool = False) -> int:
     server = start_server_if_needed()  # boots while the run's modules import
     from flows.quarterly_run import check_inbox, quarterly_run
 
-    summary = _in_flow(server, check_inbox if check_only else quarterly_run, str(data_root), quarter)
+    summary = _in_flow(server, check_inbox if check_only else quarterly_run, str(data_root), quarter, reread)
     if summary is None:
         return 1
     print("\n".join(summary.lines()))
@@ -180,9 +187,9 @@ def _status(data_root: Path, quarter: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
-        return _run(resolve_data_root(args.data_root), args.quarter)
+        return _run(resolve_data_root(args.data_root), args.quarter, reread=args.reread)
     if args.command == "check-inbox":
-        return _run(resolve_data_root(args.data_root), args.quarter, check_only=True)
+        return _run(resolve_data_root(args.data_root), args.quarter, check_only=True, reread=args.reread)
     if args.command == "read-returns":
         return _read_returns(resolve_data_root(args.data_root), args.quarter, args.as_of)
     if args.command == "status":

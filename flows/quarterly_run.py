@@ -27,14 +27,15 @@ install_refusal_filter()
 
 
 @flow(name="povwatch-check-inbox", log_prints=False)
-def check_inbox(data_root: str, quarter: str | None = None) -> RunSummary:
+def check_inbox(data_root: str, quarter: str | None = None, reread: bool = False) -> RunSummary:
     """Read and validate what has arrived so far; write each department's rejected-row workbook
-    and a manifest to `check/<quarter>/`. Publishes no warnings; leaves `out/` and the warehouse alone."""
+    and a manifest to `check/<quarter>/`. Publishes no warnings; leaves `out/` and the warehouse
+    alone. A file unchanged since the last check or run is not read again unless `reread`."""
     clock = StepClock()
     q = Quarter.parse(quarter) if quarter else Quarter.collecting(datetime.now(CHINA).date())
     opened = open_inbox(data_root, q)
     with work_folder(opened.root.path, f"check-{q}") as work:
-        intakes, failures = take_in_all(opened, work, q)
+        intakes, failures = take_in_all(opened, work, q, reuse=not reread)
     today = datetime.now(CHINA).date()
     out_dir = publish(
         opened.root, q, lambda f: write_check(f, q, opened.config, opened, intakes, failures, today), "check"
@@ -44,9 +45,10 @@ def check_inbox(data_root: str, quarter: str | None = None) -> RunSummary:
 
 
 @flow(name="povwatch-quarterly-run", log_prints=False)
-def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
+def quarterly_run(data_root: str, quarter: str | None = None, reread: bool = False) -> RunSummary:
     """Read `inbox/<quarter>/` under the data root, stage it, publish `out/<quarter>/`.
-    Without a quarter (a scheduled run), the quarter just ended in China Standard Time."""
+    Without a quarter (a scheduled run), the quarter just ended in China Standard Time. A file
+    unchanged since the last check or run is not read again unless `reread`."""
     clock = StepClock()
     preload_great_expectations()
     q = Quarter.parse(quarter) if quarter else Quarter.just_ended(datetime.now(CHINA).date())
@@ -54,7 +56,7 @@ def quarterly_run(data_root: str, quarter: str | None = None) -> RunSummary:
     config, warehouse = opened.config, opened.root.warehouse
     with work_folder(opened.root.path, str(q)) as work:  # big datasets wait on disk here until staged
         with clock.step("intake"):
-            intakes, failures = take_in_all(opened, work, q)
+            intakes, failures = take_in_all(opened, work, q, reuse=not reread)
         with clock.step("staging"):
             staged = stage(opened, q, intakes)
     docs = opened.root.publications / f".data_docs-{q}-{os.getpid()}"  # moved into the publication

@@ -30,12 +30,17 @@ from transforms.staging.warehouse import connect, stage_quarter
 
 @task(name="take-in-department", cache_policy=NONE, task_run_name="take-in-{department}")
 def take_in(
-    department: str, opened: OpenedInbox, work_dir: Path, quarter: Quarter, corrections: pl.DataFrame | None = None
+    department: str,
+    opened: OpenedInbox,
+    work_dir: Path,
+    quarter: Quarter,
+    corrections: pl.DataFrame | None = None,
+    reuse: bool = True,
 ) -> DepartmentIntake:
     listing = opened.listing
     intake = take_in_department(department, listing.files[department], opened.folder, opened.config,
                                 opened.root.path, work_dir, quarter=quarter, links=listing.links.get(department),
-                                corrections=corrections)  # fmt: skip
+                                corrections=corrections, reuse=reuse)  # fmt: skip
     for f in intake.files:
         if f.error:  # our own sentences: they name the file and the problem, never a cell
             get_run_logger().warning("%s: %s", f.location or f.path, f.error)
@@ -43,10 +48,13 @@ def take_in(
     return intake
 
 
-def take_in_all(opened: OpenedInbox, work_dir: Path, quarter: Quarter) -> tuple[list[DepartmentIntake], dict[str, str]]:
-    """Every department's intake in parallel; one department's failure never stops the others."""
+def take_in_all(
+    opened: OpenedInbox, work_dir: Path, quarter: Quarter, reuse: bool = True
+) -> tuple[list[DepartmentIntake], dict[str, str]]:
+    """Every department's intake in parallel; one department's failure never stops the others.
+    With `reuse`, files unchanged since an earlier run or check are not read again."""
     corrections = confirmed_by_department(opened.root.warehouse)  # the county office's, in force
-    futures = {d: take_in.submit(d, opened, work_dir, quarter, corrections.get(d)) for d in opened.listing.files}
+    futures = {d: take_in.submit(d, opened, work_dir, quarter, corrections.get(d), reuse) for d in opened.listing.files}
     intakes, failures = [], {}
     for department, future in futures.items():
         try:

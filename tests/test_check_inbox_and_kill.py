@@ -45,7 +45,7 @@ def _snapshot(out):
             content = p.read_bytes()
             if p.name == "manifest.json":
                 manifest = json.loads(content)
-                for varying in ("timings_seconds", "peak_rss_gb", "outputs"):
+                for varying in ("timings_seconds", "peak_rss_gb", "outputs", "reused_files"):
                     manifest.pop(varying, None)
                 content = json.dumps(manifest, sort_keys=True).encode()
             files[p.relative_to(out).as_posix()] = content

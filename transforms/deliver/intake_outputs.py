@@ -87,6 +87,8 @@ def inputs_manifest(
         departments[department] = {"status": "failed", "error": reason}
     return {
         "inputs": [f.as_dict() for i in intakes for f in i.files],
+        # files not read again: their outcome was reused from an earlier check or run of this quarter
+        "reused_files": sorted(f.location or f.path for i in intakes for f in i.files if f.reused),
         "departments": departments,
         "unplaced_inbox_entries": unplaced,
         "skipped_links": list(inbox_links),

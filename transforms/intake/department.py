@@ -29,7 +29,8 @@ from transforms.intake.reading import (
     sha256_of,
 )
 from transforms.intake.reasons import explain
-from transforms.intake.spill import AcceptedRows, SpilledRows
+from transforms.intake.reuse import FileKey, IntakeCache, corrections_digest, replay
+from transforms.intake.spill import LINEAGE, AcceptedRows, Settled, SpilledRows
 from transforms.intake.validation import REJECT_SCHEMA, as_rejects, sort_rows
 from transforms.settings import Quarter
 
@@ -55,13 +56,18 @@ class FileReport:
     )  # notes: the rows of a sheet of notes for people (reading.yaml note_sheets)
     error: str | None = None
     location: str | None = None  # relative to the data root: inbox/<quarter>/<folder>/<path>
+    # Not read again: its outcome was reused from an earlier run (transforms.intake.reuse).
+    reused: bool = False
 
     @property
     def balanced(self) -> bool:
         return self.rows_read == self.accepted + self.rejected + self.duplicates + self.ignored
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """The file's account (the manifest's `inputs`; whether it was reused is said apart)."""
+        data = asdict(self)
+        data.pop("reused")
+        return data
 
 
 @dataclass
@@ -127,12 +133,15 @@ def read_file(
     sink: AcceptedRows | None = None,
     quarter: Quarter | None = None,
     corrections: pl.DataFrame | None = None,
+    sha256: str | None = None,
 ) -> tuple[FileReport, dict[str, list[pl.DataFrame]], list[pl.DataFrame]]:
     """Read one file: its report, its accepted frames by dataset, its rejects. With a `sink`,
     accepted rows go there instead (and big text files are read in batches when the sink has a
     work folder); the returned dict is then empty. With a `quarter`, rows whose event dates
     fall after its last day are rejected (they belong to a later quarter)."""
-    report = FileReport(department=department, path=rel, sha256=sha256_of(path), size_bytes=path.stat().st_size)
+    report = FileReport(
+        department=department, path=rel, sha256=sha256 or sha256_of(path), size_bytes=path.stat().st_size
+    )
     own = sink is None
     if sink is None:
         sink = AcceptedRows(spill_rows=config.reading.spill_rows, work_dir=None)
@@ -286,6 +295,37 @@ def _in_order(pool: ThreadPoolExecutor, fn, items, ahead: int):
         yield running.popleft().result()
 
 
+def _settle(sink: AcceptedRows, cache: IntakeCache | None, ds, department: str) -> Settled:
+    """A dataset's duplicates and key conflicts settled — for a big dataset whose files were all
+    reused, the settlement kept from the run that read them."""
+    if cache is None or ds.code not in sink.parts:
+        return sink.settle(ds, department)
+    columns = (*(f.name for f in ds.fields), *LINEAGE)
+    settled = cache.load_settled(ds.code, sink.parts[ds.code], columns)
+    if settled is None:
+        settled = sink.settle(ds, department)
+        cache.store_settled(ds.code, settled)
+    return settled
+
+
+def _read_or_reuse(
+    cache: IntakeCache, path: Path, rel: str, department: str, config: CountyConfig, sink: AcceptedRows,
+    quarter: Quarter, corrections: pl.DataFrame | None,
+) -> tuple[FileReport, list[pl.DataFrame]]:  # fmt: skip
+    """A file's report and rejects, its rows committed to `sink`: from the cache when its
+    outcome is there, else read (and then kept in the cache)."""
+    sha = cache.sha256(path, rel, sha256_of)
+    key = FileKey(department, rel, sha, str(quarter), config.digest, corrections_digest(corrections))
+    entry = cache.lookup(key)
+    if entry is not None:
+        reused = replay(entry, sink, REJECT_SCHEMA)
+        return FileReport(**{**reused.report, "reused": True}), reused.rejects
+    sink.last_commit = None
+    report, _, rejects = read_file(path, rel, department, config, sink, quarter, corrections, sha256=sha)
+    cache.store(key, report.as_dict(), rejects, sink)
+    return report, rejects
+
+
 def take_in_department(
     department: str,
     paths: list[Path],
@@ -297,6 +337,7 @@ def take_in_department(
     quarter: Quarter | None = None,
     links: list[Path] | None = None,
     corrections: pl.DataFrame | None = None,
+    reuse: bool = False,
 ) -> DepartmentIntake:
     """Read every file a department dropped into its folder(s) under `inbox`; settle
     duplicates; account for every row. With a `work_dir`, big text files are read in batches and
@@ -305,12 +346,16 @@ def take_in_department(
     ever take part in settling, so a rejected row never decides which row is kept. `links`
     (symbolic links found in the department's folder) are listed, never opened. `corrections`
     (the department's confirmed corrections of identity numbers, CORRECTION_SCHEMA) are applied
-    to every row they match."""
+    to every row they match. With `reuse` (and a data root, a work folder and a quarter), a file
+    whose outcome is in the intake cache is not read again (transforms.intake.reuse)."""
     reports: list[FileReport] = []
     skipped: list[str] = []
     sink = AcceptedRows(spill_rows=config.reading.spill_rows, work_dir=work_dir)
     rejects: list[pl.DataFrame] = []
     links = list(links or ())
+    cache = None
+    if reuse and data_root is not None and work_dir is not None and quarter is not None:
+        cache = IntakeCache.of(data_root, str(quarter), department)
     for path in paths:
         rel = Path(*path.relative_to(inbox).parts[1:]).as_posix()
         if path.is_symlink():  # list_inbox lists links apart; this one was swapped in since
@@ -319,14 +364,17 @@ def take_in_department(
         if is_not_an_extract(path):
             skipped.append(rel)
             continue
-        report, _, file_rejects = read_file(path, rel, department, config, sink, quarter, corrections)
+        if cache is None:
+            report, _, file_rejects = read_file(path, rel, department, config, sink, quarter, corrections)
+        else:
+            report, file_rejects = _read_or_reuse(cache, path, rel, department, config, sink, quarter, corrections)
         report.location = path.relative_to(data_root).as_posix() if data_root else None
         reports.append(report)
         rejects.extend(file_rejects)
     by_file = {r.path: r for r in reports}
     final: dict[str, pl.DataFrame | SpilledRows] = {}
     for code in sink.codes():
-        settled = sink.settle(config.dataset(code), department)
+        settled = _settle(sink, cache, config.dataset(code), department)
         final[code] = settled.rows
         rejects.append(settled.conflict_rejects)
         for file, n in settled.kept_by_file.items():
@@ -335,6 +383,8 @@ def take_in_department(
             by_file[file].duplicates += n
         for file, n in settled.conflict_rejects.group_by("file").len().iter_rows():
             by_file[file].rejected += n
+    if cache is not None:
+        cache.finish({r.path for r in reports})
     all_rejects = (
         pl.concat([r for r in rejects if r.height], how="vertical")
         if any(r.height for r in rejects)

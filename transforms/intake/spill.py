@@ -70,7 +70,7 @@ class SpilledRows:
     def relation_sql(self) -> str:
         """A DuckDB query giving the accepted rows (the dataset's fields and lineage)."""
         cols = ", ".join(f'p."{c}"' for c in self.columns)
-        sql = f"select {cols} from read_parquet([{', '.join(_quote(p) for p in self.parts)}]) as p"
+        sql = f"select {cols} from {parts_sql(self.parts)} as p"
         if self.excluded is not None:
             sql += f" anti join read_parquet({_quote(self.excluded)}) as e on p._seq = e._seq"
         return sql
@@ -85,6 +85,18 @@ def _quote(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
+def parts_sql(parts: tuple[Path, ...] | list[Path]) -> str:
+    """The rows of a dataset's Parquet parts, in order of arrival, each with its `_seq`: the
+    part's place in `parts` << 32 | the row's place in its part. Computed when read, not stored,
+    so a part reused from an earlier run (transforms.intake.reuse) takes its place in this one."""
+    files = "[" + ", ".join(_quote(p) for p in parts) + "]"
+    return (
+        f"(select * exclude (filename, file_row_number), "
+        f"(list_position({files}, filename)::bigint << 32) + file_row_number as _seq "
+        f"from read_parquet({files}, filename = true, file_row_number = true))"
+    )
+
+
 @dataclass
 class Settled:
     """A dataset after duplicates and key conflicts: the rows to stage, the duplicates' lineage,
@@ -94,6 +106,15 @@ class Settled:
     duplicates: pl.DataFrame
     conflict_rejects: pl.DataFrame
     kept_by_file: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Committed:
+    """One file's accepted rows (frames or parts, by dataset), corrected and parked rows."""
+
+    items: list[tuple[str, pl.DataFrame | tuple[Path, str, int]]]
+    corrected: list[pl.DataFrame]
+    parked: list[tuple[str, pl.DataFrame]]
 
 
 @dataclass
@@ -112,7 +133,9 @@ class AcceptedRows:
     # Rejected rows parked for a slip in the identity number (validation.SheetRows.parked), by dataset.
     parked: list[tuple[str, pl.DataFrame]] = field(default_factory=list)
     pending_parked: list[tuple[str, pl.DataFrame]] = field(default_factory=list)
-    _next: int = 0  # order of arrival: a part's rows get _seq = part number << 32 | position
+    _next: int = 0  # parts written so far (their names keep the order of arrival)
+    # What the last `commit` took in (one file's rows), for transforms.intake.reuse; None after a discard.
+    last_commit: Committed | None = None
 
     def add(self, code: str, frame: pl.DataFrame) -> None:
         if frame.height == 0:
@@ -139,6 +162,7 @@ class AcceptedRows:
             self.pending_parked.append((code, frame))
 
     def commit(self) -> None:
+        self.last_commit = Committed(list(self.pending), list(self.pending_corrected), list(self.pending_parked))
         self.corrected += self.pending_corrected
         self.parked += self.pending_parked
         self.pending_corrected, self.pending_parked = [], []
@@ -150,11 +174,28 @@ class AcceptedRows:
         self.pending = []
 
     def discard(self) -> None:
+        self.last_commit = None
         self.pending_corrected, self.pending_parked = [], []
         for _, item in self.pending:
             if not isinstance(item, pl.DataFrame):
                 item[0].unlink(missing_ok=True)
         self.pending = []
+
+    def adopt_part(self, code: str, part: Path, source_file: str, rows: int) -> None:
+        """Take a Parquet part written by an earlier run (transforms.intake.reuse) as pending rows:
+        linked into the work folder (read into memory when there is none)."""
+        if self.work_dir is None:
+            self.add(code, pl.read_parquet(part).drop("_row_hash"))
+            return
+        if code not in self.parts:
+            self._spill(code)
+        self._next += 1
+        target = self.work_dir / f"{code}-{self._next:06d}-{uuid.uuid4().hex[:8]}.parquet"
+        try:
+            os.link(part, target)
+        except OSError:  # another file system: copy
+            shutil.copyfile(part, target)
+        self.pending.append((code, (target, source_file, rows)))
 
     def codes(self) -> list[str]:
         """The datasets that have accepted rows (a discarded file may have left an empty entry)."""
@@ -172,10 +213,7 @@ class AcceptedRows:
         fields = [c for c in frame.columns if c not in LINEAGE]
         self._next += 1
         path = self.work_dir / f"{code}-{self._next:06d}-{uuid.uuid4().hex[:8]}.parquet"
-        frame.with_columns(
-            (pl.lit(self._next << 32, dtype=pl.Int64) + pl.int_range(pl.len(), dtype=pl.Int64)).alias("_seq"),
-            pl.struct(fields).hash(seed=0).alias("_row_hash"),
-        ).write_parquet(path, compression="lz4")
+        frame.with_columns(pl.struct(fields).hash(seed=0).alias("_row_hash")).write_parquet(path, compression="lz4")
         return path, frame["source_file"][0], frame.height
 
     def settle(self, ds: DatasetSpec, department: str) -> Settled:
@@ -196,8 +234,7 @@ def _settle_spilled(ds: DatasetSpec, department: str, parts: list[tuple[Path, st
     """Duplicates found by row hash first (only rows sharing a hash are compared in full), key
     conflicts on the key columns alone; both excluded by `_seq` when the rows are staged."""
     fields = [f.name for f in ds.fields]
-    files = ", ".join(_quote(p) for p, _, _ in parts)
-    source = f"read_parquet([{files}])"
+    source = parts_sql([p for p, _, _ in parts])
     with duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT}) as con:
         candidates = con.sql(
             f"select * from {source} where _row_hash in "
