@@ -17,6 +17,7 @@ import yaml
 
 from transforms.intake import department as department_module
 from transforms.settings import DataRoot
+from transforms.staging.warehouse import connect
 
 from .conftest import Q3
 from .test_check_inbox_and_kill import _snapshot
@@ -107,12 +108,20 @@ def test_a_run_from_reused_files_publishes_what_a_run_reading_everything_publish
     _check(county)  # what a check during collection leaves behind
     reads.clear()
     quarterly_run(str(county), str(Q3))
-    assert reads == []
     out = DataRoot(county).out(Q3)
-    reused_run = _snapshot(out)
+    first_run = _snapshot(out)
+    quarterly_run(str(county), str(Q3))  # the claims' slice is the one staged: not staged again
+    assert reads == []
+    assert _snapshot(out) == first_run
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["reused_files"] == _inputs(county)
+    assert "stg_medical__settlements" in _staged_from_digest(county)
 
     quarterly_run(str(county), str(Q3), True)
-    assert len(reads) == 11
-    assert _snapshot(out) == reused_run
+    assert len(reads) == 11 and _staged_from_digest(county) == []
+    assert _snapshot(out) == first_run
+
+
+def _staged_from_digest(root: Path) -> list[str]:
+    with connect(DataRoot(root).warehouse) as con:
+        return [t for (t,) in con.execute("select staging_table from meta_staged_slices order by 1").fetchall()]

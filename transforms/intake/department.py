@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -305,7 +305,7 @@ def _settle(sink: AcceptedRows, cache: IntakeCache | None, ds, department: str) 
     if settled is None:
         settled = sink.settle(ds, department)
         cache.store_settled(ds.code, settled)
-    return settled
+    return replace(settled, rows=replace(settled.rows, digest=cache.settled_entry(ds.code).name))
 
 
 def _read_or_reuse(

@@ -66,6 +66,9 @@ class SpilledRows:
     excluded: Path | None
     height: int
     columns: tuple[str, ...]
+    # What the rows were settled from (transforms.intake.reuse), when the intake cache is used:
+    # equal digests, equal rows.
+    digest: str | None = None
 
     def relation_sql(self) -> str:
         """A DuckDB query giving the accepted rows (the dataset's fields and lineage)."""

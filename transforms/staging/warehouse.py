@@ -3,6 +3,7 @@ per quarter. Loading a quarter replaces that quarter's slice in one transaction.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -32,6 +33,7 @@ WAREHOUSE_TABLES = (
     "id_linkage_models",
     "id_corrections",
     "stg_corrected_rows",
+    "meta_staged_slices",
 )
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
@@ -67,14 +69,34 @@ def stage_dataset(
     """Replace the quarter's slice of `stg_<dataset>` with `rows` (accepted, validated): a frame,
     or a big dataset's Parquet parts, which DuckDB reads from disk — and, for a dataset of
     persons, the slice of `parked_stg_<dataset>` with `parked` (rows rejected for nothing but a
-    slip in the identity number; none when not given), in the same transaction."""
+    slip in the identity number; none when not given), in the same transaction. Parts whose
+    digest (transforms.intake.reuse: the same files, settled the same way) and staging model are
+    those the slice was staged from are not staged again."""
     model = read_sql(f"staging/{ds.staging_table}.sql")
     params = {"quarter": str(quarter)}
     slices = [(ds.staging_table, rows)]  # identifiers from our own model file names, not user data
     if "id_number" in {f.name for f in ds.fields}:
         slices.append((PARKED_PREFIX + ds.staging_table, parked if parked is not None else empty_rows(ds)))
+    digest = None
+    if isinstance(rows, SpilledRows) and rows.digest:  # the same settled files as an earlier run's
+        digest = hashlib.sha256((rows.digest + "\x1f" + model).encode()).hexdigest()
+        key = {"quarter": str(quarter), "table": ds.staging_table}
+        staged = con.execute(
+            "select digest, row_count from meta_staged_slices where quarter = $quarter and staging_table = $table", key
+        ).fetchall()
+        if staged == [(digest, rows.height)]:
+            return rows.height
     try:
         con.execute("begin transaction")
+        con.execute(
+            "delete from meta_staged_slices where quarter = $quarter and staging_table = $table",
+            {"quarter": str(quarter), "table": ds.staging_table},
+        )
+        if digest is not None:
+            con.execute(
+                "insert into meta_staged_slices values ($quarter, $table, $digest, $rows)",
+                {"quarter": str(quarter), "table": ds.staging_table, "digest": digest, "rows": rows.height},
+            )
         for table, frame in slices:
             if isinstance(frame, SpilledRows):
                 con.execute(f"create or replace temp view accepted_rows as {frame.relation_sql()}")
