@@ -1,15 +1,20 @@
 """The benchmark: one command that makes the samples it needs (unless they are there), then on
 the same files measures, each in its own process, wall time and peak RSS of
-  floor   bench/floor.py — decode, read, sum, join, write flagged rows; nothing else
-  run     `povwatch run` all in (process start, imports, Prefect start-up, gates, Excel, report),
-          with each step's seconds and peak RSS as the run reports them
-  pandas  bench/pandas_baseline.py — the way a data officer would write it (under a memory cap,
-          so a baseline that cannot hold the data fails instead of taking the machine down)
-and prints run/floor (the run's data work: its flow body, without process start, imports and
+  floor    bench/floor.py — the validating floor: the work a correct run cannot skip, nothing else
+  run      `povwatch run` all in on a data root that has never seen the files (process start,
+           imports, Prefect's temporary API, gates, Excel, report), with each step's seconds and
+           peak RSS as the run reports them
+  recheck  `povwatch check-inbox` all in after one department resent one file (the civil
+           affairs extract, one row corrected), every other file's outcome reused
+  warm run `povwatch run` again after that check (files reused, not read again)
+  pandas   bench/pandas_baseline.py — the way a data officer would write it (under a memory cap,
+           so a baseline that cannot hold the data fails instead of taking the machine down)
+and prints body/floor (the run's data work: its flow body, without process start, imports and
 Prefect's API start-up) and pandas/run, for each scale; then, with --province N, the speed-up of
-`povwatch run-province` on N counties with two Dask workers over one. Not part of the test suite.
+`povwatch run-province` on N counties with two Dask workers over one. The five figures of issue 14
+are written between the bench markers of docs/performance.md. Not part of the test suite.
 
-    .venv/bin/python bench/run_bench.py --scales county county10 --province 4
+    .venv/bin/python bench/run_bench.py --scales county county10
 """
 
 from __future__ import annotations
@@ -64,27 +69,64 @@ def make_sample(povwatch: str, root: Path, scale: str) -> str | None:
 
 
 def clean(root: Path) -> None:
-    for leftover in ("out", "check", ".work", "warehouse.duckdb", "warehouse.duckdb.wal"):
+    for leftover in ("out", "check", ".work", ".cache", "warehouse.duckdb", "warehouse.duckdb.wal"):
         target = root / leftover
         shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)
 
 
-def bench_scale(python: str, povwatch: str, root: Path, scale: str, pandas: bool) -> list[str]:
+def body_and_steps(output: str) -> tuple[float, str]:
+    body = float(re.search(r"用时 seconds ([\d.]+)", output).group(1))
+    steps = re.search(r"steps \(seconds/peak RSS\): (.*)", output)
+    return body, steps.group(1).strip() if steps else ""
+
+
+def resend_one_file(root: Path) -> tuple[Path, bytes]:
+    """The civil affairs clerk resends the extract with one row corrected (here: its last data
+    row's amount); returns the file and its former bytes."""
+    path = next(p for p in sorted((root / "inbox" / QUARTER / "民政局").iterdir()) if p.suffix == ".txt")
+    before = path.read_bytes()
+    lines = before.splitlines(keepends=True)
+    last = max(i for i, line in enumerate(lines) if line[:1].isdigit())
+    cells = lines[last].rstrip(b"\r\n").split(b"\t")
+    cells[-1] = b"700"
+    lines[last] = b"\t".join(cells) + lines[last][len(lines[last].rstrip(b"\r\n")) :]
+    path.write_bytes(b"".join(lines))
+    return path, before
+
+
+def bench_scale(python: str, povwatch: str, root: Path, scale: str, pandas: bool) -> tuple[list[str], dict]:
     lines = [line for line in [make_sample(povwatch, root, scale)] if line]
     inbox = root / "inbox" / QUARTER
     clean(root)
     floor = must(measure([python, "bench/floor.py", str(inbox), str(root / "bench-floor")]), "floor")
     run = must(measure([povwatch, "run", "--data-root", str(root), "--quarter", QUARTER]), "run")
-    body = float(re.search(r"用时 seconds ([\d.]+)", run[2]).group(1))
-    steps = re.search(r"steps \(seconds/peak RSS\): (.*)", run[2]).group(1).strip()
+    body, steps = body_and_steps(run[2])
     lines += [
-        f"[{scale}] floor: wall {floor[0]:.1f} s, peak RSS {floor[1]:.2f} GB",
-        f"[{scale}] run all in: wall {run[0]:.1f} s, peak RSS {run[1]:.2f} GB (the largest process of the run)",
+        f"[{scale}] floor (validating): wall {floor[0]:.1f} s, peak RSS {floor[1]:.2f} GB",
+        f"[{scale}] run all in (files never seen): wall {run[0]:.1f} s, peak RSS {run[1]:.2f} GB "
+        "(the largest process of the run)",
         f"[{scale}] run steps: {steps}",
         f"[{scale}] run data work (flow body): {body:.1f} s; process start, imports and Prefect start-up: "
         f"{run[0] - body:.1f} s",
-        f"[{scale}] run/floor = {body / floor[0]:.2f}",
+        f"[{scale}] body/floor = {body / floor[0]:.2f}",
     ]
+    figures = {"all_in": run[0], "body_floor": body / floor[0], "peak": run[1]}
+    if scale == "county":
+        path, before = resend_one_file(root)
+        try:
+            check = must(measure([povwatch, "check-inbox", "--data-root", str(root), "--quarter", QUARTER]), "check")
+            warm = must(measure([povwatch, "run", "--data-root", str(root), "--quarter", QUARTER]), "warm run")
+        finally:
+            path.write_bytes(before)
+        check_body, _ = body_and_steps(check[2])
+        warm_body, warm_steps = body_and_steps(warm[2])
+        figures["recheck"] = check[0]
+        lines += [
+            f"[{scale}] recheck after one file was resent (check-inbox all in): wall {check[0]:.1f} s "
+            f"(flow body {check_body:.1f} s), peak RSS {check[1]:.2f} GB",
+            f"[{scale}] warm run after that check (files reused): wall {warm[0]:.1f} s (flow body {warm_body:.1f} s)",
+            f"[{scale}] warm run steps: {warm_steps}",
+        ]
     if pandas:
         base = measure(
             [python, "bench/pandas_baseline.py", str(inbox), str(root / "bench-pandas")], cap=PANDAS_MEMORY_CAP
@@ -99,7 +141,7 @@ def bench_scale(python: str, povwatch: str, root: Path, scale: str, pandas: bool
                 f"{PANDAS_MEMORY_CAP >> 30} GB of address space)"
             )
             lines.append(f"[{scale}] pandas/run = n/a (the baseline cannot hold this scale)")
-    return lines
+    return lines, figures
 
 
 def bench_province(povwatch: str, root: Path, counties: int, scale: str) -> list[str]:
@@ -136,20 +178,50 @@ def main() -> None:
     python = sys.executable
     povwatch = str(Path(python).with_name("povwatch"))
     lines: list[str] = []
+    figures: dict[str, dict] = {}
+    started = time.strftime("%Y-%m-%d %H:%M")
     for scale in args.scales:
-        lines += bench_scale(python, povwatch, base / scale, scale, pandas=not args.skip_pandas)
-        print("\n".join(lines), flush=True)
+        scale_lines, figures[scale] = bench_scale(python, povwatch, base / scale, scale, pandas=not args.skip_pandas)
+        lines += scale_lines
+        print("\n".join(scale_lines), flush=True)
     if args.province:
         lines += bench_province(povwatch, base / f"province-{args.province_scale}", args.province, args.province_scale)
     print("\n".join(lines))
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    command = " ".join(["python", "bench/run_bench.py", *sys.argv[1:]])
+    command = " ".join([".venv/bin/python", "bench/run_bench.py", *sys.argv[1:]])
+    if {"county", "county10"} <= figures.keys():
+        write_figures(figures, machine, command, started)
     Path(args.report).write_text(
         f"# Bench output\n\n`{command}` on {machine}, {time.strftime('%Y-%m-%d %H:%M')}.\n\n```\n"
         + "\n".join(lines)
         + "\n```\n",
         encoding="utf-8",
     )
+
+
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def write_figures(figures: dict[str, dict], machine: str, command: str, started: str) -> None:
+    """The five figures of issue 14, between the bench markers of docs/performance.md."""
+    county, county10 = figures["county"], figures["county10"]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO)
+    block = (
+        f"{BEGIN}\nMeasured on {machine}, {started}, commit {commit.stdout.strip() or '?'}, by\n\n"
+        f"    {command}\n\n```\n"
+        f"county all in = {county['all_in']:.1f} s\n"
+        f"county body/floor = {county['body_floor']:.2f}\n"
+        f"county10 all in = {county10['all_in']:.1f} s\n"
+        f"county10 peak = {county10['peak']:.2f} GB\n"
+        f"recheck one file = {county['recheck']:.1f} s\n```\n{END}"
+    )
+    doc = REPO / "docs" / "performance.md"
+    text = doc.read_text(encoding="utf-8")
+    if BEGIN in text and END in text:
+        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
+    else:
+        text += "\n" + block + "\n"
+    doc.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

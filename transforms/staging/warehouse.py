@@ -77,6 +77,7 @@ def stage_dataset(
     slices = [(ds.staging_table, rows)]  # identifiers from our own model file names, not user data
     if "id_number" in {f.name for f in ds.fields}:
         slices.append((PARKED_PREFIX + ds.staging_table, parked if parked is not None else empty_rows(ds)))
+    con.execute(read_sql("warehouse/meta_staged_slices.sql"))  # (a connection not made by `connect`)
     digest = None
     if isinstance(rows, SpilledRows) and rows.digest:  # the same settled files as an earlier run's
         digest = hashlib.sha256((rows.digest + "\x1f" + model).encode()).hexdigest()
