@@ -19,7 +19,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -93,9 +93,15 @@ def start_server_if_needed() -> TemporaryServer | None:
 
 
 @contextmanager
-def prefect_api(server: TemporaryServer | None) -> Iterator[str | None]:
-    """Flows in this block (and processes started in it) use `server`, or the configured API."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+def prefect_api(
+    server: TemporaryServer | None, while_waiting: Callable[[], object] | None = None
+) -> Iterator[str | None]:
+    """Flows in this block (and processes started in it) use `server`, or the configured API.
+    `while_waiting` runs while the temporary server finishes booting (work the run needs anyway,
+    done while this process would otherwise sit idle). Flows on a temporary server send no
+    heartbeats: they detect crashed runs for a server that outlives them, and stopping the
+    heartbeat thread costs each flow up to a second."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     url = server.url if server else PREFECT_API_URL.value()
     previous = os.environ.get("PREFECT_API_URL")
@@ -105,8 +111,10 @@ def prefect_api(server: TemporaryServer | None) -> Iterator[str | None]:
         if server is None:
             yield url
             return
+        if while_waiting is not None:
+            while_waiting()
         server.wait_until_healthy()
-        with temporary_settings(updates={PREFECT_API_URL: url}):
+        with temporary_settings(updates={PREFECT_API_URL: url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             yield url
     finally:
         if previous is None:

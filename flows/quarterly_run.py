@@ -76,7 +76,7 @@ def quarterly_run(data_root: str, quarter: str | None = None, reread: bool = Fal
     with clock.step("publish"):
         out_dir = publish_quarter(opened.root, q, lambda folder: write_publication(
             folder, quarter=q, config=config, intakes=intakes, comparison=comparison, plan=plan,
-            manifest=manifest, docs_dir=docs))  # fmt: skip
+            manifest=manifest, docs_dir=docs, workbook_cache=opened.root.workbook_cache(q)))  # fmt: skip
     clock.stop()
     summary = RunSummary.of(q, out_dir, intakes, failures, clock, gates=gates, comparison=comparison)
     publish_artifacts(summary, comparison)

@@ -178,3 +178,10 @@ class Rejects(pa.DataFrameModel):
 
     class Config:
         strict = False
+
+
+def warm_up() -> None:
+    """Register pandera's polars backends (≈ 0.5 s, done on the first validation of a process)
+    now: the command calls this while Prefect's temporary server boots."""
+    columns = ("department", "file", "sheet", "row_number", "column", "value", "reason", "reason_code", "dataset")
+    Rejects.validate(pl.DataFrame(schema={c: pl.Int64 if c == "row_number" else pl.String for c in columns}))

@@ -116,6 +116,10 @@ class DataRoot:
     def warehouse(self) -> Path:
         return self.path / "warehouse.duckdb"
 
+    def workbook_cache(self, quarter: Quarter) -> Path:
+        """Rejected-row workbooks written before, by their inputs' digest (never published from here)."""
+        return self.path / ".cache" / "workbooks" / str(quarter)
+
     def planted(self, quarter: Quarter) -> Path:
         """Sample counties only: what the generator planted, for the tests."""
         return self.path / "planted" / str(quarter)

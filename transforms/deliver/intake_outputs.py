@@ -3,6 +3,10 @@ the inputs section of `manifest.json`."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -40,18 +44,25 @@ def combine_rejects(intakes: list[DepartmentIntake]) -> pl.DataFrame:
 
 
 def write_intake_outputs(
-    folder: Path, intakes: list[DepartmentIntake], config: CountyConfig, quarter: str, created: datetime | None = None
+    folder: Path,
+    intakes: list[DepartmentIntake],
+    config: CountyConfig,
+    quarter: str,
+    created: datetime | None = None,
+    cache: Path | None = None,
 ) -> None:
     """rejects.parquet and quality/<department>_问题数据.xlsx for every department that sent files
-    (`created`: the workbooks' creation time, the publication's)."""
+    (`created`: the workbooks' creation time, the publication's). With a `cache` folder, a
+    workbook whose every input is that of one written before is copied from there, not written
+    again (a check after one department resent a file rewrites that department's workbook alone)."""
     combine_rejects(intakes).write_parquet(folder / "rejects.parquet")
     datasets = {d.code: d for d in config.datasets}
     printing = ExcelLayout.load().raw.get("print")
     for intake in intakes:
         if not intake.files:
             continue
-        write_quality_workbook(
-            folder / "quality" / f"{config.department(intake.department).file_name}_问题数据.xlsx",
+        path = folder / "quality" / f"{config.department(intake.department).file_name}_问题数据.xlsx"
+        inputs = dict(
             county=config.county_name,
             quarter=quarter,
             department_label=config.department(intake.department).label,
@@ -62,6 +73,47 @@ def write_intake_outputs(
             created=created,
             not_read=[(p, SKIPPED_LINK) for p in intake.links] + [(p, SKIPPED_FILE) for p in intake.skipped],
         )
+        if cache is None:
+            write_quality_workbook(path, **inputs)
+            continue
+        kept = cache / f"{intake.department}-{_workbook_key(config, inputs)}.xlsx"
+        if not kept.is_file():
+            write_quality_workbook(path, **inputs)
+            cache.mkdir(parents=True, exist_ok=True)
+            tmp = kept.with_suffix(f".tmp-{os.getpid()}")
+            shutil.copyfile(path, tmp)
+            tmp.replace(kept)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(kept, path)
+            os.utime(kept)  # recently used: kept when the cache is pruned
+        _prune(cache, intake.department, keep=3)
+
+
+# The code that lays out a rejected-row workbook: a change to it writes every workbook afresh.
+_WORKBOOK_CODE = ("quality_workbook.py", "xlsx_rows.py", "excel.py", "intake_outputs.py")
+
+
+def _workbook_key(config: CountyConfig, inputs: dict) -> str:
+    """Digest of everything a department's workbook is made of."""
+    h = hashlib.sha256()
+    for name in _WORKBOOK_CODE:
+        h.update((Path(__file__).parent / name).read_bytes())
+    h.update(config.digest.encode())
+    rejects: pl.DataFrame = inputs["rejects"]
+    h.update(json.dumps({c: str(t) for c, t in rejects.schema.items()}).encode())
+    h.update(rejects.hash_rows(seed=0).to_numpy().tobytes())  # in row order
+    rest = {k: v for k, v in inputs.items() if k not in ("rejects", "datasets", "files")}
+    rest["files"] = [f.as_dict() for f in inputs["files"]]
+    h.update(json.dumps(rest, ensure_ascii=False, sort_keys=True, default=str).encode())
+    return h.hexdigest()[:32]
+
+
+def _prune(cache: Path, department: str, keep: int) -> None:
+    """Keep a department's `keep` most recently used workbooks."""
+    mine = sorted(cache.glob(f"{department}-*.xlsx"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in mine[keep:]:
+        old.unlink(missing_ok=True)
 
 
 def inputs_manifest(

@@ -178,10 +178,12 @@ def write_publication(
     plan: ListsPlan,
     manifest: RunManifest,
     docs_dir: Path,
+    workbook_cache: Path | None = None,
 ) -> None:
     """Every output of the quarter into `folder` (a fresh publication): the lists (in worker
-    processes while the rest is written), rejects and the departments' workbooks, warnings,
-    households and closures, the quality gates' Data Docs, report.html and manifest.json."""
+    processes while the rest is written), rejects and the departments' workbooks (copied from
+    `workbook_cache` when one with the same inputs was written before), warnings, households and
+    closures, the quality gates' Data Docs, report.html and manifest.json."""
     q = str(quarter)
     layout = ExcelLayout.load()
     rule_labels = {r.rule_id: r.label for r in config.rules}
@@ -190,7 +192,7 @@ def write_publication(
     )
     lists.append(suggestion_job(folder, q, config, layout, comparison.suggestions, plan.created))
     with sheets_written(lists, workers=os.cpu_count() or 1):
-        write_intake_outputs(folder, intakes, config, q, plan.created)
+        write_intake_outputs(folder, intakes, config, q, plan.created, workbook_cache)
         write_comparison_outputs(folder, comparison)
         write_suggestions(folder, comparison.suggestions)
         if docs_dir.exists():
@@ -208,6 +210,7 @@ def write_publication(
 def write_check(folder: Path, quarter: Quarter, config: CountyConfig, opened: OpenedInbox,
                 intakes: list[DepartmentIntake], failures: dict[str, str], today: date) -> None:  # fmt: skip
     """What check-inbox publishes in `check/<quarter>/`: rejects, the departments' workbooks, a manifest."""
-    write_intake_outputs(folder, intakes, config, str(quarter), datetime.combine(today, datetime.min.time()))
+    created = datetime.combine(today, datetime.min.time())
+    write_intake_outputs(folder, intakes, config, str(quarter), created, opened.root.workbook_cache(quarter))
     inputs = inputs_manifest(intakes, opened.listing.unplaced, failures, opened.link_names())
     write_manifest(folder, {"quarter": str(quarter), "check_only": True, **inputs})
