@@ -91,13 +91,15 @@ def _quote(path: Path) -> str:
 def parts_sql(parts: tuple[Path, ...] | list[Path]) -> str:
     """The rows of a dataset's Parquet parts, in order of arrival, each with its `_seq`: the
     part's place in `parts` << 32 | the row's place in its part. Computed when read, not stored,
-    so a part reused from an earlier run (transforms.intake.reuse) takes its place in this one."""
-    files = "[" + ", ".join(_quote(p) for p in parts) + "]"
-    return (
-        f"(select * exclude (filename, file_row_number), "
-        f"(list_position({files}, filename)::bigint << 32) + file_row_number as _seq "
-        f"from read_parquet({files}, filename = true, file_row_number = true))"
-    )
+    so a part reused from an earlier run (transforms.intake.reuse) takes its place in this one.
+    (One scan per part with its place as a constant: DuckDB reads them in parallel, and no row
+    looks its file name up.)"""
+    scans = [
+        f"select * exclude (file_row_number), ({i}::bigint << 32) + file_row_number as _seq "
+        f"from read_parquet({_quote(p)}, file_row_number = true)"
+        for i, p in enumerate(parts, start=1)
+    ]
+    return "(" + " union all by name ".join(scans) + ")"
 
 
 @dataclass
