@@ -101,6 +101,9 @@ def stage_dataset(
         for table, frame in slices:
             if isinstance(frame, SpilledRows):
                 con.execute(f"create or replace temp view accepted_rows as {frame.relation_sql()}")
+                # Millions of rows every model sums or joins, never reads in order: inserted
+                # in parallel, unordered (the checkpoint then writes a third of the time).
+                con.execute("set preserve_insertion_order = false")
             else:
                 con.register("accepted_rows", frame.to_arrow())
             try:
@@ -109,6 +112,7 @@ def stage_dataset(
                 con.execute(f"insert into {table} by name {model}", params)
             finally:
                 if isinstance(frame, SpilledRows):
+                    con.execute("reset preserve_insertion_order")
                     con.execute("drop view if exists accepted_rows")
                 else:
                     con.unregister("accepted_rows")
