@@ -28,8 +28,9 @@ def sql_dir() -> Path:
 DEFAULT_DATA_ROOT = Path("data/county")
 SAMPLE_DATA_ROOT = REPO_ROOT / "data" / "sample"
 # DuckDB takes up to 80% of the machine's memory by default, and the run holds frames of its
-# own beside it; above this DuckDB spills to disk (10 × county: 30 million claims aggregated).
-DUCKDB_MEMORY_LIMIT = "3GB"
+# own beside it; above this DuckDB spills to disk (10 × county: 30 million claims aggregated —
+# the whole run then stays within 4 GB).
+DUCKDB_MEMORY_LIMIT = "2GB"
 
 
 class RunRefused(Exception):
