@@ -9,6 +9,7 @@ too."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import yaml
 
 from transforms.intake import department as department_module
 from transforms.settings import DataRoot
+from transforms.staging import slices
 from transforms.staging.warehouse import connect
 
 from .conftest import Q3
@@ -125,3 +127,34 @@ def test_a_run_from_reused_files_publishes_what_a_run_reading_everything_publish
 def _staged_from_digest(root: Path) -> list[str]:
     with connect(DataRoot(root).warehouse) as con:
         return [t for (t,) in con.execute("select staging_table from meta_staged_slices order by 1").fetchall()]
+
+
+def test_claims_kept_as_parquet_files_beside_the_warehouse_publish_what_claims_in_it_publish(
+    county, prefect_api, monkeypatch
+):
+    """The same quarter run with the claims held in memory and staged into the warehouse, then
+    spilled and kept as Parquet files (the table becoming a view over what it held and the files):
+    the same publication."""
+    from flows.quarterly_run import quarterly_run
+
+    spilling = os.environ["POVWATCH_CONFIG_DIR"]
+    monkeypatch.delenv("POVWATCH_CONFIG_DIR")
+    quarterly_run(str(county), str(Q3), True)
+    out = DataRoot(county).out(Q3)
+    in_warehouse = _without_manifest(_snapshot(out))
+    with connect(DataRoot(county).warehouse) as con:
+        assert slices.kind(con, "stg_medical__settlements") == "table"
+
+    monkeypatch.setenv("POVWATCH_CONFIG_DIR", spilling)
+    for _ in range(2):  # the second time from the same folder of files
+        quarterly_run(str(county), str(Q3), True)
+        assert _without_manifest(_snapshot(out)) == in_warehouse
+        with connect(DataRoot(county).warehouse) as con:
+            assert slices.kind(con, "stg_medical__settlements") == "view"
+            assert con.execute("select count(*) from stg_medical__settlements__rows").fetchall() == [(0,)]
+        folders = list((county / slices.FILES_FOLDER / "stg_medical__settlements").iterdir())
+        assert len(folders) == 1 and any(p.name.startswith("part-") for p in folders[0].iterdir())
+
+
+def _without_manifest(snapshot: dict) -> dict:
+    return {name: content for name, content in snapshot.items() if name != "manifest.json"}

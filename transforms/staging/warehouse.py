@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -13,6 +14,7 @@ import polars as pl
 from transforms.config import DatasetSpec
 from transforms.intake.spill import SpilledRows
 from transforms.settings import DUCKDB_MEMORY_LIMIT, Quarter, sql_dir
+from transforms.staging import slices
 
 
 def read_sql(relative: str) -> str:
@@ -34,6 +36,7 @@ WAREHOUSE_TABLES = (
     "id_corrections",
     "stg_corrected_rows",
     "meta_staged_slices",
+    "meta_staged_files",
 )
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 
@@ -44,6 +47,8 @@ def connect(path: Path | None) -> duckdb.DuckDBPyConnection:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path) if path else ":memory:", config={"memory_limit": DUCKDB_MEMORY_LIMIT})
+    if path is not None:  # big slices' Parquet files are named relative to the data root
+        con.execute("set file_search_path = '{}'".format(str(path.parent).replace("'", "''")))
     for table in WAREHOUSE_TABLES:
         con.execute(read_sql(f"warehouse/{table}.sql"))
     return con
@@ -64,63 +69,82 @@ PARKED_PREFIX = "parked_"  # parked_<staging table>: rows parked for a slip in t
 
 def stage_dataset(
     con: duckdb.DuckDBPyConnection, ds: DatasetSpec, quarter: Quarter, rows: pl.DataFrame | SpilledRows,
-    parked: pl.DataFrame | None = None,
+    parked: pl.DataFrame | None = None, data_root: Path | None = None,
 ) -> int:  # fmt: skip
     """Replace the quarter's slice of `stg_<dataset>` with `rows` (accepted, validated): a frame,
-    or a big dataset's Parquet parts, which DuckDB reads from disk — and, for a dataset of
+    or a big dataset's Parquet parts — kept as files beside the warehouse when a `data_root` is
+    given (transforms.staging.slices), else read into it by DuckDB — and, for a dataset of
     persons, the slice of `parked_stg_<dataset>` with `parked` (rows rejected for nothing but a
     slip in the identity number; none when not given), in the same transaction. Parts whose
     digest (transforms.intake.reuse: the same files, settled the same way) and staging model are
     those the slice was staged from are not staged again."""
     model = read_sql(f"staging/{ds.staging_table}.sql")
-    params = {"quarter": str(quarter)}
-    slices = [(ds.staging_table, rows)]  # identifiers from our own model file names, not user data
-    if "id_number" in {f.name for f in ds.fields}:
-        slices.append((PARKED_PREFIX + ds.staging_table, parked if parked is not None else empty_rows(ds)))
-    con.execute(read_sql("warehouse/meta_staged_slices.sql"))  # (a connection not made by `connect`)
+    q = str(quarter)
+    params = {"quarter": q}
+    for table in ("meta_staged_slices", "meta_staged_files"):  # (a connection not made by `connect`)
+        con.execute(read_sql(f"warehouse/{table}.sql"))
     digest = None
     if isinstance(rows, SpilledRows) and rows.digest:  # the same settled files as an earlier run's
         digest = hashlib.sha256((rows.digest + "\x1f" + model).encode()).hexdigest()
-        key = {"quarter": str(quarter), "table": ds.staging_table}
+        key = {"quarter": q, "table": ds.staging_table}
         staged = con.execute(
             "select digest, row_count from meta_staged_slices where quarter = $quarter and staging_table = $table", key
         ).fetchall()
         if staged == [(digest, rows.height)]:
             return rows.height
+    as_files = isinstance(rows, SpilledRows) and data_root is not None
+    folder = slices.place(data_root, ds.staging_table, q, rows) if as_files else None
+    key = {"quarter": q, "table": ds.staging_table}
     try:
         con.execute("begin transaction")
-        con.execute(
-            "delete from meta_staged_slices where quarter = $quarter and staging_table = $table",
-            {"quarter": str(quarter), "table": ds.staging_table},
-        )
+        con.execute("delete from meta_staged_slices where quarter = $quarter and staging_table = $table", key)
         if digest is not None:
-            con.execute(
-                "insert into meta_staged_slices values ($quarter, $table, $digest, $rows)",
-                {"quarter": str(quarter), "table": ds.staging_table, "digest": digest, "rows": rows.height},
-            )
-        for table, frame in slices:
-            if isinstance(frame, SpilledRows):
-                con.execute(f"create or replace temp view accepted_rows as {frame.relation_sql()}")
-                # Millions of rows every model sums or joins, never reads in order: inserted
-                # in parallel, unordered (the checkpoint then writes a third of the time).
-                con.execute("set preserve_insertion_order = false")
-            else:
-                con.register("accepted_rows", frame.to_arrow())
-            try:
-                con.execute(f"create table if not exists {table} as select * from ({model}) limit 0", params)
-                con.execute(f"delete from {table} where quarter = $quarter", params)
-                con.execute(f"insert into {table} by name {model}", params)
-            finally:
-                if isinstance(frame, SpilledRows):
-                    con.execute("reset preserve_insertion_order")
-                    con.execute("drop view if exists accepted_rows")
-                else:
-                    con.unregister("accepted_rows")
+            con.execute("insert into meta_staged_slices values ($quarter, $table, $digest, $rows)",
+                        {**key, "digest": digest, "rows": rows.height})  # fmt: skip
+        target = slices.rows_table(con, ds, model, as_files, empty_rows(ds))
+        _insert_slice(con, target, model, params, empty_rows(ds) if as_files else rows)
+        con.execute("delete from meta_staged_files where quarter = $quarter and staging_table = $table", key)
+        if as_files:
+            con.execute("insert into meta_staged_files values ($table, $quarter, $folder, $parts, $excluded)",
+                        {**key, "folder": folder, "parts": len(rows.parts), "excluded": rows.excluded is not None})  # fmt: skip
+        if target != ds.staging_table:
+            slices.rebuild_view(con, ds, model)
+        if "id_number" in {f.name for f in ds.fields}:
+            _insert_slice(con, PARKED_PREFIX + ds.staging_table, model, params,
+                          parked if parked is not None else empty_rows(ds))  # fmt: skip
         con.execute("commit")
     except Exception:
         con.execute("rollback")
+        if folder is not None:
+            shutil.rmtree(data_root / folder, ignore_errors=True)
         raise
+    if data_root is not None:
+        slices.remove_unregistered(con, data_root, ds.staging_table)
     return rows.height
+
+
+def _insert_slice(
+    con: duckdb.DuckDBPyConnection, table: str, model: str, params: dict, frame: pl.DataFrame | SpilledRows
+) -> None:
+    """Replace the quarter's rows of `table` with `frame` through the staging model (identifiers
+    from our own model file names, not user data)."""
+    if isinstance(frame, SpilledRows):
+        con.execute(f"create or replace temp view accepted_rows as {frame.relation_sql()}")
+        # Millions of rows every model sums or joins, never reads in order: inserted in
+        # parallel, unordered (the checkpoint then writes a third of the time).
+        con.execute("set preserve_insertion_order = false")
+    else:
+        con.register("accepted_rows", frame.to_arrow())
+    try:
+        con.execute(f"create table if not exists {table} as select * from ({model}) limit 0", params)
+        con.execute(f"delete from {table} where quarter = $quarter", params)
+        con.execute(f"insert into {table} by name {model}", params)
+    finally:
+        if isinstance(frame, SpilledRows):
+            con.execute("reset preserve_insertion_order")
+            con.execute("drop view if exists accepted_rows")
+        else:
+            con.unregister("accepted_rows")
 
 
 def empty_rows(ds: DatasetSpec) -> pl.DataFrame:
@@ -168,7 +192,7 @@ def stage_quarter(
     with connect(warehouse) as con:
         for ds in datasets:
             rows = accepted.get(ds.code, empty_rows(ds))
-            staged[ds.code] = stage_dataset(con, ds, quarter, rows, (parked or {}).get(ds.code))
+            staged[ds.code] = stage_dataset(con, ds, quarter, rows, (parked or {}).get(ds.code), warehouse.parent)
         record_files(con, quarter, files)
         record_corrected(con, quarter, corrected)
     return staged
