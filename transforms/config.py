@@ -157,6 +157,7 @@ class CountyConfig:
     county_office: Department = Department("county", "县乡村振兴局", ())
     causes: dict[str, str] = field(default_factory=dict)  # cause -> label (因病 …)
     listing_reasons: dict[str, str] = field(default_factory=dict)
+    listing_evidence: dict[str, str] = field(default_factory=dict)  # templates: rules.yaml listing_evidence
     colour_parameters: tuple[str, ...] = ()
     linkage: LinkageSettings | None = None  # id_linkage.yaml: suggestions for mistyped identity numbers
 
@@ -309,6 +310,7 @@ def _load_config(config_dir: str) -> CountyConfig:
         county_office=county_office,
         causes={str(k): str(v) for k, v in (catalogue.get("causes") or {}).items()},
         listing_reasons={str(k): str(v) for k, v in (catalogue.get("listing_reasons") or {}).items()},
+        listing_evidence={str(k): str(v) for k, v in (catalogue.get("listing_evidence") or {}).items()},
         colour_parameters=tuple(catalogue.get("colour_parameters") or ()),
         linkage=LinkageSettings.from_yaml(yaml.safe_load(texts["id_linkage.yaml"])),
     )

@@ -12,6 +12,7 @@ households as (
         arg_max(household_type, relation = '户主') as household_type,
         arg_max(monitoring_type, relation = '户主') as monitoring_type,
         arg_max(risk_eliminated, relation = '户主') as risk_eliminated,
+        arg_max(risk_cause, relation = '户主') as risk_cause,
         arg_max(household_size, relation = '户主') as household_size,
         arg_max(per_capita_income, relation = '户主')::double as per_capita_income,
         count(*) as members

@@ -54,6 +54,9 @@ class Comparison:
     roster_by_cause: pl.DataFrame  # household_type, monitoring_type, risk_cause, households, persons
     # suggestions for mistyped identity numbers (transforms.linkage.suggestions.SUGGESTION_COLUMNS)
     suggestions: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SUGGESTION_SCHEMA))
+    # per roster household: income, yellow line, monitoring type, risk cause, last quarter's colour
+    # (sql/outputs/out_listing_basis.sql) — why a household listed without a rule of its own is listed
+    listing_basis: pl.DataFrame | None = None
 
 
 def write_comparison_outputs(folder: Path, comparison: Comparison) -> None:
@@ -121,6 +124,7 @@ def compare_with_roster(con: duckdb.DuckDBPyConnection, quarter: Quarter, config
     all_households = pl.from_arrow(con.sql("select * from cur_households").to_arrow_table())
     people = _frame(con, read_sql("outputs/out_people.sql"), params)
     roster_by_cause = _frame(con, read_sql("outputs/out_roster_by_cause.sql"), params)
+    listing_basis = _frame(con, read_sql("outputs/out_listing_basis.sql"), params)
     con.execute("begin transaction")
     try:
         con.execute("delete from hist_warnings where quarter = $q", {"q": str(quarter)})
@@ -142,4 +146,5 @@ def compare_with_roster(con: duckdb.DuckDBPyConnection, quarter: Quarter, config
         all_households=all_households,
         people=people,
         roster_by_cause=roster_by_cause,
+        listing_basis=listing_basis,
     )

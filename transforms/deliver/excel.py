@@ -105,6 +105,7 @@ class SheetJob:
     choices: dict[str, list[str]] | None = None
     created: datetime | None = None  # the workbook's creation time: the publication's, never the clock
     printing: dict | None = None  # excel_layout.yaml `print`: paper and margins
+    freeze_through: str | None = None  # the key of the last column kept in view when scrolling right
 
 
 def write_sheet(job: SheetJob) -> Path:
@@ -155,7 +156,8 @@ def write_sheet(job: SheetJob) -> Path:
     for key, values in (choices or {}).items():
         c = next(i for i, col in enumerate(columns) if col["key"] == key)
         ws.data_validation(3, c, max(3, 2 + n), c, {"validate": "list", "source": values})
-    ws.freeze_panes(3, 0)
+    frozen = next((i + 1 for i, col in enumerate(columns) if col["key"] == job.freeze_through), 0)
+    ws.freeze_panes(3, frozen)
     ws.autofilter(2, 0, 2 + n, len(columns) - 1)
     ws.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
     apply_printing(ws, job.printing, header_row=2, last_row=2 + max(n, 1), last_column=last)

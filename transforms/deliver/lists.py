@@ -8,6 +8,7 @@ person and supplied the number itself.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -98,10 +99,57 @@ def _people_names(people: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return names, heads
 
 
+def listing_without_rule(basis: pl.DataFrame | None, config: CountyConfig) -> pl.DataFrame:
+    """For a household listed without a rule of its own (a 监测户 whose risk is not eliminated: red;
+    income under the yellow line: yellow), what its row says: 预警依据 with the figures, 风险类型
+    (the roster's 主要风险类型, else the income cause), the county office answering for it, and
+    与上季度相比 from last quarter's colour. Keyed by household_id and colour."""
+    schema = {"household_id": pl.String, "_colour": pl.String, "_evidence": pl.String, "_causes": pl.String,
+              "_department": pl.String, "_status": pl.String}  # fmt: skip
+    if basis is None or basis.is_empty():
+        return pl.DataFrame(schema=schema)
+    figures = {
+        "monitoring_type": pl.col("monitoring_type").fill_null("监测户"),
+        "income": pl.col("per_capita_income").round(2).cast(pl.String),
+        "yellow_line": pl.col("yellow_line").round(0).cast(pl.Int64).cast(pl.String),
+    }
+    monitored = _filled(config.listing_evidence["monitored_risk"], figures)
+    low = _filled(config.listing_evidence["below_yellow_line"], figures)
+    previous = pl.col("previous_colour")
+    rows = []
+    for colour, evidence in (("red", monitored), ("yellow", low)):
+        rows.append(
+            basis.select(
+                "household_id",
+                pl.lit(colour).alias("_colour"),
+                evidence.alias("_evidence"),
+                pl.coalesce(pl.col("risk_cause"), pl.lit(config.causes.get("income", "其他"))).alias("_causes"),
+                pl.lit(config.county_office.label).alias("_department"),
+                pl.when(previous == colour)
+                .then(pl.lit("持续"))
+                .when((previous == "yellow") & (colour == "red"))
+                .then(pl.lit("升级"))
+                .when(previous == "red")
+                .then(pl.lit("持续"))
+                .otherwise(pl.lit("新增"))
+                .alias("_status"),
+            )
+        )
+    return pl.concat(rows).cast(schema)
+
+
+def _filled(template: str, values: dict[str, pl.Expr]) -> pl.Expr:
+    """`template` with each {name} replaced by that expression's value, row by row."""
+    pieces = re.split(r"\{(\w+)\}", template)  # literal, name, literal, name, …
+    return pl.concat_str([values[p] if i % 2 else pl.lit(p) for i, p in enumerate(pieces) if p or i % 2])
+
+
 def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.DataFrame, config: CountyConfig,
-                   colours: dict, deadline: date) -> dict[str, pl.DataFrame]:  # fmt: skip
-    """Rows of each town's list: one per listed household, then one per candidate not on the roster.
-    Labels (rules, departments, causes, why a household is listed) come from the registries."""
+                   colours: dict, deadline: date, basis: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:  # fmt: skip
+    """Rows of each town's list: one per listed household, then one per candidate not on the roster,
+    village by village, red first. Labels (rules, departments, causes, why a household is listed)
+    come from the registries; a household listed without a rule of its own says why with its
+    figures (`basis`: sql/outputs/out_listing_basis.sql)."""
     names, heads = _people_names(people)
     rule_labels, department_labels, office = (
         {r.rule_id: r.label for r in config.rules},
@@ -134,12 +182,22 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
         households.sort("town", "village", "household_id")
         .join(by_household, on="household_id", how="left", maintain_order="left")
         .join(heads, on="household_id", how="left", maintain_order="left")
+        .join(listing_without_rule(basis, config), left_on=["household_id", "colour"],
+              right_on=["household_id", "_colour"], how="left", maintain_order="left")
+        .with_columns(  # no rule of its own: the listing's own reason, figures and office
+            pl.when(pl.col("rules").is_null()).then(pl.col("_evidence")).otherwise(pl.col("evidence")).alias("evidence"),
+            pl.when(pl.col("rules").is_null()).then(pl.col("_department")).otherwise(pl.col("departments"))
+            .alias("departments"),
+            pl.when(pl.col("rules").is_null()).then(pl.col("_status")).otherwise(pl.col("status")).alias("status"),
+            pl.when(pl.col("causes").list.len() > 0)
+            .then(pl.col("causes").list.eval(_labelled(pl.element(), config.causes)).list.join("、"))
+            .otherwise(pl.col("_causes")).alias("causes"),
+        )
         .select(
             "town", "household_id", pl.col("household_id").alias("_subject"), pl.col("head_name").fill_null("").alias("name"),
             mask_id(pl.col("head_id")).alias("id_masked"), "village", "household_type", "members",
             _labelled(pl.col("colour"), colour_labels).alias("colour"), pl.col("colour").alias("_fill"),
-            pl.col("causes").list.eval(_labelled(pl.element(), config.causes)).list.join("、").fill_null("")
-            .alias("causes"),
+            pl.col("causes").fill_null(""),
             pl.col("rules").fill_null(
                 pl.when(pl.col("colour") == "red")
                 .then(pl.lit(reasons["monitored_risk"]))
@@ -163,13 +221,27 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
             "status",
         )
     )  # fmt: skip
-    rows = pl.concat([listed, candidates.cast(listed.schema)], how="vertical").with_columns(
-        pl.int_range(1, pl.len() + 1).over("town").alias("seq"), pl.lit(deadline.isoformat()).alias("deadline")
+    # The order a cadre works in: village by village, red first, then household (or person).
+    colour_rank = pl.col("_fill").replace_strict(COLOUR_ORDER, default=len(COLOUR_ORDER), return_dtype=pl.Int64)
+    rows = (
+        pl.concat([listed, candidates.cast(listed.schema)], how="vertical")
+        .sort(
+            pl.col("town"),
+            pl.col("village").replace("", None),
+            colour_rank,
+            pl.col("_subject"),
+            nulls_last=True,
+            maintain_order=True,
+        )  # (a person whose village is not known: after the villages)
+        .with_columns(
+            pl.int_range(1, pl.len() + 1).over("town").alias("seq"), pl.lit(deadline.isoformat()).alias("deadline")
+        )
     )
     return {town: frame.drop("town") for (town,), frame in rows.partition_by("town", as_dict=True).items()}
 
 
 LISTING_INFIX = "YJ"  # 预警
+COLOUR_ORDER = {"red": 0, "yellow": 1, "green": 2, "candidate": 3}
 
 
 def assign_listing_numbers(
@@ -222,6 +294,7 @@ def town_list_jobs(folder: Path, quarter: str, config: CountyConfig, layout: Exc
             choices={"verification": spec["verification_choices"]},  # (the key: `listing_no`, 预警编号)
             created=created,
             printing=layout.raw.get("print"),
+            freeze_through=spec.get("freeze_through"),
         )
         for town, rows in sorted(towns.items())
     ]
@@ -258,5 +331,6 @@ def work_order_jobs(folder: Path, quarter: str, config: CountyConfig, layout: Ex
             note=spec["note"].format(deadline=f"{deadline:%Y年%-m月%-d日}"), columns=spec["columns"],
             rows=group.sort("number"), colours=layout.raw["colours"], created=created,
             printing=layout.raw.get("print"), choices={"result": spec["settlement_choices"]},
+            freeze_through=spec.get("freeze_through"),
         ))  # fmt: skip
     return written

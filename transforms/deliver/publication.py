@@ -74,6 +74,7 @@ def prepare_lists(
         config,
         ExcelLayout.load().raw["colours"],
         verify_by,
+        comparison.listing_basis,
     )
     with connect(warehouse) as con:
         towns = assign_listing_numbers(con, str(quarter), towns)
