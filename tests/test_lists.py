@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import openpyxl
@@ -200,3 +201,31 @@ def test_mask_id_shows_first_six_and_last_four_characters():
 
     ids = pl.DataFrame({"id": ["43112519620127301X", "431125620127301", None]})
     assert ids.select(mask_id(pl.col("id"))).to_series().to_list() == ["431125********301X", "431125*****7301", ""]
+
+
+def test_people_of_unknown_town_are_the_county_offices_own_list(sample_root, sample_run):
+    """Not in any town's list (no town can act on them) but in the county office's: full
+    identity numbers, the name and the department rows that reported them, counted in the
+    manifest and the report."""
+    out = DataRoot(sample_root).out(Q3)
+    assert not (out / "towns" / "（乡镇不明）").exists()
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    path = out / manifest["county_list"]["path"]
+    assert path.parent.name == "county"
+    ws = openpyxl.load_workbook(path).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert "（县级）" in rows[0][0] and "仅限县级使用" in rows[1][0]
+    header = rows[2]
+    col = {name: header.index(name) for name in header}
+    data = rows[3:]
+    assert len(data) == manifest["county_list"]["people"] > 0
+    warnings = pl.read_parquet(out / "warnings.parquet").filter(
+        (pl.col("rule_id") == "NEW_CANDIDATE") & pl.col("listed") & (pl.col("town").fill_null("") == "")
+    )
+    assert {r[col["身份证号"]] for r in data} == set(warnings["id_number"])
+    for r in data:
+        assert re.fullmatch(r"\d{17}[\dX]", r[col["身份证号"]])  # full, not masked
+        assert r[col["姓名"]] and re.search(r"第\d+行", r[col["报送部门及文件行号"]]), r
+        assert re.fullmatch(r"2026Q3-YJ-\d{6}", r[col["预警编号"]])
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert f"另有 {len(data)} 名非名册人员" in report

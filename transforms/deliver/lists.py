@@ -211,7 +211,7 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
         .sort("id_number")
         .join(names, on="id_number", how="left", maintain_order="left")
         .select(
-            pl.when(pl.col("town") != "").then(pl.col("town")).otherwise(pl.lit("（乡镇不明）")).alias("town"),
+            pl.when(pl.col("town") != "").then(pl.col("town")).otherwise(pl.lit(UNKNOWN_TOWN)).alias("town"),
             pl.lit("").alias("household_id"), pl.col("id_number").alias("_subject"),
             pl.col("name").fill_null(""), mask_id(pl.col("id_number")).alias("id_masked"),
             pl.col("village").fill_null(""), pl.lit("非监测对象").alias("household_type"),
@@ -241,6 +241,7 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
 
 
 LISTING_INFIX = "YJ"  # 预警
+UNKNOWN_TOWN = "（乡镇不明）"  # people not on the roster whose town no department gave: the county office's list
 COLOUR_ORDER = {"red": 0, "yellow": 1, "green": 2, "candidate": 3}
 
 

@@ -15,10 +15,13 @@ import polars as pl
 
 from transforms.compare.comparison import Comparison, write_comparison_outputs
 from transforms.config import CountyConfig
+from transforms.deliver.county_list import FOLDER as COUNTY_FOLDER
+from transforms.deliver.county_list import county_list_job, county_list_rows
 from transforms.deliver.deadlines import WorkingCalendar
 from transforms.deliver.excel import ExcelLayout, sheets_written
 from transforms.deliver.intake_outputs import combine_rejects, inputs_manifest, write_intake_outputs
 from transforms.deliver.lists import (
+    UNKNOWN_TOWN,
     assign_listing_numbers,
     assign_work_order_numbers,
     town_list_jobs,
@@ -43,11 +46,12 @@ class ListsPlan:
     town's rows, and the deadlines counted from the publication date."""
 
     orders: pl.DataFrame
-    towns: dict[str, pl.DataFrame]
+    towns: dict[str, pl.DataFrame]  # the towns' lists; people of unknown town are in `county` instead
     published_on: date
     verify_by: date
     settle_by: date
     guessed_years: tuple[int, ...]  # years whose holidays are not known: Monday–Friday counted
+    county: pl.DataFrame | None = None  # the county office's list: people not on the roster, town unknown
 
     @property
     def created(self) -> datetime:
@@ -78,7 +82,8 @@ def prepare_lists(
     )
     with connect(warehouse) as con:
         towns = assign_listing_numbers(con, str(quarter), towns)
-    return ListsPlan(orders, towns, published_on, verify_by, settle_by, tuple(sorted(calendar.guessed_years)))
+        county = county_list_rows(con, str(quarter), towns.pop(UNKNOWN_TOWN, None), config)
+    return ListsPlan(orders, towns, published_on, verify_by, settle_by, tuple(sorted(calendar.guessed_years)), county)
 
 
 @dataclass
@@ -94,6 +99,7 @@ class RunManifest:
     deadlines: dict[str, object]
     work_orders: int
     towns: list[str]
+    county_list: dict  # the county office's list of people of unknown town: path and people (empty: none)
     thresholds: dict[str, float]
     rejects_by_reason: list[list]
     last_quarter_loop: dict = field(default_factory=dict)  # counts: how last quarter's lists came back and ended
@@ -160,6 +166,9 @@ def run_manifest(
         },
         work_orders=plan.orders.height,
         towns=sorted(plan.towns),
+        county_list={"path": f"{COUNTY_FOLDER}/{quarter}_县级_乡镇不明人员名单.xlsx", "people": plan.county.height}
+        if plan.county is not None
+        else {},
         thresholds=config.thresholds(quarter.year).as_params(),
         rejects_by_reason=[[d, REASON_LABELS.get(r, r), n] for d, r, n in rejects.iter_rows()],
         last_quarter_loop=last_quarter_loop(opened.root.path, quarter, comparison),
@@ -192,6 +201,8 @@ def write_publication(
         folder, q, config, layout, plan.orders, comparison.people, rule_labels, plan.settle_by, plan.created
     )
     lists.append(suggestion_job(folder, q, config, layout, comparison.suggestions, plan.created))
+    if plan.county is not None:
+        lists.append(county_list_job(folder, q, config, layout, plan.county, plan.verify_by, plan.created))
     with sheets_written(lists, workers=os.cpu_count() or 1):
         write_intake_outputs(folder, intakes, config, q, plan.created, workbook_cache)
         write_comparison_outputs(folder, comparison)

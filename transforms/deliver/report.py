@@ -106,6 +106,12 @@ def render_report(
     sections.append(html_table(["乡镇", "红色", "黄色", "绿色（有工单）", "合计"], [
         [t, *[counts.get((t, c), 0) for c in COLOURS], sum(counts.get((t, c), 0) for c in COLOURS)] for t in towns
     ]))  # fmt: skip
+    county_list = manifest.get("county_list") or {}
+    if county_list.get("people"):
+        sections.append(
+            f"<p>另有 {county_list['people']} 名非名册人员报送部门未注明乡镇，未列入任何乡镇名单，"
+            f"由县级核查：{escape(county_list['path'])}</p>"
+        )
 
     # 4. Change since last quarter.
     status = dict(w.group_by("status").len().iter_rows())

@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import polars as pl
+
 from transforms.compare.comparison import Comparison
 from transforms.intake.accounting import RowCounts
 from transforms.intake.department import DepartmentIntake
@@ -61,6 +63,7 @@ class RunSummary:
     peak_rss_gb: dict[str, float] = field(default_factory=dict)  # at the end of each step
     # The table of seed 004 (roster households and persons by type, category and cause): counts only.
     roster_by_cause: list[dict] = field(default_factory=list)
+    county_list_people: int = 0  # people of unknown town, in the county office's own list
 
     @classmethod
     def of(
@@ -93,6 +96,8 @@ class RunSummary:
             summary.warnings = comparison.warnings.height
             summary.listed_by_colour = dict(comparison.households.group_by("colour").len().sort("colour").iter_rows())
             summary.roster_by_cause = comparison.roster_by_cause.to_dicts()
+            candidates = comparison.warnings.filter((pl.col("rule_id") == "NEW_CANDIDATE") & pl.col("listed"))
+            summary.county_list_people = candidates.filter(pl.col("town").fill_null("") == "").height
         return summary
 
     def lines(self) -> list[str]:
@@ -110,6 +115,11 @@ class RunSummary:
             lines.append(
                 f"  预警 warnings {self.warnings}  列入名单的户 listed households 红 red {colours.get('red', 0)} "
                 f"黄 yellow {colours.get('yellow', 0)} 绿 green {colours.get('green', 0)}"
+            )
+        if self.county_list_people:
+            lines.append(
+                f"  县级名单（乡镇不明）county list, town unknown: {self.county_list_people} 人 → "
+                f"{self.out_dir}/county/{self.quarter}_县级_乡镇不明人员名单.xlsx"
             )
         lines.append(f"  用时 seconds {self.timings.get('total', 0):.1f}")
         if self.peak_rss_gb:

@@ -59,9 +59,11 @@ def rejected_rows(rejects: pl.DataFrame) -> pl.DataFrame:
     )  # fmt: skip
 
 
-def new_candidate_rows_sql(config: CountyConfig) -> str:
-    """The department rows of this quarter behind each NEW_CANDIDATE warning, over every dataset
-    of the registry with a person in it (so a new department is covered without a query)."""
+def new_candidate_rows_sql(config: CountyConfig, this_year: bool = False) -> str:
+    """The department rows of this quarter (with `this_year`: of every quarter of the year up to
+    this one) behind each NEW_CANDIDATE warning, over every dataset of the registry with a person
+    in it (so a new department is covered without a query)."""
+    when = "s.quarter like $year_prefix and s.quarter <= $quarter" if this_year else "s.quarter = $quarter"
     parts = []
     for ds in config.datasets:
         names = {f.name for f in ds.fields}
@@ -74,7 +76,7 @@ def new_candidate_rows_sql(config: CountyConfig) -> str:
             f"s.source_sheet as sheet, s.source_row as row_number, 'new_candidate' as origin, "
             f"s.id_number as id_as_written, s.name as name_as_written, {town} as town, {village} as village "
             f"from {ds.staging_table} as s semi join new_candidates as c on c.id_number = s.id_number "
-            f"where s.quarter = $quarter"
+            f"where {when}"
         )  # identifiers from our own registry, never from data
     return "\nunion all\n".join(parts)
 

@@ -1,0 +1,88 @@
+"""The county office's own list (县级名单): people not on the roster whom a department reported
+without a town (乡镇不明). No town can act on them, so they are not in any town's list: the county
+office finds where each lives and has them checked. Full identity numbers (the list stays in the
+county office), and what is known of each person — which department reported them, in which file
+and row."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from transforms.config import CountyConfig
+from transforms.deliver.excel import ExcelLayout, SheetJob
+from transforms.linkage.suggestions import new_candidate_rows_sql
+
+FOLDER = "county"
+SHOWN_PLACES = 3  # source rows named per person; the rest counted
+
+
+def county_list_rows(con: duckdb.DuckDBPyConnection, quarter: str, rows: pl.DataFrame | None,
+                     config: CountyConfig) -> pl.DataFrame | None:  # fmt: skip
+    """The unknown-town rows of the town lists (numbered), with each person's full number, their
+    name as reported, and the department rows that reported them this year (the year's claims can
+    make a candidate)."""
+    if rows is None or rows.is_empty():
+        return None
+    ids = rows.select(pl.col("_subject").alias("id_number")).unique()
+    con.register("new_candidates", ids.to_arrow())
+    try:
+        params = {"quarter": quarter, "year_prefix": f"{quarter[:4]}Q%"}  # the year's claims make a candidate
+        sources = pl.from_arrow(con.sql(new_candidate_rows_sql(config, this_year=True), params=params).to_arrow_table())
+    finally:
+        con.unregister("new_candidates")
+    labels = config.department_labels
+    place = pl.concat_str(
+        [pl.col("department").replace_strict(labels, default=pl.col("department")), pl.lit("："), pl.col("file"),
+         pl.when(pl.col("sheet").fill_null("") != "").then("（" + pl.col("sheet") + "）").otherwise(pl.lit("")),
+         pl.lit(" 第"), pl.col("row_number").cast(pl.String), pl.lit("行")]
+    )  # fmt: skip
+    reported = (
+        sources.sort("department", "file", "sheet", "row_number", nulls_last=True)
+        .group_by(pl.col("id_as_written").alias("_subject"), maintain_order=True)
+        .agg(
+            place.head(SHOWN_PLACES).str.join("；").alias("_places"),
+            pl.len().alias("_rows"),
+            pl.col("name_as_written").drop_nulls().first().alias("_reported_name"),
+        )
+        .select(
+            "_subject",
+            "_reported_name",
+            pl.when(pl.col("_rows") > SHOWN_PLACES)
+            .then(pl.concat_str([pl.col("_places"), pl.lit(" 等"), pl.col("_rows").cast(pl.String), pl.lit("行")]))
+            .otherwise(pl.col("_places"))
+            .alias("reported_by"),
+        )
+    )
+    return (
+        rows.join(reported, on="_subject", how="left", maintain_order="left")
+        .with_columns(
+            pl.col("_subject").alias("id_number"),
+            pl.col("reported_by").fill_null(""),
+            pl.when(pl.col("name").fill_null("") == "")
+            .then(pl.col("_reported_name"))
+            .otherwise(pl.col("name"))
+            .alias("name"),
+        )
+        .with_columns(pl.int_range(1, pl.len() + 1).alias("seq"))
+    )
+
+
+def county_list_job(folder: Path, quarter: str, config: CountyConfig, layout: ExcelLayout, rows: pl.DataFrame,
+                    deadline: date, created: datetime | None) -> SheetJob:  # fmt: skip
+    spec = layout.raw["county_list"]
+    return SheetJob(
+        folder / FOLDER / f"{quarter}_县级_乡镇不明人员名单.xlsx",
+        title=spec["title"].format(county=config.county_name, quarter=quarter),
+        note=spec["note"].format(deadline=f"{deadline:%Y年%-m月%-d日}"),
+        columns=spec["columns"],
+        rows=rows,
+        colours=layout.raw["colours"],
+        choices={"verification": layout.raw["town_list"]["verification_choices"]},
+        created=created,
+        printing=layout.raw.get("print"),
+        freeze_through=spec.get("freeze_through"),
+    )
