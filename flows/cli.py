@@ -85,15 +85,21 @@ def _bad_quarter(quarter: str) -> bool:
     return False
 
 
-def _in_flow(server, flow_fn, *args):
+def _in_flow(server, flow_fn, *args, log_dir: Path | None = None, steps: dict[str, str] | None = None):
     """Call a flow on Prefect's API (the temporary one `server` started, if any); on a refusal
-    or a failure, say so in one line (Chinese, then English) and return None."""
-    from flows.console import quiet_console
+    or a failure, say so in one line (Chinese, then English) and return None. The terminal shows
+    the flow's progress in the data officer's words (`steps`); Prefect's own log lines go to the
+    flow run's log and to `log_dir`, not to the terminal."""
+    from flows import progress
+    from flows.console import log_to_file, quiet_console
     from flows.prefect_api import prefect_api
     from schemas.datasets import warm_up
     from transforms.settings import RunRefused
 
-    quiet_console()
+    quiet_console(keep=None)
+    if log_dir is not None:
+        log_to_file(log_dir)
+    progress.show(progress.Progress(steps=steps) if steps else None)
     try:
         with prefect_api(server, while_waiting=warm_up):
             return flow_fn(*args)
@@ -117,9 +123,11 @@ def _run(data_root: Path, quarter: str, check_only: bool = False, reread: bool =
         from transforms.staging.quality_gates import preload_great_expectations
 
         preload_great_expectations()
+    from flows.progress import CHECK_STEPS, STEPS
     from flows.quarterly_run import check_inbox, quarterly_run
 
-    summary = _in_flow(server, check_inbox if check_only else quarterly_run, str(data_root), quarter, reread)
+    summary = _in_flow(server, check_inbox if check_only else quarterly_run, str(data_root), quarter, reread,
+                       log_dir=data_root / "logs", steps=CHECK_STEPS if check_only else STEPS)  # fmt: skip
     if summary is None:
         return 1
     print("\n".join(summary.lines()))
@@ -163,7 +171,7 @@ def _read_returns(data_root: Path, quarter: str, as_of: str | None) -> int:
     server = start_server_if_needed()
     from flows.read_returns import read_returns
 
-    counts = _in_flow(server, read_returns, str(data_root), quarter, as_of)
+    counts = _in_flow(server, read_returns, str(data_root), quarter, as_of, log_dir=data_root / "logs")
     if counts is None:
         return 1
     print(

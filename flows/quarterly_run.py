@@ -11,6 +11,7 @@ from datetime import datetime
 
 from prefect import flow, get_run_logger
 
+from flows import progress
 from flows.artifacts import publish_artifacts
 from flows.console import install_refusal_filter
 from flows.tasks import check_quality, compare, prepare, publish_quarter, stage, suggest_identities, take_in_all
@@ -26,22 +27,30 @@ __all__ = ["RunRefused", "check_inbox", "quarterly_run"]
 install_refusal_filter()
 
 
+def _shown():
+    """The terminal's progress, when the command turned it on (flows/progress.py)."""
+    shown = progress.current()
+    return shown.step if shown else None
+
+
 @flow(name="povwatch-check-inbox", log_prints=False)
 def check_inbox(data_root: str, quarter: str | None = None, reread: bool = False) -> RunSummary:
     """Read and validate what has arrived so far; write each department's rejected-row workbook
     and a manifest to `check/<quarter>/`. Publishes no warnings; leaves `out/` and the warehouse
     alone. A file unchanged since the last check or run is not read again unless `reread`."""
-    clock = StepClock()
+    clock = StepClock(report=_shown())
     q = Quarter.parse(quarter) if quarter else Quarter.collecting(datetime.now(CHINA).date())
     opened = open_inbox(data_root, q)
-    with work_folder(opened.root.path, f"check-{q}") as work:
+    with work_folder(opened.root.path, f"check-{q}") as work, clock.step("intake"):
         intakes, failures = take_in_all(opened, work, q, reuse=not reread)
     today = datetime.now(CHINA).date()
-    out_dir = publish(
-        opened.root, q, lambda f: write_check(f, q, opened.config, opened, intakes, failures, today), "check"
-    )
+    with clock.step("publish"):
+        out_dir = publish(
+            opened.root, q, lambda f: write_check(f, q, opened.config, opened, intakes, failures, today), "check"
+        )
     clock.stop()
-    return RunSummary.of(q, out_dir, intakes, failures, clock, check_only=True)
+    names = {d.code: d.file_name for d in opened.config.departments}
+    return RunSummary.of(q, out_dir, intakes, failures, clock, check_only=True, department_names=names)
 
 
 @flow(name="povwatch-quarterly-run", log_prints=False)
@@ -49,7 +58,7 @@ def quarterly_run(data_root: str, quarter: str | None = None, reread: bool = Fal
     """Read `inbox/<quarter>/` under the data root, stage it, publish `out/<quarter>/`.
     Without a quarter (a scheduled run), the quarter just ended in China Standard Time. A file
     unchanged since the last check or run is not read again unless `reread`."""
-    clock = StepClock()
+    clock = StepClock(report=_shown())
     preload_great_expectations()
     q = Quarter.parse(quarter) if quarter else Quarter.just_ended(datetime.now(CHINA).date())
     opened = open_inbox(data_root, q)
@@ -78,7 +87,9 @@ def quarterly_run(data_root: str, quarter: str | None = None, reread: bool = Fal
             folder, quarter=q, config=config, intakes=intakes, comparison=comparison, plan=plan,
             manifest=manifest, docs_dir=docs, workbook_cache=opened.root.workbook_cache(q)))  # fmt: skip
     clock.stop()
-    summary = RunSummary.of(q, out_dir, intakes, failures, clock, gates=gates, comparison=comparison)
+    names = {d.code: d.file_name for d in config.departments}
+    summary = RunSummary.of(q, out_dir, intakes, failures, clock, gates=gates, comparison=comparison,
+                            department_names=names, towns_listed=len(plan.towns), work_orders=plan.orders.height)  # fmt: skip
     publish_artifacts(summary, comparison)
     get_run_logger().info("published %s: %s", q, summary.counts.sentence())
     return summary

@@ -11,7 +11,9 @@ from pathlib import Path
 import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
+from prefect.futures import as_completed
 
+from flows import progress
 from transforms.compare.comparison import Comparison, compare_with_roster
 from transforms.config import CountyConfig
 from transforms.deliver.intake_outputs import combine_rejects
@@ -55,14 +57,24 @@ def take_in_all(
     With `reuse`, files unchanged since an earlier run or check are not read again."""
     corrections = confirmed_by_department(opened.root.warehouse)  # the county office's, in force
     futures = {d: take_in.submit(d, opened, work_dir, quarter, corrections.get(d), reuse) for d in opened.listing.files}
-    intakes, failures = [], {}
-    for department, future in futures.items():
+    intakes, failures = {}, {}
+    shown = progress.current()
+    for future in as_completed(list(futures.values())):  # each department shown as its files are read
+        department = next(d for d, f in futures.items() if f is future)
+        label = opened.config.department(department).file_name
         try:
-            intakes.append(future.result())
+            intakes[department] = intake = future.result()
         except Exception as e:
             failures[department] = f"本部门数据读取失败（程序错误：{type(e).__name__}），其他部门照常处理"
             get_run_logger().error("%s: intake failed with %s", department, type(e).__name__)
-    return intakes, failures
+            if shown:
+                shown.department(label, None, len(intakes) + len(failures), len(futures))
+            continue
+        if shown:
+            reused = sum(f.reused for f in intake.files)
+            counts = RowCounts.of_files(intake.files)
+            shown.department(label, counts, len(intakes) + len(failures), len(futures), reused)
+    return [intakes[d] for d in futures if d in intakes], failures  # in the inbox's order, as before
 
 
 @task(name="stage-in-warehouse", cache_policy=NONE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import resource
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,13 +31,19 @@ class StepClock:
     seconds: dict[str, float] = field(default_factory=dict)
     peak_rss_gb: dict[str, float] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
+    # told when a step starts (seconds None) and ends: the terminal's progress (flows/progress.py)
+    report: Callable[[str, float | None], None] | None = None
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
         started = time.perf_counter()
+        if self.report:
+            self.report(name, None)
         yield
         self.seconds[name] = time.perf_counter() - started
         self.peak_rss_gb[name] = peak_rss_gb()
+        if self.report:
+            self.report(name, self.seconds[name])
 
     def rounded(self) -> dict[str, float]:
         return {k: round(v, 3) for k, v in self.seconds.items()}
@@ -64,6 +70,10 @@ class RunSummary:
     # The table of seed 004 (roster households and persons by type, category and cause): counts only.
     roster_by_cause: list[dict] = field(default_factory=list)
     county_list_people: int = 0  # people of unknown town, in the county office's own list
+    towns_listed: int = 0  # towns that received a list
+    work_orders: int = 0
+    # rows to correct and resend, by department (named as its clerks name it): the 问题数据 workbooks
+    rejected_by_department: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -77,9 +87,13 @@ class RunSummary:
         check_only: bool = False,
         gates: list[GateResult] = (),
         comparison: Comparison | None = None,
+        department_names: dict[str, str] | None = None,
+        towns_listed: int = 0,
+        work_orders: int = 0,
     ) -> RunSummary:
         """The summary of a finished run (or inbox check)."""
         files = [f for i in intakes for f in i.files]
+        names = department_names or {}
         summary = cls(
             quarter=str(quarter),
             out_dir=str(out_dir),
@@ -91,6 +105,11 @@ class RunSummary:
             | dict.fromkeys(failures, "failed"),
             timings=clock.rounded(),
             peak_rss_gb=clock.peak_rss_gb,
+            towns_listed=towns_listed,
+            work_orders=work_orders,
+            rejected_by_department={
+                names.get(i.department, i.department): i.rejects.height for i in intakes if i.rejects.height
+            },
         )
         if comparison is not None:
             summary.warnings = comparison.warnings.height
@@ -116,6 +135,14 @@ class RunSummary:
                 f"  预警 warnings {self.warnings}  列入名单的户 listed households 红 red {colours.get('red', 0)} "
                 f"黄 yellow {colours.get('yellow', 0)} 绿 green {colours.get('green', 0)}"
             )
+        out = self.out_dir
+        if not self.check_only:
+            lines.append(f"  乡镇预警名单 town lists: {self.towns_listed} 个乡镇 → {out}/towns/")
+            lines.append(f"  部门交办单 work orders: {self.work_orders} 件 → {out}/departments/")
+            lines.append(f"  汇总报告 report → {out}/report.html")
+        if self.rejected_by_department:
+            rows = "、".join(f"{d} {n:,} 行" for d, n in self.rejected_by_department.items())
+            lines.append(f"  需更正后重新报送 rows to correct: {rows} → {out}/quality/<部门>_问题数据.xlsx")
         if self.county_list_people:
             lines.append(
                 f"  县级名单（乡镇不明）county list, town unknown: {self.county_list_people} 人 → "
