@@ -80,7 +80,11 @@ def _fill_returns(root) -> dict:
         ws.cell(r, col["核实人"]).value = who
         ws.cell(r, col["核实日期"]).value = on
         expect["verification"][key(r)] = result.strip()
-    bad = rows[len(answers) : len(answers) + 4]
+    # the further answers of a row: whether the town proposes monitoring, the help planned
+    ws.cell(rows[2], col["是否建议纳入监测"]).value = "否"
+    ws.cell(rows[2], col["帮扶措施"]).value = "已落实低保，继续跟踪"
+    expect["extras"] = {key(rows[2]): ("否", "已落实低保，继续跟踪")}
+    bad = rows[len(answers) : len(answers) + 5]
     ws.cell(bad[0], col["核实结果"]).value = "基本属实"  # outside the dropdown
     expect["rejects"].append(("answer_invalid", bad[0]))
     ws.cell(bad[1], col["核实结果"]).value = "属实"
@@ -92,6 +96,9 @@ def _fill_returns(root) -> dict:
     ws.cell(bad[3], col["预警编号"]).value = "2026Q3-YJ-999999"  # never issued
     ws.cell(bad[3], col["核实结果"]).value = "属实"
     expect["rejects"].append(("key_unknown", bad[3]))
+    ws.cell(bad[4], col["核实结果"]).value = "属实"
+    ws.cell(bad[4], col["是否建议纳入监测"]).value = "待定"  # outside its dropdown
+    expect["rejects"].append(("answer_invalid", bad[4]))
     # a row of the second town's list pasted at the bottom
     other = openpyxl.load_workbook(out / "towns" / second / f"2026Q3_{second}_预警名单.xlsx").active
     other_key = other.cell(4, _header(other)["预警编号"]).value
@@ -102,7 +109,7 @@ def _fill_returns(root) -> dict:
     expect["rejects"].append(("other_town", pasted))
     wb.save(target)
     expect["town_file"] = target.relative_to(returns).as_posix()
-    expect["town_unanswered"] = len(rows) - len(answers) - 4
+    expect["town_unanswered"] = len(rows) - len(answers) - 5
 
     # Town 1 sends a corrected second return later: its first row is now 不属实 (later date wins).
     again = returns / f"{first}（更正）.xlsx"
@@ -110,7 +117,7 @@ def _fill_returns(root) -> dict:
     wb = openpyxl.load_workbook(again)
     ws = wb.active
     for r in _rows(ws)[1:]:
-        for h in ("核实结果", "核实人", "核实日期"):
+        for h in ("核实结果", "核实人", "核实日期", "是否建议纳入监测", "帮扶措施"):
             ws.cell(r, col[h]).value = None
     ws.cell(rows[0], col["核实结果"]).value = "不属实"
     ws.cell(rows[0], col["核实日期"]).value = (published + timedelta(days=3)).isoformat()
@@ -172,6 +179,10 @@ def test_a_quarters_returns_are_read_back_with_every_row_accounted_for(county, p
     listing = pl.read_parquet(folder / "followup_listing.parquet")
     answered = dict(listing.filter(pl.col("verification").is_not_null()).select("listing_no", "verification").rows())
     assert answered == expect["verification"]  # the corrected second return won for its row
+    further = listing.filter(pl.col("propose_monitoring").is_not_null() | pl.col("help_measures").is_not_null())
+    assert {k: (a, b) for k, a, b in further.select("listing_no", "propose_monitoring", "help_measures").rows()} == (
+        expect["extras"]
+    )
     followup = pl.read_parquet(folder / "followup.parquet")
     warnings = pl.read_parquet(DataRoot(county).out(Q3) / "warnings.parquet")
     assert followup.height == warnings.height  # one row per warning, nothing missing, nothing extra

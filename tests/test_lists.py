@@ -55,20 +55,29 @@ def test_town_workbook_is_made_for_a_clerk(sample_root, sample_run):
     ws = openpyxl.load_workbook(_town_files(sample_root)[0]).active
     rows = ws.max_row
     header = [c.value for c in ws[3]]
-    fill_in = {"核实结果", "核实人", "核实日期", "备注"}
+    fill_in = {"核实结果", "是否建议纳入监测", "帮扶措施", "核实人", "核实日期", "备注"}
     for c, name in enumerate(header, start=1):
         assert ws.cell(4, c).protection.locked == (name not in fill_in), name
     assert ws.protection.sheet
-    (validation,) = ws.data_validations.dataValidation
-    col = openpyxl.utils.get_column_letter(header.index("核实结果") + 1)
-    assert str(validation.sqref) == f"{col}4:{col}{rows}"
-    assert validation.formula1 == '"属实,不属实,风险已消除"'
+    validations = {str(v.sqref): v.formula1 for v in ws.data_validations.dataValidation}
+    for name, choices in (("核实结果", '"属实,不属实,风险已消除"'), ("是否建议纳入监测", '"是,否"')):
+        col = openpyxl.utils.get_column_letter(header.index(name) + 1)
+        assert validations.pop(f"{col}4:{col}{rows}") == choices
+    assert not validations
+    # how to return it, and room to sign at the foot of every printed page
+    note = ws.cell(2, 1).value
+    assert "交回县乡村振兴局" in note and "审核签字盖章" in note
+    footer = ws.oddFooter.left.text
+    for part in ("核查人签字", "乡镇审核意见", "审核人", "日期", "盖章"):
+        assert part in footer, part
     # the header rows and the columns up to the name stay in view
     assert ws.freeze_panes == f"{openpyxl.utils.get_column_letter(header.index('户主（人员）姓名') + 2)}4"
     assert ws.auto_filter.ref
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
     assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.column_dimensions[openpyxl.utils.get_column_letter(header.index("预警依据") + 1)].width >= 32
+    assert (
+        ws.column_dimensions[openpyxl.utils.get_column_letter(header.index("预警依据") + 1)].width >= 26
+    )  # 13 characters a line (the page also holds the fill-in columns)
 
 
 def test_every_listed_row_says_why_in_the_order_a_cadre_works(sample_root, sample_run):

@@ -4,3 +4,6 @@ create table if not exists returned_answers (
     remarks varchar, file varchar, file_sha256 varchar, sheet varchar, row_number bigint,
     arrival bigint, recorded_at timestamp
 )
+;
+-- extras (added later; a warehouse made before gains the column): further answers of the row as JSON by key, e.g. {"propose_monitoring": "是", "help_measures": "…"} (是否建议纳入监测, 帮扶措施).
+alter table returned_answers add column if not exists extras varchar

@@ -47,7 +47,9 @@ _PAPER_MM = {9: (297.0, 210.0)}
 DEFAULT_PRINTING = {"paper": 9, "margins_inches": {"left": 0.25, "right": 0.25, "top": 0.4, "bottom": 0.5}}
 
 
-def apply_printing(ws, printing: dict | None, *, header_row: int, last_row: int, last_column: int) -> None:
+def apply_printing(
+    ws, printing: dict | None, *, header_row: int, last_row: int, last_column: int, sign_off: str | None = None
+) -> None:
     """Print set-up for a sheet people print: landscape, fit to the page's width only (as many
     pages down as the rows need — a height of one page per row never binds, while Excel's
     "0 = automatic" is read by LibreOffice as one page), the rows down to `header_row` repeated
@@ -57,11 +59,15 @@ def apply_printing(ws, printing: dict | None, *, header_row: int, last_row: int,
     margins = printing["margins_inches"]
     ws.set_landscape()
     ws.set_paper(printing["paper"])
-    ws.set_margins(margins["left"], margins["right"], margins["top"], margins["bottom"])
+    bottom = max(margins["bottom"], 0.9) if sign_off else margins["bottom"]  # room for the sign-off line
+    ws.set_margins(margins["left"], margins["right"], margins["top"], bottom)
     ws.print_area(0, 0, last_row, last_column)
     ws.fit_to_pages(1, max(1, last_row - header_row))
     ws.repeat_rows(header_row)
-    ws.set_footer("&C第 &P 页，共 &N 页")
+    if sign_off:  # the sign-off line above the page number, at the foot of every printed page
+        ws.set_footer(f"&L{sign_off.replace('&', '&&')}\n&C第 &P 页，共 &N 页", {"margin": 0.3})
+    else:
+        ws.set_footer("&C第 &P 页，共 &N 页")
 
 
 def printed_columns(columns: list[dict]) -> list[dict]:
@@ -106,6 +112,7 @@ class SheetJob:
     created: datetime | None = None  # the workbook's creation time: the publication's, never the clock
     printing: dict | None = None  # excel_layout.yaml `print`: paper and margins
     freeze_through: str | None = None  # the key of the last column kept in view when scrolling right
+    sign_off: str | None = None  # printed at the foot of every page (excel_layout.yaml town_list sign_off)
 
 
 def write_sheet(job: SheetJob) -> Path:
@@ -130,7 +137,7 @@ def write_sheet(job: SheetJob) -> Path:
     open_cell = wb.add_format({**cell, "locked": False, "bg_color": "#FFFFFF"})
     last = len(printed_columns(columns)) - 1  # the title and note span the printed columns
     ws.set_row(0, 30)
-    ws.set_row(1, 30)
+    ws.set_row(1, 30 if len(note) <= 90 else 45)  # the note (return instructions) wraps
     for c, col in enumerate(columns):
         ws.set_column(c, c, _excel_width(col["width"]), open_cell if col.get("fill") else None)
     ws.merge_range(0, 0, 0, last, title, title_fmt)
@@ -160,7 +167,7 @@ def write_sheet(job: SheetJob) -> Path:
     ws.freeze_panes(3, frozen)
     ws.autofilter(2, 0, 2 + n, len(columns) - 1)
     ws.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
-    apply_printing(ws, job.printing, header_row=2, last_row=2 + max(n, 1), last_column=last)
+    apply_printing(ws, job.printing, header_row=2, last_row=2 + max(n, 1), last_column=last, sign_off=job.sign_off)
     wb.close()
     insert_rows(path, [body])
     return path

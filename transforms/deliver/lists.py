@@ -288,14 +288,16 @@ def town_list_jobs(folder: Path, quarter: str, config: CountyConfig, layout: Exc
         SheetJob(
             folder / "towns" / town / f"{quarter}_{town}_预警名单.xlsx",
             title=spec["title"].format(county=config.county_name, quarter=quarter, town=town),
-            note=spec["note"].format(deadline=f"{deadline:%Y年%-m月%-d日}"),
+            note=spec["note"].format(deadline=f"{deadline:%Y年%-m月%-d日}", return_to=spec.get("return_to", "")),
             columns=spec["columns"],
             rows=rows,
             colours=layout.raw["colours"],
-            choices={"verification": spec["verification_choices"]},  # (the key: `listing_no`, 预警编号)
+            # (the key: `listing_no`, 预警编号)
+            choices={"verification": spec["verification_choices"], "propose_monitoring": spec["monitoring_choices"]},
             created=created,
             printing=layout.raw.get("print"),
             freeze_through=spec.get("freeze_through"),
+            sign_off=spec.get("sign_off"),
         )
         for town, rows in sorted(towns.items())
     ]

@@ -23,7 +23,7 @@ VERIFICATIONS = ("属实", "不属实", "风险已消除")
 SETTLEMENTS = ("已办结", "办理中", "无法办结")
 # followup_listing.parquet (an addition to the contract's files): one row per town-list row
 LISTING_COLUMNS = ["listing_no", "town", "household_id", "id_number", "rules", "verify_by", "verification",
-                   "verified_by", "verified_on", "verification_overdue"]  # fmt: skip
+                   "verified_by", "verified_on", "verification_overdue", "propose_monitoring", "help_measures"]  # fmt: skip
 
 
 def orders_view(followup: pl.DataFrame) -> pl.DataFrame:

@@ -6,6 +6,7 @@ blank, notes)."""
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -32,6 +33,9 @@ class ReturnKind:
     dated: str  # the answer's date (核实日期 …)
     remarks: str | None = None
     date_required_for: tuple[str, ...] = ()  # answers that need a date (已办结)
+    # further answers read with it: (key, header, allowed values — empty: free text), e.g.
+    # ("propose_monitoring", "是否建议纳入监测", ("是", "否")); kept as JSON by key
+    extras: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
 
 def return_kinds(layout: dict) -> tuple[ReturnKind, ...]:
@@ -44,7 +48,9 @@ def return_kinds(layout: dict) -> tuple[ReturnKind, ...]:
                    tuple(layout["id_suggestions"]["confirmation_choices"]), ids["confirmer"], ids["confirmed_on"]),
         ReturnKind("verification", "乡镇核实结果", town["listing_no"], town["verification"],
                    tuple(layout["town_list"]["verification_choices"]), town["verifier"], town["verified_on"],
-                   town["remarks"]),
+                   town["remarks"], extras=(("propose_monitoring", town["propose_monitoring"],
+                                             tuple(layout["town_list"]["monitoring_choices"])),
+                                            ("help_measures", town["help_measures"], ()))),
         ReturnKind("settlement", "部门办理结果", order["number"], order["result"],
                    tuple(layout["work_orders"]["settlement_choices"]), order["handler"], order["done_on"],
                    date_required_for=("已办结",)),
@@ -70,6 +76,7 @@ ANSWER_SCHEMA = {
     "file": pl.String,
     "sheet": pl.String,
     "row_number": pl.Int64,
+    "extras": pl.String,  # JSON: the further answers by key ({"propose_monitoring": "是", "help_measures": "…"})
 }
 
 
@@ -122,7 +129,7 @@ def _find_header(cells: pl.DataFrame, kinds: tuple[ReturnKind, ...], rows: int) 
         texts = {fold_label(str(row[c])): c for c in cols if row[c] is not None and str(row[c]).strip()}
         for kind in kinds:
             if fold_label(kind.key) in texts and fold_label(kind.answer) in texts:
-                wanted = [kind.key, kind.answer, kind.person, kind.dated, kind.remarks]
+                wanted = [kind.key, kind.answer, kind.person, kind.dated, kind.remarks, *(h for _, h, _ in kind.extras)]
                 return row["row_number"], kind, {h: texts.get(fold_label(h)) for h in wanted if h}
     return None
 
@@ -257,10 +264,24 @@ def _read_rows(body, kind, columns, town, issued, as_of, rules, rel, sheet, repo
         if on is not None and on > as_of:
             reject(kind.dated, raw_dates[i], f"“{kind.dated}”晚于统计截止日期（{as_of}），请核对", "date_after_as_of")
             continue
+        wrong = next(((h, values.get(h), allowed) for _, h, allowed in kind.extras
+                      if allowed and values.get(h) is not None and values.get(h) not in allowed), None)  # fmt: skip
+        if wrong is not None:
+            reject(wrong[0], wrong[1], f"“{wrong[0]}”应为：{'、'.join(wrong[2])}（或不填）", "answer_invalid")
+            continue
+        # a choice as folded (是/否); free text as the cadre wrote it, only trimmed
+        extras = {k: values.get(h) if allowed else _as_written(row.get(columns.get(h)))
+                  for k, h, allowed in kind.extras if values.get(h) is not None}  # fmt: skip
         report.applied += 1
         answers.append({"kind": kind.kind, "key": key, "value": answer, "answered_by": values.get(kind.person),
                         "answered_on": on, "remarks": values.get(kind.remarks) if kind.remarks else None,
-                        "file": rel, "sheet": sheet, "row_number": number})  # fmt: skip
+                        "file": rel, "sheet": sheet, "row_number": number,
+                        "extras": json.dumps(extras, ensure_ascii=False, sort_keys=True) if extras else None})  # fmt: skip
+
+
+def _as_written(value: object) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text or None
 
 
 def list_returns(folder: Path) -> tuple[list[Path], list[Path]]:

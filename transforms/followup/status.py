@@ -156,11 +156,14 @@ def listing_frame(pub: Publication, answers: pl.DataFrame, as_of: date) -> pl.Da
         .group_by("subject")
         .agg(pl.col("rule_id").unique().sort().str.join("、").alias("rules"))
     )
+    extras = pl.Struct({"propose_monitoring": pl.String, "help_measures": pl.String})
     verified = answers.filter(pl.col("kind") == "verification").select(
         pl.col("key").alias("listing_no"),
         pl.col("value").alias("verification"),
         pl.col("answered_by").alias("verified_by"),
         pl.col("answered_on").alias("verified_on"),
+        pl.col("extras").str.json_decode(extras).struct.field("propose_monitoring"),  # 是否建议纳入监测
+        pl.col("extras").str.json_decode(extras).struct.field("help_measures"),  # 帮扶措施
     )
     candidates = set(pub.warnings.filter(pl.col("household_id").is_null())["id_number"].drop_nulls())
     return (
