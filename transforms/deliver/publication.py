@@ -100,6 +100,7 @@ class RunManifest:
     work_orders: int
     towns: list[str]
     county_list: dict  # the county office's list of people of unknown town: path and people (empty: none)
+    work_orders_by_department: dict[str, int]
     thresholds: dict[str, float]
     rejects_by_reason: list[list]
     last_quarter_loop: dict = field(default_factory=dict)  # counts: how last quarter's lists came back and ended
@@ -169,6 +170,7 @@ def run_manifest(
         county_list={"path": f"{COUNTY_FOLDER}/{quarter}_县级_乡镇不明人员名单.xlsx", "people": plan.county.height}
         if plan.county is not None
         else {},
+        work_orders_by_department=dict(plan.orders.group_by("department").len().sort("department").iter_rows()),
         thresholds=config.thresholds(quarter.year).as_params(),
         rejects_by_reason=[[d, REASON_LABELS.get(r, r), n] for d, r, n in rejects.iter_rows()],
         last_quarter_loop=last_quarter_loop(opened.root.path, quarter, comparison),
@@ -215,6 +217,7 @@ def write_publication(
         folder / "report.html", county=config.county_name, quarter=q, comparison=comparison, manifest=data,
         rule_labels=rule_labels, department_labels=config.department_labels, cause_labels=config.causes,
         dataset_labels={d.code: d.label for d in config.datasets},
+        dataset_departments={d.code: d.department for d in config.datasets},
     )  # fmt: skip
     write_manifest(folder, data)
 

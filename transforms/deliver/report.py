@@ -14,28 +14,46 @@ from transforms.compare.comparison import Comparison
 MONITORING_TYPES = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
 RISK_CAUSES = ("因病", "因残", "因学", "因灾", "因务工就业不稳", "因产业项目失败", "因意外事故", "因疫情", "其他")
 STATUS_LABELS = {"ok": "正常", "missing": "未报送", "error": "有文件无法读取", "failed": "读取失败"}
-COLOURS = {"red": ("红色", "#E06666"), "yellow": ("黄色", "#F1C232"), "green": ("绿色", "#6AA84F")}
+COLOURS = {"red": ("红色", "#E06666"), "yellow": ("黄色", "#F1C232"), "green": ("绿色（有工单）", "#6AA84F")}
 STYLE = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:24px;color:#222;max-width:1200px}
 h1{font-size:22px}h2{font-size:18px;border-bottom:2px solid #4472C4;padding-bottom:4px;margin-top:32px}
 table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #bbb;padding:4px 8px;text-align:right}
-th{background:#D9E1F2}td:first-child,th:first-child{text-align:left}.note{color:#555;font-size:13px}
+th{background:#D9E1F2;white-space:nowrap}td:first-child,th:first-child{text-align:left}.note{color:#555;font-size:13px}
+.scroll{overflow-x:auto;max-width:100%}svg.chart{width:100%;max-width:760px;height:auto}
 svg text{font-size:12px;font-family:inherit}
+.legend span{display:inline-block;margin-right:14px;font-size:13px}
+.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px}
+.headline{display:flex;flex-wrap:wrap;gap:10px;margin:12px 0}
+.card{border:1px solid #ccd;border-radius:6px;padding:8px 12px;min-width:140px;flex:1 1 140px;background:#F7F9FC}
+.card b{display:block;font-size:22px}.card small{color:#555}
+details{margin:8px 0}summary{cursor:pointer;color:#2F5597}
+@media (max-width:600px){body{margin:10px}h1{font-size:19px}.card b{font-size:19px}}
 """
 
 
-def html_table(headers: list[str], rows: list[list]) -> str:
+def html_table(headers: list[str], rows: list[list], footer: list | None = None) -> str:
+    """A table in a box that scrolls sideways on a narrow screen (the page itself never does)."""
     head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    foot = "<tfoot><tr>" + "".join(f"<th>{escape(str(v))}</th>" for v in footer) + "</tr></tfoot>" if footer else ""
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody>{foot}</table></div>'
+
+
+def legend(parts: list[tuple[str, str]]) -> str:
+    """What each colour of a chart means."""
+    items = "".join(f'<span><i style="background:{c}"></i>{escape(label)}</span>' for label, c in parts)
+    return f'<p class="legend">{items}</p>'
 
 
 def bar_chart(title: str, items: list[tuple[str, list[tuple[str, float, str]]]]) -> str:
-    """A horizontal stacked bar chart as inline SVG: items = [(label, [(part, value, colour)])]."""
+    """A horizontal stacked bar chart as inline SVG: items = [(label, [(part, value, colour)])];
+    it scales down to a phone's width (viewBox), each bar titled with its part's name and value."""
     width, left, row_h = 760, 170, 24
     total_max = max((sum(v for _, v, _ in parts) for _, parts in items), default=0) or 1
     height = 30 + row_h * len(items)
-    out = [f'<svg class="chart" role="img" aria-label="{escape(title)}" width="{width}" height="{height}" '
+    out = [f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
+           f'width="{width}" height="{height}" preserveAspectRatio="xMinYMin meet" '
            f'xmlns="http://www.w3.org/2000/svg"><text x="0" y="16" font-weight="bold">{escape(title)}</text>']  # fmt: skip
     for i, (label, parts) in enumerate(items):
         y = 26 + i * row_h
@@ -45,20 +63,58 @@ def bar_chart(title: str, items: list[tuple[str, list[tuple[str, float, str]]]])
             w = (width - left - 60) * value / total_max
             if w > 0:
                 out.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{row_h - 6}" fill="{colour}">'
-                           f"<title>{escape(part)} {value:g}</title></rect>")  # fmt: skip
+                           f"<title>{escape(label)} {escape(part)} {value:g}</title></rect>")  # fmt: skip
             x += w
         out.append(f'<text x="{x + 4:.1f}" y="{y + 14}">{sum(v for _, v, _ in parts):g}</text>')
     out.append("</svg>")
-    return "".join(out)
+    return '<div class="scroll">' + "".join(out) + "</div>"
+
+
+def _people(households: int, persons: int) -> str:
+    """ "3户7人", or blank when there are none (a blank reads better than 0户0人)."""
+    return f"{households}户{persons}人" if households or persons else ""
+
+
+def _percent(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def headline(comparison: Comparison, manifest: dict, department_labels: dict[str, str]) -> str:
+    """The quarter on the first screen: households listed by colour, warnings new and escalated,
+    work orders per department, the county office's list, the publication date and the deadlines."""
+    h, w = comparison.households, comparison.warnings
+    colours = dict(h.group_by("colour").len().iter_rows())
+    status = dict(w.group_by("status").len().iter_rows())
+    deadlines = manifest.get("deadlines") or {}
+    orders = manifest.get("work_orders_by_department") or {}
+    county_list = (manifest.get("county_list") or {}).get("people", 0)
+    cards = [
+        ("红色预警", f"{colours.get('red', 0):,} 户", "风险较大，重点核查"),
+        ("黄色预警", f"{colours.get('yellow', 0):,} 户", "存在风险，入户核实"),
+        ("绿色（有工单）", f"{colours.get('green', 0):,} 户", "部门补办事项"),
+        ("预警", f"{w.height:,} 条", f"新增 {status.get('新增', 0):,}，升级 {status.get('升级', 0):,}"),
+        ("交办工单", f"{sum(orders.values()):,} 件",
+         "，".join(f"{department_labels.get(d, d)} {n:,}" for d, n in orders.items()) or "无"),
+        ("发布日期", str(deadlines.get("published_on", "")),
+         f"核查截止 {deadlines.get('verify_by', '')}，办结期限 {deadlines.get('settle_by', '')}"),
+    ]  # fmt: skip
+    if county_list:
+        cards.append(("县级名单", f"{county_list:,} 人", "非名册人员，乡镇不明，由县级核查"))
+    body = "".join(f'<div class="card"><small>{escape(t)}</small><b>{escape(v)}</b><small>{escape(n)}</small></div>'
+                   for t, v, n in cards)  # fmt: skip
+    return f'<h2>本季度要点</h2><div class="headline">{body}</div>'
 
 
 def render_report(
     *, county: str, quarter: str, comparison: Comparison, manifest: dict, rule_labels: dict[str, str],
     department_labels: dict[str, str], dataset_labels: dict[str, str], cause_labels: dict[str, str],
+    dataset_departments: dict[str, str] | None = None,
 ) -> str:  # fmt: skip
     """The whole report as one HTML string."""
     sections = [f"<h1>{escape(county)}{escape(quarter)} 防返贫动态监测季度报告</h1>",
-                '<p class="note">本报告只含统计数，不含个人信息。监测对象按类别和主要风险类型分列户数、人数，口径与防止返贫监测和帮扶工作情况汇报的统计表式一致。</p>']  # fmt: skip
+                '<p class="note">本报告由县防返贫动态监测系统根据各行业部门本季度报送的数据与监测对象名册比对生成，'
+                '只含统计数，不含个人信息。</p>',
+                headline(comparison, manifest, department_labels)]  # fmt: skip
 
     # 1. The seed-004 table: monitoring households by category and risk cause, in 户 and 人.
     r = comparison.roster_by_cause
@@ -69,13 +125,18 @@ def render_report(
         row = [mtype, int(sub["households"].sum()), int(sub["persons"].sum())]
         for cause in RISK_CAUSES:
             c = sub.filter(pl.col("risk_cause") == cause)
-            row += [f"{int(c['households'].sum())}户{int(c['persons'].sum())}人"]
+            row += [_people(int(c["households"].sum()), int(c["persons"].sum()))]
         rows.append(row)
+    total = ["合计", int(monitored["households"].sum()), int(monitored["persons"].sum())] + [
+        _people(int(c["households"].sum()), int(c["persons"].sum()))
+        for c in (monitored.filter(pl.col("risk_cause") == cause) for cause in RISK_CAUSES)
+    ]
     lifted = r.filter(pl.col("household_type") == "脱贫户")
     sections.append("<h2>一、监测对象按类别和风险类型（户、人）</h2>")
-    sections.append(html_table(["类别", "户数", "人数", *RISK_CAUSES], rows))
+    sections.append(html_table(["类别", "户数", "人数", *RISK_CAUSES], rows, footer=total))
     sections.append(
-        f'<p class="note">另有脱贫户{int(lifted["households"].sum())}户{int(lifted["persons"].sum())}人。</p>'
+        f'<p class="note">口径与防止返贫监测和帮扶工作情况汇报的统计表式一致。另有脱贫户{int(lifted["households"].sum())}户'
+        f"{int(lifted['persons'].sum())}人。</p>"
     )
 
     # 2. This quarter's warnings by cause and department.
@@ -86,12 +147,12 @@ def render_report(
         .sort(["len", "rule_id", "department", "cause"], descending=[True, False, False, False])
     )
     per_rule = w.group_by("rule_id").len().sort(["len", "rule_id"], descending=[True, False])
-    sections.append("<h2>二、本季度预警（按事项、原因、责任部门）</h2>")
+    sections.append("<h2>二、本季度预警（按事项、风险类型、责任部门）</h2>")
     sections.append(bar_chart("预警数（按事项）", [
-        (rule_labels.get(rid, rid), [(rid, n, "#4472C4")]) for rid, n in per_rule.iter_rows()
+        (rule_labels.get(rid, rid), [("预警", n, "#4472C4")]) for rid, n in per_rule.iter_rows()
     ]))  # fmt: skip
-    sections.append(html_table(["预警事项", "责任部门", "风险原因", "条数"], [
-        [rule_labels.get(rid, rid), department_labels.get(d, d), cause_labels.get(c, c), n]
+    sections.append(html_table(["预警事项", "风险类型（责任部门）", "条数"], [
+        [rule_labels.get(rid, rid), f"{cause_labels.get(c, c)}（{department_labels.get(d, d)}）", n]
         for rid, d, c, n in by_rule.iter_rows()
     ]))  # fmt: skip
 
@@ -100,12 +161,13 @@ def render_report(
     towns = sorted(set(h["town"]))
     counts = {(t, c): n for t, c, n in h.group_by("town", "colour").len().iter_rows()}
     sections.append("<h2>三、各乡镇列入名单的户（按颜色）</h2>")
+    sections.append(legend([(label, colour) for label, colour in COLOURS.values()]))
     sections.append(bar_chart("列入名单的户数", [
         (t, [(COLOURS[c][0], counts.get((t, c), 0), COLOURS[c][1]) for c in COLOURS]) for t in towns
     ]))  # fmt: skip
     sections.append(html_table(["乡镇", "红色", "黄色", "绿色（有工单）", "合计"], [
         [t, *[counts.get((t, c), 0) for c in COLOURS], sum(counts.get((t, c), 0) for c in COLOURS)] for t in towns
-    ]))  # fmt: skip
+    ], footer=["合计", *[sum(counts.get((t, c), 0) for t in towns) for c in COLOURS], h.height]))  # fmt: skip
     county_list = manifest.get("county_list") or {}
     if county_list.get("people"):
         sections.append(
@@ -139,32 +201,50 @@ def render_report(
             note += "。办结后仍预警的事项已重新下发，请县级督办"
         sections.append(f'<p class="note">{escape(note)}。</p>')
 
-    # 5. Data quality per department.
+    # 5. Data quality per department: one compact table, the details folded.
     sections.append("<h2>五、各部门数据质量</h2>")
+    gates = manifest.get("quality_gates", [])
+    share = {g["subject"]: g["value"] for g in gates if g["gate"] == "roster_match_share"}
+    datasets_of: dict[str, list[str]] = {}
+    for code, department in (dataset_departments or {}).items():
+        datasets_of.setdefault(department, []).append(code)
     dept_rows = []
     for code, d in manifest.get("departments", {}).items():
-        dept_rows.append([department_labels.get(code, code), d.get("files", 0), d.get("rows_read", 0),
-                          d.get("accepted", 0), d.get("rejected", 0), d.get("duplicates", 0),
-                          STATUS_LABELS.get(d.get("status", ""), d.get("status", ""))])  # fmt: skip
-    sections.append(html_table(["部门", "文件", "读取行", "采用", "退回", "重复", "状态"], dept_rows))
-    gates = manifest.get("quality_gates", [])
-    share = [g for g in gates if g["gate"] == "roster_match_share"]
-    if share:
-        sections.append(bar_chart("与名册匹配的人员比例（%）", [
-            (dataset_labels.get(g["subject"], g["subject"]), [(g["subject"], round(100 * g["value"], 1), "#6FA8DC")])
-            for g in share
-        ]))  # fmt: skip
-    sections.append(html_table(["质量关卡", "对象", "实际值", "要求", "结果", "性质"], [
-        [g["label"], dataset_labels.get(g["subject"], g["subject"]), f"{g['value']:.4g}",
-         " ".join(p for p in (f"≥{g['min']:g}" if g["min"] is not None else "", f"≤{g['max']:g}" if g["max"] is not None else "") if p),
-         "通过" if g["passed"] else "未通过", "阻断" if g["severity"] == "blocking" else "提示"]
+        read, accepted = d.get("rows_read", 0), d.get("accepted", 0)
+        data = read - d.get("ignored", 0)
+        matched = [share[s] for s in datasets_of.get(code, []) if s in share]
+        dept_rows.append([
+            department_labels.get(code, code), STATUS_LABELS.get(d.get("status", ""), d.get("status", "")),
+            d.get("files", 0), f"{data:,}", _percent(accepted / data) if data else "",
+            f"{d.get('rejected', 0):,}", f"{d.get('duplicates', 0):,}",
+            "、".join(_percent(m) for m in matched),
+        ])  # fmt: skip
+    sections.append(html_table(["部门", "报送情况", "文件", "数据行", "采用率", "退回行", "重复行", "与名册匹配率"],
+                               dept_rows))  # fmt: skip
+    failed = [g for g in gates if not g["passed"]]
+    sections.append(
+        f'<p class="note">质量关卡 {len(gates)} 项，'
+        + (f"{len(failed)} 项未达要求（均为提示，不影响发布）。" if failed else "全部达到要求。")
+        + "退回的行已写入各部门的问题数据表（quality/部门_问题数据.xlsx），请更正后重新报送。</p>"
+    )
+
+    def requirement(g: dict) -> str:
+        shown = _percent if g["gate"].endswith("share") else (lambda v: f"{v:g}")
+        parts = [f"不低于{shown(g['min'])}" if g["min"] is not None else "",
+                 f"不高于{shown(g['max'])}" if g["max"] is not None else ""]  # fmt: skip
+        return "，".join(p for p in parts if p)
+
+    detail = html_table(["检查内容", "数据", "实际", "要求", "结果"], [
+        [g["label"], dataset_labels.get(g["subject"], g["subject"]),
+         _percent(g["value"]) if g["gate"].endswith("share") else f"{g['value']:g}", requirement(g),
+         "达到" if g["passed"] else ("未达到，停止发布" if g["severity"] == "blocking" else "未达到（提示）")]
         for g in gates
-    ]))  # fmt: skip
+    ])  # fmt: skip
+    sections.append(f"<details><summary>质量关卡明细</summary>{detail}</details>")
     reasons = manifest.get("rejects_by_reason", [])
     if reasons:
-        sections.append(
-            html_table(["部门", "退回原因", "行数"], [[department_labels.get(d, d), r, n] for d, r, n in reasons])
-        )
+        table = html_table(["部门", "退回原因", "行数"], [[department_labels.get(d, d), r, n] for d, r, n in reasons])
+        sections.append(f"<details><summary>退回原因明细</summary>{table}</details>")
     suggested = manifest.get("id_suggestions", [])
     if suggested:
         sections.append(
@@ -174,8 +254,10 @@ def render_report(
         )
         sections.append(html_table(["部门", "身份证号疑似录错的行", "其中系统推荐了名册人员"], suggested))
     body = "\n".join(sections)
-    return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(county)}{escape(quarter)} '
-            f"防返贫监测报告</title><style>{STYLE}</style></head><body>{body}</body></html>")  # fmt: skip
+    return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(county)}{escape(quarter)} 防返贫监测报告</title><style>{STYLE}</style></head>"
+            f"<body>{body}</body></html>")  # fmt: skip
 
 
 def write_report(path: Path, **kwargs: object) -> None:
