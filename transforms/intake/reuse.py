@@ -33,7 +33,7 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms.intake.spill import AcceptedRows, Settled, SpilledRows
+from transforms.intake.spill import AcceptedRows, Settled, SpilledRows, link
 
 # The code whose behaviour decides a file's outcome (relative to the repository root).
 _CODE = ("transforms/intake", "schemas", "transforms/config.py", "transforms/settings.py")
@@ -132,7 +132,7 @@ class IntakeCache:
         excluded = None
         if meta["excluded"]:
             excluded = parts[0][0].parent / f"{code}-excluded-{uuid.uuid4().hex[:8]}.parquet"
-            _link(entry / meta["excluded"], excluded)
+            link(entry / meta["excluded"], excluded)
         rows = SpilledRows(tuple(p for p, _, _ in parts), excluded, meta["height"], columns)
         return Settled(rows, pl.read_parquet(entry / "duplicates.parquet"),
                        pl.read_parquet(entry / "conflict_rejects.parquet"), meta["kept_by_file"])  # fmt: skip
@@ -145,7 +145,7 @@ class IntakeCache:
         tmp.mkdir(parents=True)
         try:
             if settled.rows.excluded is not None:
-                _link(settled.rows.excluded, tmp / "excluded.parquet")
+                link(settled.rows.excluded, tmp / "excluded.parquet")
             settled.duplicates.write_parquet(tmp / "duplicates.parquet")
             settled.conflict_rejects.write_parquet(tmp / "conflict_rejects.parquet")
             meta = {"excluded": "excluded.parquet" if settled.rows.excluded is not None else None,
@@ -173,7 +173,7 @@ class IntakeCache:
                     accepted.append({"code": code, "kind": "frame", "file": name})
                 else:
                     path, source_file, rows = item
-                    _link(path, tmp / name)
+                    link(path, tmp / name)
                     accepted.append({"code": code, "kind": "part", "file": name, "source_file": source_file,
                                      "rows": rows})  # fmt: skip
             for i, (code, frame) in enumerate(committed.parked if committed else ()):
@@ -239,13 +239,6 @@ def replay(entry: Path, sink: AcceptedRows, reject_schema: dict) -> Reused:
     sink.commit()
     rejects = [pl.read_parquet(entry / meta["rejects"]).cast(reject_schema)] if meta["rejects"] else []
     return Reused(meta["report"], rejects)
-
-
-def _link(source: Path, target: Path) -> None:
-    try:
-        os.link(source, target)
-    except OSError:  # another file system: copy
-        shutil.copyfile(source, target)
 
 
 def _safe(name: str) -> str:

@@ -84,6 +84,14 @@ class SpilledRows:
             return con.sql(self.relation_sql()).pl()
 
 
+def link(source: Path, target: Path) -> None:
+    """A hard link (parts are never written in place: the same rows, no copy), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:  # another file system
+        shutil.copyfile(source, target)
+
+
 def _quote(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
@@ -196,10 +204,7 @@ class AcceptedRows:
             self._spill(code)
         self._next += 1
         target = self.work_dir / f"{code}-{self._next:06d}-{uuid.uuid4().hex[:8]}.parquet"
-        try:
-            os.link(part, target)
-        except OSError:  # another file system: copy
-            shutil.copyfile(part, target)
+        link(part, target)
         self.pending.append((code, (target, source_file, rows)))
 
     def codes(self) -> list[str]:

@@ -17,7 +17,6 @@ killed before it committed, is removed after the next staging of that dataset co
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import uuid
@@ -27,7 +26,7 @@ import duckdb
 import polars as pl
 
 from transforms.config import DatasetSpec
-from transforms.intake.spill import LINEAGE, SpilledRows
+from transforms.intake.spill import LINEAGE, SpilledRows, link
 
 FILES_FOLDER = "warehouse.files"  # beside warehouse.duckdb, inside the data root
 ROWS_SUFFIX = "__rows"  # stg_<dataset>__rows: the slices staged from memory, once the dataset has files
@@ -41,9 +40,9 @@ def place(data_root: Path, table: str, quarter: str, rows: SpilledRows) -> str:
     folder.mkdir(parents=True)
     for i, part in enumerate(rows.parts, start=1):  # part=<its place>: a column of the scan, see `_relation`
         (folder / f"part={i}").mkdir()
-        _link(part, folder / f"part={i}" / "rows.parquet")
+        link(part, folder / f"part={i}" / "rows.parquet")
     if rows.excluded is not None:
-        _link(rows.excluded, folder / "excluded.parquet")
+        link(rows.excluded, folder / "excluded.parquet")
     return relative.as_posix()
 
 
@@ -130,10 +129,3 @@ def remove_unregistered(con: duckdb.DuckDBPyConnection, data_root: Path, table: 
     for folder in base.iterdir():
         if folder.name not in kept:
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _link(source: Path, target: Path) -> None:
-    try:
-        os.link(source, target)
-    except OSError:  # another file system: copy
-        shutil.copyfile(source, target)
