@@ -23,7 +23,8 @@ def test_run_output_carries_no_identity_number_or_name(sample_root, prefect_api,
     captured = capfd.readouterr()
     text = captured.out + captured.err + caplog.text + repr(asdict(summary))
     assert "take-in-medical" in text or "published" in text  # the logs were captured at all
-    assert not ID_LIKE.search(text)
+    found = ID_LIKE.search(text)
+    assert not found, text[max(0, found.start() - 300) : found.end() + 60]  # where it came from
     roster = pl.read_parquet(sample_root / "planted" / str(Q2) / "clean" / "roster__persons.parquet")
     names = [n for n in roster["name"].unique().to_list() if len(n) >= 2]
     assert not [n for n in names if n in text]

@@ -83,6 +83,10 @@ def publish(root: DataRoot, quarter: Quarter, build: Callable[[Path], None], are
     remove_leftovers(store)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     folder = store / f"{quarter}-{stamp}-{os.getpid()}"
+    n = 1
+    while folder.exists() or folder.with_name(folder.name + ".building").exists():  # again within the second
+        n += 1
+        folder = store / f"{quarter}-{stamp}.{n}-{os.getpid()}"
     building = folder.with_name(folder.name + ".building")
     building.mkdir()
     try:
