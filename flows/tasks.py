@@ -59,8 +59,9 @@ def take_in_all(
     futures = {d: take_in.submit(d, opened, work_dir, quarter, corrections.get(d), reuse) for d in opened.listing.files}
     intakes, failures = {}, {}
     shown = progress.current()
+    department_of = {id(f): d for d, f in futures.items()}
     for future in as_completed(list(futures.values())):  # each department shown as its files are read
-        department = next(d for d, f in futures.items() if f is future)
+        department = department_of[id(future)]
         label = opened.config.department(department).file_name
         try:
             intakes[department] = intake = future.result()

@@ -13,7 +13,7 @@ import duckdb
 import polars as pl
 
 from transforms.config import CountyConfig
-from transforms.deliver.excel import ExcelLayout, SheetJob
+from transforms.deliver.excel import ExcelLayout, SheetJob, row_place
 from transforms.linkage.suggestions import new_candidate_rows_sql
 
 FOLDER = "county"
@@ -36,10 +36,8 @@ def county_list_rows(con: duckdb.DuckDBPyConnection, quarter: str, rows: pl.Data
         con.unregister("new_candidates")
     labels = config.department_labels
     place = pl.concat_str(
-        [pl.col("department").replace_strict(labels, default=pl.col("department")), pl.lit("："), pl.col("file"),
-         pl.when(pl.col("sheet").fill_null("") != "").then("（" + pl.col("sheet") + "）").otherwise(pl.lit("")),
-         pl.lit(" 第"), pl.col("row_number").cast(pl.String), pl.lit("行")]
-    )  # fmt: skip
+        [pl.col("department").replace_strict(labels, default=pl.col("department")), pl.lit("："), row_place()]
+    )
     reported = (
         sources.sort("department", "file", "sheet", "row_number", nulls_last=True)
         .group_by(pl.col("id_as_written").alias("_subject"), maintain_order=True)

@@ -87,6 +87,16 @@ def print_scale(columns: list[dict], printing: dict) -> float:
     return min(1.0, width_mm / (pixels * 25.4 / 96))
 
 
+def row_place() -> pl.Expr:
+    """Where a department's row is, as its clerk finds it: `结算明细.csv 第12行`, the sheet in
+    brackets after a workbook's name (columns `file`, `sheet`, `row_number`)."""
+    sheet = pl.col("sheet").fill_null("")
+    return pl.concat_str(
+        [pl.col("file"), pl.when(sheet != "").then("（" + sheet + "）").otherwise(pl.lit("")), pl.lit(" 第"),
+         pl.col("row_number").cast(pl.String), pl.lit("行")]
+    )  # fmt: skip
+
+
 def write_cell(ws, row: int, col: int, value, fmt) -> None:
     """One cell, by its type: blank, number or text — never `write()`, which would take text
     starting with "=" for a formula."""

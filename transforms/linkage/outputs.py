@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms.config import CountyConfig
-from transforms.deliver.excel import ExcelLayout, SheetJob
+from transforms.deliver.excel import ExcelLayout, SheetJob, row_place
 
 WORKBOOK = "身份证号疑似录错_建议.xlsx"
 
@@ -31,10 +31,7 @@ def suggestion_job(
     rows = suggestions.sort("suggestion_id").select(
         "suggestion_id",
         pl.col("department").replace_strict(labels, default=pl.col("department")).alias("department_label"),
-        pl.concat_str(
-            [pl.col("file"), pl.when(pl.col("sheet").fill_null("") != "").then("（" + pl.col("sheet") + "）")
-             .otherwise(pl.lit("")), pl.lit(" 第"), pl.col("row_number").cast(pl.String), pl.lit("行")]
-        ).alias("place"),
+        row_place().alias("place"),
         "name_as_written", "id_as_written", "suggested_name", "suggested_id_number",
         pl.concat_str(["suggested_town", "suggested_village"], ignore_nulls=True).alias("suggested_place"),
         pl.format("{}%", (pl.col("match_probability") * 100).round(2)).alias("probability"),
