@@ -130,3 +130,31 @@ def test_enum_list_maps_separators_and_rejects_unknown_parts():
     )
     assert out["v"].to_list() == ["两免一补、国家助学金", "两免一补", None]
     assert out["w"].to_list() == [None, None, "enum_invalid"]
+
+
+def _mixed_numbers() -> list[str | None]:
+    """Well-formed numbers and every kind of slip, mixed (as a batch of a quarter's claims)."""
+    good = [f"{first17}{id_check_char(first17)}" for first17 in (f"4311251990{m:02d}0{d}123" for m in range(1, 13) for d in range(1, 10))]  # fmt: skip
+    slips = [VALID.lower(), VALID[:17] + "1", VALID[:6] + VALID[8:17], "4.31125E+17", "431125199001011000",
+             "431125196210273024", "43112519900101123", "43112519900101A234", "431125199013011234",
+             "431125180001011234", "", " ", "1101 0519491231002X", None,
+             *(f"{x}{id_check_char(x)}" for x in ("43112518000101123", "43112519901301123"))]  # birth date wrong, check right  # fmt: skip
+    return [v for pair in zip(good, slips * 8, strict=False) for v in pair] + good[len(slips) * 8 :]
+
+
+def test_the_quick_path_for_well_formed_numbers_gives_what_every_step_gives():
+    raw = pl.Series("raw", _mixed_numbers(), dtype=pl.String)
+    quick, full = cells.parse_id_numbers(raw), cells._parse_id_numbers_in_full(raw)
+    assert quick[0].to_list() == full[0].to_list()
+    assert quick[1].to_list() == full[1].to_list()
+    assert quick[1].null_count() < raw.len()  # the slips are there, with their reasons
+    assert cells.parse_id_numbers(raw.filter(full[1].is_null()))[1].null_count() == full[1].null_count()
+
+
+def test_amounts_over_a_column_cast_plain_numbers_and_clean_the_rest_the_same_way():
+    raw = ["1,234.50元", "¥800", "3000", "0", "-0.01", "约三千元", None, "1，000", "12.345", "1e3", "RMB5", "506.5元"]
+    value, why = cells.parse_amounts(pl.Series("raw", raw * 3, dtype=pl.String))
+    expected = pl.DataFrame({"raw": raw * 3}).select(*cells.parse_amount(pl.col("raw")))
+    assert value.to_list() == expected.to_series(0).to_list()
+    assert why.to_list() == expected.to_series(1).to_list()
+    assert value.to_list()[:3] == [1234.5, 800.0, 3000.0]

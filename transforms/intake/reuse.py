@@ -23,6 +23,7 @@ warehouse, and holds nothing the warehouse does not.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import shutil
@@ -43,8 +44,11 @@ ENTRY = "entry.json"
 
 @cache
 def code_digest() -> str:
-    """Digest of the reading and validating code (so an upgrade reads every file again)."""
+    """Digest of the reading and validating code and of the libraries it runs on (so an upgrade
+    reads every file again: a part's row hashes, for one, are polars' own)."""
     h = hashlib.sha256()
+    for library in ("polars", "pandera", "duckdb", "fastexcel"):
+        h.update(f"{library}=={importlib.metadata.version(library)}".encode())
     for item in _CODE:
         path = _ROOT / item
         for f in sorted(path.rglob("*.py")) if path.is_dir() else [path]:

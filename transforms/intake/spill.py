@@ -8,6 +8,8 @@ belongs) and are removed with it when the run ends."""
 
 from __future__ import annotations
 
+import functools
+import operator
 import os
 import shutil
 import uuid
@@ -130,6 +132,14 @@ class Committed:
     parked: list[tuple[str, pl.DataFrame]]
 
 
+def row_hash(fields: list[str]) -> pl.Expr:
+    """A hash of a row's fields, to find the rows that may be duplicates (rows sharing one are
+    then compared in full): each column hashed with a seed of its own, combined by xor. A struct
+    hash encodes every row into a buffer first — six times the cost, and most of the cost of
+    writing a part."""
+    return functools.reduce(operator.xor, [pl.col(c).hash(seed=i) for i, c in enumerate(fields)])
+
+
 @dataclass
 class AcceptedRows:
     """Collects a department's accepted rows by dataset, file by file. A file's rows are pending
@@ -223,7 +233,7 @@ class AcceptedRows:
         fields = [c for c in frame.columns if c not in LINEAGE]
         self._next += 1
         path = self.work_dir / f"{code}-{self._next:06d}-{uuid.uuid4().hex[:8]}.parquet"
-        frame.with_columns(pl.struct(fields).hash(seed=0).alias("_row_hash")).write_parquet(path, compression="lz4")
+        frame.with_columns(row_hash(fields).alias("_row_hash")).write_parquet(path, compression="lz4")
         return path, frame["source_file"][0], frame.height
 
     def settle(self, ds: DatasetSpec, department: str) -> Settled:

@@ -77,8 +77,6 @@ CORRECTION_SCHEMA = {"id_as_written": pl.String, "name_as_written": pl.String, "
 def _parse(f: FieldSpec, raw: pl.Expr, rules: ReadingRules) -> tuple[pl.Expr, pl.Expr]:
     if f.type in SERIES_PARSERS:  # parsed beforehand, on the whole column (see cast_rows)
         return pl.col(f"pre__{f.name}"), pl.col(f"prewhy__{f.name}")
-    if f.type == "amount":
-        return cells.parse_amount(raw)
     if f.type == "integer":
         return cells.parse_integer(raw)
     if f.type == "enum":
@@ -93,7 +91,11 @@ def _parse(f: FieldSpec, raw: pl.Expr, rules: ReadingRules) -> tuple[pl.Expr, pl
 SERIES_PARSERS = {
     "id_number": lambda raw, rules: cells.parse_id_numbers(raw),
     "date": lambda raw, rules: cells.parse_dates(raw, rules.excel_serial_range, rules.earliest_date),
+    "amount": lambda raw, rules: cells.parse_amounts(raw),
 }
+# Of these, the types whose values repeat (a quarter's claims: the same people, the same days)
+# and are parsed once per distinct value; an amount is cast in place (cheaper than finding it).
+ON_DISTINCT = {"id_number", "date"}
 
 
 def _empty_rejects() -> pl.DataFrame:
@@ -151,7 +153,10 @@ def cast_rows(
         if f.type not in SERIES_PARSERS:
             continue
         parse = SERIES_PARSERS[f.type]
-        value, why = _on_distinct(folded[f"raw__{f.name}"], lambda raw, parse=parse: parse(raw, rules))
+        if f.type in ON_DISTINCT:
+            value, why = _on_distinct(folded[f"raw__{f.name}"], lambda raw, parse=parse: parse(raw, rules))
+        else:
+            value, why = parse(folded[f"raw__{f.name}"], rules)
         if f.event and latest_event_date is not None:
             late = (value > latest_event_date).fill_null(False)
             why = pl.select(
