@@ -54,6 +54,24 @@ def test_med_high_oop_absolute_over_the_year_so_far(county, q3_oop, fires):
     assert got == ([("MED_HIGH_OOP", "H1", None)] if fires else [])
 
 
+def test_a_claim_sent_again_counts_once_and_different_claims_each_count(county):
+    """A claim in Q2's extract and again in Q3's (year to date), or twice in one extract with only
+    the fund's share corrected, counts once; two claims of one day that differ in amount both count."""
+    county.stage("roster__persons", Q3, [roster_row(HEAD, income=20000), roster_row(SPOUSE, relation="配偶")])
+    claim = settlement(HEAD, date(2026, 5, 3), 6000.0)
+    county.stage("medical__settlements", Q2, [claim])
+    county.stage("medical__settlements", Q3, [
+        claim, {**claim, "fund_paid": 100.0},  # sent again; sent again with the fund's share corrected
+        settlement(HEAD, date(2026, 8, 3), 1000.0), settlement(HEAD, date(2026, 8, 3), 1000.01),  # two claims
+        settlement(SPOUSE, date(2026, 8, 4), 3000.0), settlement(SPOUSE, date(2026, 8, 4), 3000.0, visit="普通门诊"),
+    ])  # fmt: skip
+    county.compare(Q3)
+    got = dict(county.con.sql("select id_number, out_of_pocket from int_medical__oop_by_person").fetchall())
+    assert got == {HEAD: 6000.0 + 1000.0 + 1000.01, SPOUSE: 6000.0}
+    claims = dict(county.con.sql("select id_number, claims from int_medical__oop_by_person").fetchall())
+    assert claims == {HEAD: 3, SPOUSE: 2}
+
+
 def Quarter_2025Q4():
     from transforms.settings import Quarter
 
