@@ -92,7 +92,7 @@ def _in_flow(server, flow_fn, *args, log_dir: Path | None = None, steps: dict[st
     flow run's log and to `log_dir`, not to the terminal."""
     from flows import progress
     from flows.console import log_to_file, quiet_console
-    from flows.prefect_api import prefect_api
+    from flows.prefect_api import import_first_flow_modules, prefect_api
     from schemas.datasets import warm_up
     from transforms.settings import RunRefused
 
@@ -101,7 +101,7 @@ def _in_flow(server, flow_fn, *args, log_dir: Path | None = None, steps: dict[st
         log_to_file(log_dir)
     progress.show(progress.Progress(steps=steps) if steps else None)
     try:
-        with prefect_api(server, while_waiting=warm_up):
+        with prefect_api(server, while_waiting=lambda: (warm_up(), import_first_flow_modules())):
             return flow_fn(*args)
     except RunRefused as e:
         print(f"未发布 / not published: {e}", file=sys.stderr)
