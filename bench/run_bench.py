@@ -25,6 +25,7 @@ import platform
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -94,39 +95,66 @@ def resend_one_file(root: Path) -> tuple[Path, bytes]:
     return path, before
 
 
-def bench_scale(python: str, povwatch: str, root: Path, scale: str, pandas: bool) -> tuple[list[str], dict]:
+def bench_scale(
+    python: str, povwatch: str, root: Path, scale: str, pandas: bool, repeat: int = 1
+) -> tuple[list[str], dict]:
+    """Floor, cold run (and for the county: re-check of one resent file, warm run) `repeat` times,
+    each floor next to its run; the figures are the medians (body/floor: the median of each
+    repetition's own ratio, so a machine that slows down over the bench slows both sides)."""
     lines = [line for line in [make_sample(povwatch, root, scale)] if line]
     inbox = root / "inbox" / QUARTER
-    clean(root)
-    floor = must(measure([python, "bench/floor.py", str(inbox), str(root / "bench-floor")]), "floor")
-    run = must(measure([povwatch, "run", "--data-root", str(root), "--quarter", QUARTER]), "run")
-    body, steps = body_and_steps(run[2])
-    lines += [
-        f"[{scale}] floor (validating): wall {floor[0]:.1f} s, peak RSS {floor[1]:.2f} GB",
-        f"[{scale}] run all in (files never seen): wall {run[0]:.1f} s, peak RSS {run[1]:.2f} GB "
-        "(the largest process of the run)",
-        f"[{scale}] run steps: {steps}",
-        f"[{scale}] run data work (flow body): {body:.1f} s; process start, imports and Prefect start-up: "
-        f"{run[0] - body:.1f} s",
-        f"[{scale}] body/floor = {body / floor[0]:.2f}",
-    ]
-    figures = {"all_in": run[0], "body_floor": body / floor[0], "peak": run[1]}
-    if scale == "county":
-        path, before = resend_one_file(root)
-        try:
-            check = must(measure([povwatch, "check-inbox", "--data-root", str(root), "--quarter", QUARTER]), "check")
-            warm = must(measure([povwatch, "run", "--data-root", str(root), "--quarter", QUARTER]), "warm run")
-        finally:
-            path.write_bytes(before)
-        check_body, _ = body_and_steps(check[2])
-        warm_body, warm_steps = body_and_steps(warm[2])
-        figures["recheck"] = check[0]
+    seen: dict[str, list[float]] = {"floor": [], "all_in": [], "body": [], "body_floor": [], "peak": [],
+                                    "recheck": [], "warm": []}  # fmt: skip
+    for i in range(repeat):
+        tag = f"[{scale}]" if repeat == 1 else f"[{scale} #{i + 1}]"
+        clean(root)
+        floor = must(measure([python, "bench/floor.py", str(inbox), str(root / "bench-floor")]), "floor")
+        run = must(measure([povwatch, "run", "--data-root", str(root), "--quarter", QUARTER]), "run")
+        body, steps = body_and_steps(run[2])
+        seen["floor"].append(floor[0])
+        seen["all_in"].append(run[0])
+        seen["body"].append(body)
+        seen["body_floor"].append(body / floor[0])
+        seen["peak"].append(run[1])
         lines += [
-            f"[{scale}] recheck after one file was resent (check-inbox all in): wall {check[0]:.1f} s "
-            f"(flow body {check_body:.1f} s), peak RSS {check[1]:.2f} GB",
-            f"[{scale}] warm run after that check (files reused): wall {warm[0]:.1f} s (flow body {warm_body:.1f} s)",
-            f"[{scale}] warm run steps: {warm_steps}",
+            f"{tag} floor (validating): wall {floor[0]:.1f} s, peak RSS {floor[1]:.2f} GB",
+            f"{tag} run all in (files never seen): wall {run[0]:.1f} s, peak RSS {run[1]:.2f} GB "
+            "(the largest process of the run)",
+            f"{tag} run steps: {steps}",
+            f"{tag} run data work (flow body): {body:.1f} s; process start, imports and Prefect start-up: "
+            f"{run[0] - body:.1f} s",
+            f"{tag} body/floor = {body / floor[0]:.2f}",
         ]
+        if scale == "county":
+            path, before = resend_one_file(root)
+            try:
+                check = must(
+                    measure([povwatch, "check-inbox", "--data-root", str(root), "--quarter", QUARTER]), "check"
+                )
+                warm = must(measure([povwatch, "run", "--data-root", str(root), "--quarter", QUARTER]), "warm run")
+            finally:
+                path.write_bytes(before)
+            check_body, _ = body_and_steps(check[2])
+            warm_body, warm_steps = body_and_steps(warm[2])
+            seen["recheck"].append(check[0])
+            seen["warm"].append(warm[0])
+            lines += [
+                f"{tag} recheck after one file was resent (check-inbox all in): wall {check[0]:.1f} s "
+                f"(flow body {check_body:.1f} s), peak RSS {check[1]:.2f} GB",
+                f"{tag} warm run after that check (files reused): wall {warm[0]:.1f} s (flow body {warm_body:.1f} s)",
+                f"{tag} warm run steps: {warm_steps}",
+            ]
+    figures = {k: statistics.median(v) for k, v in seen.items() if v}
+    figures["ranges"] = {k: (min(v), max(v)) for k, v in seen.items() if v}
+    figures["repeat"] = repeat
+    if repeat > 1:
+        lines.append(
+            f"[{scale}] median of {repeat}: floor {figures['floor']:.1f} s, all in {figures['all_in']:.1f} s "
+            f"({min(seen['all_in']):.1f}–{max(seen['all_in']):.1f}), body {figures['body']:.1f} s, "
+            f"body/floor {figures['body_floor']:.2f} ({min(seen['body_floor']):.2f}–{max(seen['body_floor']):.2f})"
+            + (f", recheck {figures['recheck']:.1f} s" if seen["recheck"] else "")
+        )
+    body = figures["body"]
     if pandas:
         base = measure(
             [python, "bench/pandas_baseline.py", str(inbox), str(root / "bench-pandas")], cap=PANDAS_MEMORY_CAP
@@ -173,6 +201,9 @@ def main() -> None:
     parser.add_argument("--province", type=int, default=0, help="also time run-province on this many counties")
     parser.add_argument("--province-scale", default="district")
     parser.add_argument("--report", default=str(REPO / "docs" / "performance-measured.md"))
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="cold runs (each beside its own floor) per scale; medians are reported"
+    )
     args = parser.parse_args()
     base = Path(args.data_root)
     python = sys.executable
@@ -181,7 +212,8 @@ def main() -> None:
     figures: dict[str, dict] = {}
     started = time.strftime("%Y-%m-%d %H:%M")
     for scale in args.scales:
-        scale_lines, figures[scale] = bench_scale(python, povwatch, base / scale, scale, pandas=not args.skip_pandas)
+        repeat = args.repeat if scale != "county10" else 1  # 10 x county: one run (≈ 2 minutes each)
+        scale_lines, figures[scale] = bench_scale(python, povwatch, base / scale, scale, not args.skip_pandas, repeat)
         lines += scale_lines
         print("\n".join(scale_lines), flush=True)
     if args.province:
@@ -202,6 +234,18 @@ def main() -> None:
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
+def _spread(county: dict) -> str:
+    """The county's ranges, when the figures are medians of several cold runs."""
+    r = county["ranges"]
+    if r["all_in"][0] == r["all_in"][1]:
+        return ""
+    return (
+        f"\nCounty figures are medians of {county['repeat']} cold runs; ranges: all in "
+        f"{r['all_in'][0]:.1f}–{r['all_in'][1]:.1f} s, body/floor {r['body_floor'][0]:.2f}–{r['body_floor'][1]:.2f}, "
+        f"floor {r['floor'][0]:.1f}–{r['floor'][1]:.1f} s, recheck {r['recheck'][0]:.1f}–{r['recheck'][1]:.1f} s.\n"
+    )
+
+
 def write_figures(figures: dict[str, dict], machine: str, command: str, started: str) -> None:
     """The five figures of issue 14, between the bench markers of docs/performance.md."""
     county, county10 = figures["county"], figures["county10"]
@@ -213,7 +257,7 @@ def write_figures(figures: dict[str, dict], machine: str, command: str, started:
         f"county body/floor = {county['body_floor']:.2f}\n"
         f"county10 all in = {county10['all_in']:.1f} s\n"
         f"county10 peak = {county10['peak']:.2f} GB\n"
-        f"recheck one file = {county['recheck']:.1f} s\n```\n{END}"
+        f"recheck one file = {county['recheck']:.1f} s\n```\n{_spread(county)}{END}"
     )
     doc = REPO / "docs" / "performance.md"
     text = doc.read_text(encoding="utf-8")
