@@ -9,6 +9,8 @@ gates are about. No identity number or name is in that frame.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import importlib
 import os
 import re
@@ -127,10 +129,17 @@ def steady_data_docs(docs_dir: Path, run_time: datetime) -> None:
             page.write_text(steady, encoding="utf-8")
 
 
+def _import_great_expectations() -> None:
+    importlib.import_module("great_expectations")
+    gc.freeze()  # its modules live as long as the process: out of the collector's full passes
+    atexit.register(gc.unfreeze)  # (collected as usual at exit)
+
+
 def preload_great_expectations() -> threading.Thread:
     """Start importing Great Expectations (≈ 3 s) in a background thread, so the import overlaps
-    the intake (which runs in polars, outside the GIL) instead of delaying the gates."""
-    thread = threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True)
+    the intake (which runs in polars, outside the GIL) instead of delaying the gates. Its modules
+    then stay out of the garbage collector's full passes (see flows/cli.py)."""
+    thread = threading.Thread(target=_import_great_expectations, daemon=True)
     thread.start()
     return thread
 
