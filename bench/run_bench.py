@@ -103,8 +103,7 @@ def bench_scale(
     repetition's own ratio, so a machine that slows down over the bench slows both sides)."""
     lines = [line for line in [make_sample(povwatch, root, scale)] if line]
     inbox = root / "inbox" / QUARTER
-    seen: dict[str, list[float]] = {"floor": [], "all_in": [], "body": [], "body_floor": [], "peak": [],
-                                    "recheck": [], "warm": []}  # fmt: skip
+    seen: dict[str, list[float]] = {k: [] for k in ("floor", "all_in", "body", "body_floor", "peak", "recheck")}
     for i in range(repeat):
         tag = f"[{scale}]" if repeat == 1 else f"[{scale} #{i + 1}]"
         clean(root)
@@ -137,7 +136,6 @@ def bench_scale(
             check_body, _ = body_and_steps(check[2])
             warm_body, warm_steps = body_and_steps(warm[2])
             seen["recheck"].append(check[0])
-            seen["warm"].append(warm[0])
             lines += [
                 f"{tag} recheck after one file was resent (check-inbox all in): wall {check[0]:.1f} s "
                 f"(flow body {check_body:.1f} s), peak RSS {check[1]:.2f} GB",
@@ -148,11 +146,12 @@ def bench_scale(
     figures["ranges"] = {k: (min(v), max(v)) for k, v in seen.items() if v}
     figures["repeat"] = repeat
     if repeat > 1:
+        r = figures["ranges"]
         lines.append(
             f"[{scale}] median of {repeat}: floor {figures['floor']:.1f} s, all in {figures['all_in']:.1f} s "
-            f"({min(seen['all_in']):.1f}–{max(seen['all_in']):.1f}), body {figures['body']:.1f} s, "
-            f"body/floor {figures['body_floor']:.2f} ({min(seen['body_floor']):.2f}–{max(seen['body_floor']):.2f})"
-            + (f", recheck {figures['recheck']:.1f} s" if seen["recheck"] else "")
+            f"({r['all_in'][0]:.1f}–{r['all_in'][1]:.1f}), body {figures['body']:.1f} s, "
+            f"body/floor {figures['body_floor']:.2f} ({r['body_floor'][0]:.2f}–{r['body_floor'][1]:.2f})"
+            + (f", recheck {figures['recheck']:.1f} s" if "recheck" in figures else "")
         )
     body = figures["body"]
     if pandas:
@@ -236,9 +235,9 @@ BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 def _spread(county: dict) -> str:
     """The county's ranges, when the figures are medians of several cold runs."""
-    r = county["ranges"]
-    if r["all_in"][0] == r["all_in"][1]:
+    if county["repeat"] == 1:
         return ""
+    r = county["ranges"]
     return (
         f"\nCounty figures are medians of {county['repeat']} cold runs; ranges: all in "
         f"{r['all_in'][0]:.1f}–{r['all_in'][1]:.1f} s, body/floor {r['body_floor'][0]:.2f}–{r['body_floor'][1]:.2f}, "

@@ -6,8 +6,8 @@ it imports the server's modules (≈ 3.5 s) into this process and then waits ≈
 process. `prefect_api()` starts the same temporary server process (the uvicorn command Prefect's
 own SubprocessASGIServer runs, through flows/prefect_server.py) at once — before even Prefect is
 imported here — so it boots while the run's modules are imported, and exports its address so
-Dask workers of a province run report to it too. It is stopped when the process exits, after Prefect's log and event workers
-have drained.
+Dask workers of a province run report to it too. It is stopped when the process exits, after
+Prefect's log and event workers have drained.
 """
 
 from __future__ import annotations

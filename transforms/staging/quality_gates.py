@@ -137,8 +137,9 @@ def _import_great_expectations() -> None:
 
 def preload_great_expectations() -> threading.Thread:
     """Start importing Great Expectations (≈ 3 s) in a background thread, so the import overlaps
-    the intake (which runs in polars, outside the GIL) instead of delaying the gates. Its modules
-    then stay out of the garbage collector's full passes (see flows/cli.py)."""
+        the intake (which runs in polars, outside the GIL) instead of delaying the gates. Its modules
+        then stay out of the garbage collector's full passes (as flows/prefect_api.py keeps the
+    command's own modules)."""
     thread = threading.Thread(target=_import_great_expectations, daemon=True)
     thread.start()
     return thread
