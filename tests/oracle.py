@@ -128,7 +128,12 @@ def expected_warnings(root: Path, q: Quarter, kinds: dict[str, set[int]] | None 
         if s and s["enrolment_status"] == "在读" and s["aid"] == "无":
             person_rule("EDU_NO_AID", pid, "schooling", "education")
 
-    certificates = _clean(root, q, "disability__certificates")
+    # A person's certificate is the latest issued; earlier rows are history (contract).
+    certificates = (
+        _clean(root, q, "disability__certificates")
+        .sort("issued_on", descending=True, maintain_order=True)
+        .unique("id_number", keep="first", maintain_order=True)
+    )
     for r in certificates.iter_rows(named=True):
         m = member.get(r["id_number"])
         if m is None:

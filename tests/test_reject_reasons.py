@@ -115,6 +115,23 @@ def test_duplicates_and_key_conflicts_across_files(tmp_path, config):
     assert sorted(intake.accepted["roster__persons"]["id_number"].to_list()) == sorted([A, B])
 
 
+def test_certificates_of_one_person_with_different_dates_are_history_not_conflicts(tmp_path, config):
+    """Contract: the latest 发证日期 is the certificate, earlier rows are accepted as history;
+    only the same 发证日期 with different contents is a conflict (the first row in file order kept)."""
+    header = "身份证号,姓名,残疾类别,残疾等级,发证日期,困难残疾人生活补贴,重度残疾人护理补贴"
+    lines = [
+        f"{A},王伟,听力,三级,2015-04-01,否,否",
+        f"{A},王伟,精神,二级,2026-04-20,是,否",  # re-issued: accepted
+        f"{B},李芳,肢体,四级,2020-01-01,是,否",
+        f"{B},李芳,肢体,三级,2020-01-01,是,否",  # same date, other grade: a conflict
+    ]
+    intake = _run(tmp_path, config, "disability", "残联", {"c.csv": "\n".join([header, *lines]) + "\n"})
+    accepted = intake.accepted["disability__certificates"]
+    assert sorted(zip(accepted["id_number"], accepted["grade"], strict=True)) == [(A, "三级"), (A, "二级"), (B, "四级")]
+    assert intake.rejects.select("row_number", "reason_code").rows() == [(5, "key_conflict")]
+    assert "c.csv 第4行" in intake.rejects["reason"][0]
+
+
 def test_unknown_header_rejects_the_sheet_with_what_is_missing(tmp_path, config):
     text = "身份证号,姓名,金额\n" + f"{A},王伟,100\n{B},李芳,200\n"
     intake = _run(tmp_path, config, "medical", "医保局", {"x.csv": text})

@@ -8,7 +8,6 @@ select
     'disability' as cause,
     'disability' as department,
     strftime(d.issued_on, '%Y年%-m月%-d日') || '新办残疾人证：' || d.category || d.grade as evidence
-from stg_disability__certificates as d
+from int_disability__current_certificates as d
 inner join int_roster__persons as p on p.id_number = d.id_number
-where d.quarter = $quarter
-  and d.issued_on between $quarter_start::date and $quarter_end::date
+where d.issued_on between $quarter_start::date and $quarter_end::date

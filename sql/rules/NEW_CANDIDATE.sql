@@ -27,9 +27,8 @@ with signals as (
 
     select id_number, 4, 'disability', null, null,
         strftime(issued_on, '%Y年%-m月%-d日') || '新办' || grade || category || '残疾人证'
-    from stg_disability__certificates
-    where quarter = $quarter
-      and grade in ('一级', '二级')
+    from int_disability__current_certificates
+    where grade in ('一级', '二级')
       and issued_on between $quarter_start::date and $quarter_end::date
 ),
 

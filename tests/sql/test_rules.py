@@ -219,3 +219,37 @@ def test_new_candidate_threshold(county):
     county.stage("roster__persons", Q3, [roster_row(HEAD)])
     county.stage("medical__settlements", Q3, [settlement(OUTSIDER, date(2026, 8, 1), 10000.0)])
     assert county.fired(Q3, "NEW_CANDIDATE") == []
+
+
+@pytest.mark.parametrize("new_first", [True, False])
+def test_a_reissued_certificate_is_the_persons_certificate(county, new_first):
+    """An old grade-三级 certificate (2015) and a new 二级 one issued this quarter, in either
+    order: DIS_NEW fires on the new one, DIS_NO_SUBSIDY reads the new one alone (care subsidy
+    missing on the new 二级), and a roster person's old certificate never decides."""
+    county.stage("roster__persons", Q3, [roster_row(HEAD)])
+    old = {**certificate(HEAD, "三级", date(2015, 3, 1), care="否"), "category": "听力"}
+    new = {**certificate(HEAD, "二级", date(2026, 8, 20), care="否"), "category": "精神"}
+    county.stage("disability__certificates", Q3, [new, old] if new_first else [old, new])
+    warnings = county.compare(Q3).warnings
+    dis_new = warnings.filter(rule_id="DIS_NEW")
+    assert dis_new["evidence"].to_list() == ["2026年8月20日新办残疾人证：精神二级"]
+    no_subsidy = warnings.filter(rule_id="DIS_NO_SUBSIDY")
+    assert no_subsidy["evidence"].to_list() == ["精神二级残疾，未享受重度残疾人护理补贴"]
+
+
+def test_an_earlier_certificate_alone_does_not_decide(county):
+    """The latest certificate has the care subsidy: the old one without it raises nothing."""
+    county.stage("roster__persons", Q3, [roster_row(HEAD)])
+    old = certificate(HEAD, "二级", date(2015, 3, 1), care="否")
+    new = certificate(HEAD, "一级", date(2026, 2, 1), care="是")
+    county.stage("disability__certificates", Q3, [old, new])
+    assert county.fired(Q3, "DIS_NO_SUBSIDY") == []
+    assert county.fired(Q3, "DIS_NEW") == []
+
+
+def test_a_new_candidates_signal_comes_from_the_current_certificate(county):
+    county.stage("roster__persons", Q3, [roster_row(HEAD)])
+    older_severe = certificate(OUTSIDER, "一级", date(2026, 7, 2))
+    current_mild = certificate(OUTSIDER, "四级", date(2026, 9, 1))
+    county.stage("disability__certificates", Q3, [older_severe, current_mild])
+    assert county.fired(Q3, "NEW_CANDIDATE") == []

@@ -21,6 +21,7 @@ INTERMEDIATE_MODELS = (
     "int_roster__households",
     "int_medical__oop_by_person",
     "int_civil__dibao_households",
+    "int_disability__current_certificates",
     "int_linkage__corrected_people",
 )
 WARNING_COLUMNS = [

@@ -62,13 +62,25 @@ def wrapped_heights(columns: Sequence[Sequence | pl.Series], widths: Sequence[fl
     so the rows carry their height."""
     lines = []
     for values, width in zip(columns, widths, strict=True):
-        text = pl.Series(values).cast(pl.String).fill_null("")
+        text = as_text(values).fill_null("")
         half_widths = (text.str.len_bytes() + text.str.len_chars()) / 2  # CJK: 3 bytes, 2 half-widths
         lines.append((half_widths / max(1.0, 2 * width - 0.5)).ceil().clip(lower_bound=1))
     if not lines:
         return pl.Series([], dtype=pl.Float64)
     most = pl.DataFrame({str(i): line for i, line in enumerate(lines)}).max_horizontal()
     return most.cast(pl.Float64) * LINE_POINTS + 3
+
+
+def as_text(values: Sequence | pl.Series) -> pl.Series:
+    """A column of any values (a Series of any type, or a list mixing numbers, text and blanks)
+    as text: what the cell shows, for measuring it."""
+    if isinstance(values, pl.Series):
+        if values.dtype == pl.String:
+            return values
+        if values.dtype.is_numeric() or values.dtype in (pl.Boolean, pl.Null, pl.Date, pl.Datetime):
+            return values.cast(pl.String)
+        values = values.to_list()
+    return pl.Series([None if v is None else str(v) for v in values], dtype=pl.String)
 
 
 def style_index(fmt: Format | None) -> int:

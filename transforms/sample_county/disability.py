@@ -44,6 +44,23 @@ def write_disability(county: County, q: Quarter, inbox: Path, plan: Plan) -> Non
         shown_id = to_15(idn) if birth.year < 2000 and i % 6 == 1 else idn.lower() if i % 4 == 0 else idn
         shown_grade = str("一二三四".index(grade[0]) + 1) if i % 2 else grade
         shown_cat = clean["category"] + "残疾" if i % 3 == 0 else clean["category"]
+        if i % 20 == 0 and i < len(county.persons[::17]):
+            # A re-assessment: the person's earlier certificate stays in the extract, above the
+            # new one (the latest 发证日期 is the person's certificate; the earlier row is history).
+            earlier = {
+                **clean,
+                "category": "听力" if clean["category"] != "听力" else "言语",
+                "grade": "三级",
+                "issued_on": date(q.year - 6, i % 12 + 1, 10),
+                "living_subsidy": "否",
+                "care_subsidy": "否",
+            }
+            rows.append(
+                Row(
+                    [idn, name, earlier["category"], earlier["grade"], render_date(earlier["issued_on"], "iso"), "否", "否"],
+                    earlier,
+                )
+            )
         rows.append(
             Row(
                 [
