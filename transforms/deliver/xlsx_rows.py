@@ -127,8 +127,9 @@ def _escaped(text: pl.Expr, any_control: bool) -> pl.Expr:
         .str.replace_all("<", "&lt;", literal=True)
         .str.replace_all(">", "&gt;", literal=True)
     )
+    # Text that reads like an escape (`_x0041_`) is escaped itself, or a spreadsheet shows "A".
+    text = text.str.replace_all(r"(_x[0-9a-fA-F]{4}_)", "_x005F$1")
     if any_control:
-        text = text.str.replace_all(r"(_x[0-9a-fA-F]{4}_)", "_x005F$1")
         for ch in CONTROL_CHARACTERS:
             text = text.str.replace_all(ch, f"_x{ord(ch):04X}_", literal=True)
     return text.str.replace_all("\ufffe", "_xFFFE_", literal=True).str.replace_all("\uffff", "_xFFFF_", literal=True)
