@@ -94,7 +94,7 @@ def _in_flow(server, flow_fn, *args, log_dir: Path | None = None, steps: dict[st
     from flows.console import log_to_file, quiet_console
     from flows.prefect_api import import_first_flow_modules, prefect_api
     from schemas.datasets import warm_up
-    from transforms.settings import RunRefused
+    from transforms.settings import ProgramDefect, RunRefused
 
     quiet_console(keep=None)
     if log_dir is not None:
@@ -105,11 +105,18 @@ def _in_flow(server, flow_fn, *args, log_dir: Path | None = None, steps: dict[st
             return flow_fn(*args)
     except RunRefused as e:
         print(f"未发布 / not published: {e}", file=sys.stderr)
+    except ProgramDefect as e:  # names the step, the department and the file; never a cell
+        print(
+            f"运行失败，未发布 / run failed, nothing published: {e}（详见Prefect日志 / see the flow log）",
+            file=sys.stderr,
+        )
     except Exception as e:  # a library's message may quote a cell: only the type is shown
         print(
             f"运行失败，未发布 / run failed, nothing published: {type(e).__name__}（详见Prefect日志 / see the flow log）",
             file=sys.stderr,
         )
+    finally:
+        progress.show(None)  # the command's progress ends with it (a later flow in this process prints nothing)
     return None
 
 

@@ -11,17 +11,10 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from transforms.deliver.summary import STEP_LABELS
 from transforms.intake.accounting import RowCounts
 
-STEPS = {
-    "intake": "读取并检查各部门数据",
-    "staging": "数据入库",
-    "quality_gates": "数据质量检查",
-    "comparison": "与监测对象名册比对",
-    "suggestions": "查找疑似录错的身份证号",
-    "lists": "生成预警名单和交办单",
-    "publish": "发布",
-}
+STEPS = STEP_LABELS
 CHECK_STEPS = {"intake": "读取并检查各部门数据", "publish": "生成问题数据表"}
 BAR_WIDTH = 20
 

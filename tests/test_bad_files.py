@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from transforms.deliver.publish import publish
+from transforms.intake.cells import id_check_char
 from transforms.settings import DataRoot
 
 from .conftest import Q3
@@ -29,6 +30,14 @@ def damaged_root(tmp_path, sample_root):
     (root / "inbox" / str(Q3) / "残联" / "说明.csv").write_text("这是一份说明\n请查收\n", encoding="utf-8")
     (root / "inbox" / str(Q3) / "残联" / "~$残疾人两项补贴.xlsx").write_bytes(b"lock")
     (root / "inbox" / str(Q3) / "不明部门").mkdir()
+    # One department with a whole-file problem beside row problems that cannot go back as data
+    # (the hostile inbox that once stopped a county: a mixed 其他问题 sheet).
+    disability = root / "inbox" / str(Q3) / "残联"
+    (disability / "补报（损坏）.xlsx").write_bytes(b"PK\x03\x04 broken" * 10)
+    header = "身份证号,姓名,残疾类别,残疾等级,发证日期,困难残疾人生活补贴,重度残疾人护理补贴"
+    person = "43112519900101123" + id_check_char("43112519900101123")
+    rows = [f"{person},某,肢体,三级,2026-08-01,是,否", f"{person},某,肢体,二级,2026-08-01,是,否"]  # a conflict
+    (disability / "补报.csv").write_text("\n".join([header, *rows, "合计,,,,,,"]) + "\n", encoding="utf-8")
     return root
 
 
@@ -44,7 +53,8 @@ def test_bad_files_are_named_and_the_rest_is_published(damaged_root, prefect_api
     assert "未能识别表头" in files["说明.csv"]["error"]
     assert manifest["departments"]["disability"]["skipped_files"] == ["~$残疾人两项补贴.xlsx"]
     assert manifest["unplaced_inbox_entries"] == ["不明部门"]
-    assert summary.counts.files_with_errors == 3
+    assert "Excel文件已损坏" in files["补报（损坏）.xlsx"]["error"]
+    assert summary.counts.files_with_errors == 4
     assert any(e.startswith("inbox/2026Q3/民政局/乱码.csv: ") for e in summary.file_errors)
     for f in files.values():
         assert f["rows_read"] == f["accepted"] + f["rejected"] + f["duplicates"] + f["ignored"]
@@ -56,8 +66,34 @@ def test_bad_files_are_named_and_the_rest_is_published(damaged_root, prefect_api
     assert staged == good["accepted"] > 0
     rejects = pl.read_parquet(out / "rejects.parquet")
     file_level = rejects.filter(pl.col("row_number").is_null())
-    assert set(file_level["file"]) == {"损坏的表.xlsx", "乱码.csv"}
+    assert set(file_level["file"]) == {"损坏的表.xlsx", "乱码.csv", "补报（损坏）.xlsx"}
     assert (out / "quality" / "民政局_问题数据.xlsx").is_file()
+    # 残联's workbook holds its whole-file problem and its rejected rows together, and opens.
+    import openpyxl
+
+    other = openpyxl.load_workbook(out / "quality" / "残联_问题数据.xlsx")["其他问题"]
+    numbers = [r[3] for r in other.iter_rows(min_row=3, values_only=True)]
+    assert "（整个文件）" in numbers and 3 in numbers  # the file, and the conflicting row
+
+
+def test_a_defect_names_the_step_department_and_file(damaged_root, prefect_api, monkeypatch, capsys):
+    """Only a defect of the program may stop a run; its one line names the step, the department
+    and the file (here a defect injected into the rejected-rows writer), never a cell."""
+    from flows.cli import main
+    from transforms.deliver import intake_outputs
+
+    def defect(path, **inputs):
+        if "民政局" in inputs["department_label"]:
+            raise TypeError("a defect")
+        return original(path, **inputs)
+
+    original = intake_outputs.write_quality_workbook
+    monkeypatch.setattr(intake_outputs, "write_quality_workbook", defect)
+    assert main(["run", "--data-root", str(damaged_root), "--quarter", str(Q3)]) == 1
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "写问题数据表时程序出错（TypeError）" in line
+    assert "部门：民政局" in line and "文件：quality/民政局_问题数据.xlsx" in line
+    assert not DataRoot(damaged_root).out(Q3).exists()
 
 
 def test_a_failed_build_leaves_the_previous_publication_intact(tmp_path):

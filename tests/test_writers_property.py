@@ -34,16 +34,22 @@ CHOICES = {
 CREATED = datetime(2026, 10, 9)
 PROPERTY = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
+# Text that looks like something else: a formula, a number, a date, an escape, a label.
+LOOKALIKES = ["=SUM(A1:A9)", "+86 731", "-1", "@cmd", "2026-07-01", "2026年7月15日", "45123", "1e20", "ＡＢＣ１２３",
+              "　全角空格　", "a & b < c > d", "_x0041_", "\ufffe", "431125199001011234", "（整个文件）", "合计",
+              "非数据行（标题、表头、合计、空行）"]  # fmt: skip
 # Text a person or a department system might put anywhere.
 AWKWARD_TEXT = st.one_of(
     st.just(""),
     st.just("   "),
-    st.sampled_from(["=SUM(A1:A9)", "+86 731", "-1", "@cmd", "2026-07-01", "2026年7月15日", "45123", "1e20",
-                     "ＡＢＣ１２３", "　全角空格　", "a & b < c > d", "_x0041_", "\ufffe", "431125199001011234",
-                     "（整个文件）", "合计", "非数据行（标题、表头、合计、空行）"]),  # fmt: skip
+    st.sampled_from(LOOKALIKES),
     st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12),
     # very long text (cheap to draw): a cell that wraps over many lines, with control characters
-    st.builds(lambda k, tail: "城关镇东街社区，" * k + tail, st.integers(40, 400), st.sampled_from(["\t", "\n\n", "\x07\x1f", ""])),
+    st.builds(
+        lambda k, tail: "城关镇东街社区，" * k + tail,
+        st.integers(40, 400),
+        st.sampled_from(["\t", "\n\n", "\x07\x1f", ""]),
+    ),
 )
 AWKWARD_VALUE = st.one_of(st.none(), AWKWARD_TEXT, st.integers(-(10**15), 10**15), st.floats(allow_nan=True))
 
@@ -51,7 +57,9 @@ AWKWARD_VALUE = st.one_of(st.none(), AWKWARD_TEXT, st.integers(-(10**15), 10**15
 def _column(n: int) -> st.SearchStrategy[pl.Series]:
     """One column of n rows, of one polars type, holding awkward values of that type."""
     return st.one_of(
-        st.lists(st.one_of(st.none(), AWKWARD_TEXT), min_size=n, max_size=n).map(lambda v: pl.Series(v, dtype=pl.String)),
+        st.lists(st.one_of(st.none(), AWKWARD_TEXT), min_size=n, max_size=n).map(
+            lambda v: pl.Series(v, dtype=pl.String)
+        ),
         st.lists(st.one_of(st.none(), st.integers(-(2**53), 2**53)), min_size=n, max_size=n).map(
             lambda v: pl.Series(v, dtype=pl.Int64)
         ),
@@ -139,7 +147,9 @@ def rejects_frames(draw) -> pl.DataFrame:
     for _ in range(n):
         whole_file = draw(st.booleans())
         with_values = not whole_file and draw(st.booleans())
-        values = {h: draw(st.one_of(st.none(), AWKWARD_TEXT)) for h in ("身份证号", "姓名", "救助类型", draw(AWKWARD_TEXT))}
+        values = {
+            h: draw(st.one_of(st.none(), AWKWARD_TEXT)) for h in ("身份证号", "姓名", "救助类型", draw(AWKWARD_TEXT))
+        }
         rows.append({
             "department": "civil",
             "dataset": draw(st.sampled_from([None, "civil__assistance"])) if not with_values else "civil__assistance",
@@ -192,7 +202,9 @@ def test_report_pieces_escape_anything(headers, cells, bars):
     """The tables and charts of report.html and followup.html: any label or value is escaped
     (the page parses with every tag closed) and shown as text."""
     rows = [row[: len(headers)] for row in cells]
-    page = f"<div>{html_table(headers, rows, footer=['合计', *[''] * (len(headers) - 1)])}{bar_chart('标题', bars)}</div>"
+    page = (
+        f"<div>{html_table(headers, rows, footer=['合计', *[''] * (len(headers) - 1)])}{bar_chart('标题', bars)}</div>"
+    )
     parsed = _parses(page)
     assert parsed.open == []
     shown = "".join(parsed.text)

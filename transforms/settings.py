@@ -38,6 +38,23 @@ class RunRefused(Exception):
     Chinese then English, and nothing is published."""
 
 
+class ProgramDefect(Exception):
+    """A defect of the program (never of a department's data, which becomes named rows and
+    reasons), raised at a named step: the message names the step and, where one was being
+    worked on, the department and the file — never a cell's value. One line, Chinese."""
+
+    @classmethod
+    def at(
+        cls, step: str, error: BaseException, department: str | None = None, file: str | None = None
+    ) -> ProgramDefect:
+        if isinstance(error, ProgramDefect):
+            return error
+        where = "；".join(
+            p for p in (f"部门：{department}" if department else "", f"文件：{file}" if file else "") if p
+        )
+        return cls(f"{step}时程序出错（{type(error).__name__}）" + (f"，{where}" if where else ""))
+
+
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
 

@@ -18,6 +18,7 @@ import yaml
 
 from transforms import settings
 from transforms.deliver.xlsx_rows import SheetBody, insert_rows, style_index, wrapped_heights
+from transforms.settings import ProgramDefect
 
 # Below this many rows in all, workbooks are written in this process (a worker costs ~1 s to start).
 PARALLEL_FROM_ROWS = 20_000
@@ -126,7 +127,15 @@ class SheetJob:
 
 
 def write_sheet(job: SheetJob) -> Path:
-    """Write one list workbook (see SheetJob)."""
+    """Write one list workbook (see SheetJob); a failure names the workbook (a defect of the
+    program: no value of a row can make the writer fail, tests/test_writers_property.py)."""
+    try:
+        return _write_sheet(job)
+    except Exception as e:
+        raise ProgramDefect.at("写名单", e, file=job.path.name) from e
+
+
+def _write_sheet(job: SheetJob) -> Path:
     path, title, note, columns, rows, colours, choices = (
         job.path, job.title, job.note, job.columns, job.rows, job.colours, job.choices
     )  # fmt: skip

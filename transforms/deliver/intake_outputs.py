@@ -18,6 +18,7 @@ from transforms.deliver.excel import ExcelLayout
 from transforms.deliver.quality_workbook import write_quality_workbook
 from transforms.intake.department import DepartmentIntake
 from transforms.intake.validation import REJECT_SCHEMA
+from transforms.settings import ProgramDefect
 
 SKIPPED_LINK = "符号链接（快捷方式），未读取：请把文件本身放入收件箱"
 SKIPPED_FILE = "隐藏文件或Excel临时文件（~$开头），未读取"
@@ -74,11 +75,11 @@ def write_intake_outputs(
             not_read=[(p, SKIPPED_LINK) for p in intake.links] + [(p, SKIPPED_FILE) for p in intake.skipped],
         )
         if cache is None:
-            write_quality_workbook(path, **inputs)
+            _write_named(path, folder, inputs)
             continue
         kept = cache / f"{intake.department}-{_workbook_key(config, inputs)}.xlsx"
         if not kept.is_file():
-            write_quality_workbook(path, **inputs)
+            _write_named(path, folder, inputs)
             cache.mkdir(parents=True, exist_ok=True)
             tmp = kept.with_suffix(f".tmp-{os.getpid()}")
             shutil.copyfile(path, tmp)
@@ -91,6 +92,15 @@ def write_intake_outputs(
 
 
 # The code that lays out a rejected-row workbook: a change to it writes every workbook afresh.
+def _write_named(path: Path, folder: Path, inputs: dict) -> None:
+    """One department's workbook; a failure (a defect, never the data's) names the department and file."""
+    try:
+        write_quality_workbook(path, **inputs)
+    except Exception as e:
+        rel = path.relative_to(folder).as_posix()
+        raise ProgramDefect.at("写问题数据表", e, department=inputs["department_label"], file=rel) from e
+
+
 _WORKBOOK_CODE = ("quality_workbook.py", "xlsx_rows.py", "excel.py", "intake_outputs.py")
 
 

@@ -15,8 +15,19 @@ import polars as pl
 from transforms.compare.comparison import Comparison
 from transforms.intake.accounting import RowCounts
 from transforms.intake.department import DepartmentIntake
-from transforms.settings import Quarter
+from transforms.settings import ProgramDefect, Quarter, RunRefused
 from transforms.staging.quality_gates import GateResult
+
+# The run's steps in the data officer's words (the terminal's progress, a defect's message).
+STEP_LABELS = {
+    "intake": "读取并检查各部门数据",
+    "staging": "数据入库",
+    "quality_gates": "数据质量检查",
+    "comparison": "与监测对象名册比对",
+    "suggestions": "查找疑似录错的身份证号",
+    "lists": "生成预警名单和交办单",
+    "publish": "发布",
+}
 
 
 def peak_rss_gb() -> float:
@@ -39,7 +50,12 @@ class StepClock:
         started = time.perf_counter()
         if self.report:
             self.report(name, None)
-        yield
+        try:
+            yield
+        except (RunRefused, ProgramDefect):
+            raise
+        except Exception as e:  # a defect: the message names the step (the data officer's words)
+            raise ProgramDefect.at(STEP_LABELS.get(name, name), e) from e
         self.seconds[name] = time.perf_counter() - started
         self.peak_rss_gb[name] = peak_rss_gb()
         if self.report:

@@ -57,7 +57,15 @@ def write_disability(county: County, q: Quarter, inbox: Path, plan: Plan) -> Non
             }
             rows.append(
                 Row(
-                    [idn, name, earlier["category"], earlier["grade"], render_date(earlier["issued_on"], "iso"), "否", "否"],
+                    [
+                        idn,
+                        name,
+                        earlier["category"],
+                        earlier["grade"],
+                        render_date(earlier["issued_on"], "iso"),
+                        "否",
+                        "否",
+                    ],
                     earlier,
                 )
             )
