@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import os
+import signal
 import sys
 import threading
 from datetime import date
@@ -124,7 +125,17 @@ def _run(data_root: Path, quarter: str, check_only: bool = False, reread: bool =
     if _bad_quarter(quarter):
         return 2
     from flows.prefect_api import start_server_if_needed
+    from transforms.data_root_lock import DataRootBusy, data_root_lock
 
+    try:  # refused at once, before anything starts, when another command holds the data root
+        with data_root_lock(data_root, "check-inbox" if check_only else "run"):
+            return _run_locked(data_root, quarter, check_only, reread, start_server_if_needed)
+    except DataRootBusy as e:
+        print(f"未发布 / not published: {e}", file=sys.stderr)
+        return 1
+
+
+def _run_locked(data_root: Path, quarter: str, check_only: bool, reread: bool, start_server_if_needed) -> int:
     server = start_server_if_needed()  # boots while the run's modules import
     if not check_only:  # Great Expectations (≈ 2.5 s to import) too, while the server boots
         from transforms.staging.quality_gates import preload_great_expectations
@@ -234,13 +245,23 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
+def _stop_on_signal(signum, frame) -> None:
+    raise KeyboardInterrupt  # unwinds the run: its building folder is removed, the server stopped at exit
+
+
 def entry() -> None:
     """The `povwatch` command: `main`, then what the interpreter does on exit — join the threads
     and run their exit hooks (Prefect's log and event workers drain to the API there), then the
     exit handlers (the temporary API server stops, temporary folders go, logging flushes) — then
     leave without tearing the interpreter down: freeing a multi-GB heap object by object costs
     about a second after all the work is written and closed."""
-    code = main()
+    signal.signal(signal.SIGTERM, _stop_on_signal)  # a service stop or a scheduler's timeout: as Ctrl-C
+    try:
+        code = main()
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the run stops, the previous publication stays whole
+        print("已中止，未发布（上次发布保持不变）/ stopped, nothing published (the previous publication stands)",
+              file=sys.stderr)  # fmt: skip
+        code = 1
     threading._shutdown()  # what the interpreter does first on exit: joins threads, drains Prefect's workers
     atexit._run_exitfuncs()
     sys.stdout.flush()

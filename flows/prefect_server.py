@@ -36,7 +36,24 @@ def create_app():
     return _CollectAfterBoot(prefect_app())
 
 
+def die_with_parent() -> None:
+    """Linux: this server gets SIGTERM when the command that started it dies, however it dies
+    (SIGKILL, the OOM killer): a temporary server never outlives its run."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import os
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() == 1:  # the parent died before the call above
+        sys.exit(0)
+
+
 if __name__ == "__main__":
     import uvicorn.main
+
+    die_with_parent()
 
     sys.exit(uvicorn.main.main())

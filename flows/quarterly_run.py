@@ -15,6 +15,7 @@ from flows import progress
 from flows.artifacts import publish_artifacts
 from flows.console import install_refusal_filter
 from flows.tasks import check_quality, compare, prepare, publish_quarter, stage, suggest_identities, take_in_all
+from transforms.data_root_lock import data_root_lock
 from transforms.deliver.publication import ListsPlan, run_manifest, write_check, write_publication
 from transforms.deliver.publish import fault_point, publish
 from transforms.deliver.summary import RunSummary, StepClock
@@ -38,6 +39,11 @@ def check_inbox(data_root: str, quarter: str | None = None, reread: bool = False
     """Read and validate what has arrived so far; write each department's rejected-row workbook
     and a manifest to `check/<quarter>/`. Publishes no warnings; leaves `out/` and the warehouse
     alone. A file unchanged since the last check or run is not read again unless `reread`."""
+    with data_root_lock(data_root, "check-inbox"):
+        return _check_inbox(data_root, quarter, reread)
+
+
+def _check_inbox(data_root: str, quarter: str | None, reread: bool) -> RunSummary:
     clock = StepClock(report=_shown())
     q = Quarter.parse(quarter) if quarter else Quarter.collecting(datetime.now(CHINA).date())
     opened = open_inbox(data_root, q)
@@ -58,6 +64,11 @@ def quarterly_run(data_root: str, quarter: str | None = None, reread: bool = Fal
     """Read `inbox/<quarter>/` under the data root, stage it, publish `out/<quarter>/`.
     Without a quarter (a scheduled run), the quarter just ended in China Standard Time. A file
     unchanged since the last check or run is not read again unless `reread`."""
+    with data_root_lock(data_root, "run"):
+        return _quarterly_run(data_root, quarter, reread)
+
+
+def _quarterly_run(data_root: str, quarter: str | None, reread: bool) -> RunSummary:
     clock = StepClock(report=_shown())
     preload_great_expectations()
     q = Quarter.parse(quarter) if quarter else Quarter.just_ended(datetime.now(CHINA).date())

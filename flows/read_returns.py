@@ -13,6 +13,7 @@ from prefect.cache_policies import NONE
 
 from flows.console import install_refusal_filter
 from transforms.config import load_config
+from transforms.data_root_lock import data_root_lock
 from transforms.deliver.deadlines import WorkingCalendar
 from transforms.deliver.publish import publish
 from transforms.followup.loop import FollowUp, ensure_published, follow_up
@@ -47,6 +48,11 @@ def read_returns(data_root: str, quarter: str | None = None, as_of: str | None =
     root = DataRoot(Path(data_root).resolve())
     config = load_config()
     ensure_published(root, q)
+    with data_root_lock(root.path, "read-returns"):
+        return _read_returns(root, q, day, config)
+
+
+def _read_returns(root: DataRoot, q: Quarter, day: date, config) -> dict:
     result = read_and_record(root, q, day)
     out_dir = publish(root, q, lambda folder: write_followup(
         folder, county=config.county_name, quarter=str(q), as_of=day, followup=result.followup, rows=result.rows,
