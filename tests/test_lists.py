@@ -84,7 +84,7 @@ def test_every_listed_row_says_why_in_the_order_a_cadre_works(sample_root, sampl
     """Each row of every town's list has its 预警依据, 风险类型 and 责任部门 — households listed
     without a rule of their own (income under the yellow line, a 监测户 whose risk is not
     eliminated) with their income figure — and rows run village by village, red first."""
-    colour_rank = {"红色": 0, "黄色": 1, "绿色": 2, "疑似新致贫": 3}
+    colour_rank = {"红色": 0, "黄色": 1, "绿色": 2, None: 3}  # a person not on the roster has no colour
     without_rule = 0
     for path in _town_files(sample_root):
         ws = openpyxl.load_workbook(path).active
@@ -96,7 +96,7 @@ def test_every_listed_row_says_why_in_the_order_a_cadre_works(sample_root, sampl
                 assert r[col[name]], (path.name, name, r[col["预警编号"]])
             if r[col["预警事项"]] in ("监测户风险未消除", "收入低于1万元"):
                 without_rule += 1
-                assert re.search(r"人均纯收入[\d.]+元", r[col["预警依据"]]), r[col["预警依据"]]
+                assert re.search(r"人均纯收入[\d,.]+元", r[col["预警依据"]]), r[col["预警依据"]]
         order = [((r[col["行政村（社区）"]] or "\uffff"), colour_rank[r[col["预警颜色"]]]) for r in rows]
         assert order == sorted(order), path.name
         assert [r[col["序号"]] for r in rows] == list(range(1, len(rows) + 1))
@@ -238,3 +238,45 @@ def test_people_of_unknown_town_are_the_county_offices_own_list(sample_root, sam
         assert re.fullmatch(r"2026Q3-YJ-\d{6}", r[col["预警编号"]])
     report = (out / "report.html").read_text(encoding="utf-8")
     assert f"另有 {len(data)} 名非名册人员" in report
+
+
+def test_what_a_cadre_reads_is_said_once_in_one_way(sample_root, sample_run):
+    """No item repeated in a cell, no doubled word (实验小学小学), money written one way
+    (5,820.27元), a colour column holding colours only (persons not on the roster say what they
+    are in 户类型), a green household saying why it is listed, quarters as people read them."""
+    money = re.compile(r"(\d[\d,]*(?:\.\d+)?)元")
+    for path in _town_files(sample_root):
+        ws = openpyxl.load_workbook(path).active
+        assert "2026年第三季度" in ws["A1"].value and "2026Q3" not in ws["A1"].value
+        header = [c.value for c in ws[3]]
+        col = {name: header.index(name) for name in header}
+        for r in ws.iter_rows(min_row=4, values_only=True):
+            for name in ("预警事项", "风险类型", "责任部门"):
+                items = re.split("[；、]", r[col[name]] or "")
+                assert len(items) == len(set(items)), (name, r[col[name]])
+            evidence = r[col["预警依据"]]
+            assert not re.search(r"(小学|初中|高中|中职|高校|学前)\1", evidence), evidence
+            for amount in money.findall(evidence):
+                whole = amount.split(".")[0].replace(",", "")
+                assert len(whole) < 4 or "," in amount, evidence
+            assert r[col["预警颜色"]] in ("红色", "黄色", "绿色", None)
+            if r[col["预警颜色"]] is None:
+                assert r[col["户类型"]] == "非监测对象（疑似新致贫）"
+            if r[col["预警颜色"]] == "绿色":
+                assert evidence.startswith("绿色户（无红黄预警），因有部门待办事项列入："), evidence
+
+
+def test_work_orders_say_what_to_fill_to_whom_and_carry_a_sign_off(sample_root, sample_run):
+    out = DataRoot(sample_root).out(Q3)
+    for path in (out / "departments").rglob("*.xlsx"):
+        ws = openpyxl.load_workbook(path).active
+        header = [c.value for c in ws[3]]
+        assert "办理情况" in header and "2026年第三季度" in ws["A1"].value
+        note = ws["A2"].value
+        assert "交回县乡村振兴局" in note and "销号" in note and "不得外传" in note
+        assert "部门盖章" in ws.oddFooter.left.text
+    for path in (out / "county").glob("*.xlsx"):
+        ws = openpyxl.load_workbook(path).active
+        assert "交回县乡村振兴局" in ws["A2"].value and "盖章" in ws.oddFooter.left.text
+    ws = openpyxl.load_workbook(out / "quality" / "身份证号疑似录错_建议.xlsx").active
+    assert re.search(r"请于\d{4}年\d+月\d+日前", ws["A2"].value) and "签字" in ws.oddFooter.left.text

@@ -55,6 +55,16 @@ class ProgramDefect(Exception):
         return cls(f"{step}时程序出错（{type(error).__name__}）" + (f"，{where}" if where else ""))
 
 
+QUARTER_NAMES = ("一", "二", "三", "四")
+
+
+def quarter_label(quarter: object) -> str:
+    """A quarter as people read it in titles and headings: 2026Q3 -> 2026年第三季度 (file names
+    and keys keep 2026Q3)."""
+    year, q = str(quarter).split("Q")
+    return f"{year}年第{QUARTER_NAMES[int(q) - 1]}季度"
+
+
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
 

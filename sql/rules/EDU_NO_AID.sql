@@ -7,7 +7,9 @@ select
     p.village,
     'schooling' as cause,
     'education' as department,
-    coalesce(s.school, '') || s.stage || '在读，资助项目：无' as evidence
+    -- the school, then its stage unless the school's name already ends with it (实验小学, not 实验小学小学)
+    case when s.school like '%' || s.stage then s.school else coalesce(s.school, '') || s.stage end
+        || '在读，资助项目：无' as evidence
 from stg_education__students as s
 inner join int_roster__persons as p on p.id_number = s.id_number
 where s.quarter = $quarter

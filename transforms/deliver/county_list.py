@@ -15,6 +15,7 @@ import polars as pl
 from transforms.config import CountyConfig
 from transforms.deliver.excel import ExcelLayout, SheetJob, row_place
 from transforms.linkage.suggestions import new_candidate_rows_sql
+from transforms.settings import quarter_label
 
 FOLDER = "county"
 SHOWN_PLACES = 3  # source rows named per person; the rest counted
@@ -74,8 +75,9 @@ def county_list_job(folder: Path, quarter: str, config: CountyConfig, layout: Ex
     spec = layout.raw["county_list"]
     return SheetJob(
         folder / FOLDER / f"{quarter}_县级_乡镇不明人员名单.xlsx",
-        title=spec["title"].format(county=config.county_name, quarter=quarter),
-        note=spec["note"].format(deadline=f"{deadline:%Y年%-m月%-d日}"),
+        title=spec["title"].format(county=config.county_name, quarter=quarter_label(quarter)),
+        note=spec["note"].format(deadline=f"{deadline:%Y年%-m月%-d日}", return_to=spec.get("return_to", "")),
+        sign_off=spec.get("sign_off"),
         columns=spec["columns"],
         rows=rows,
         colours=layout.raw["colours"],

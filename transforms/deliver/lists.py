@@ -17,6 +17,7 @@ import polars as pl
 
 from transforms.config import CountyConfig
 from transforms.deliver.excel import ExcelLayout, SheetJob
+from transforms.settings import quarter_label
 
 STATUS_ORDER = {"办结后仍预警": 5, "核实不属实后依据已变化": 4, "升级": 3, "新增": 2, "持续": 1}
 
@@ -99,6 +100,12 @@ def _people_names(people: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return names, heads
 
 
+def yuan(amount: pl.Expr, decimals: int = 2) -> pl.Expr:
+    """An amount as people read money everywhere in povwatch (the rules' evidence writes it the
+    same way in SQL, `format('{:,.2f}', …)`): thousands separated, `5,820.27`."""
+    return amount.map_elements(lambda v: f"{v:,.{decimals}f}", return_dtype=pl.String, skip_nulls=True)
+
+
 def listing_without_rule(basis: pl.DataFrame | None, config: CountyConfig) -> pl.DataFrame:
     """For a household listed without a rule of its own (a 监测户 whose risk is not eliminated: red;
     income under the yellow line: yellow), what its row says: 预警依据 with the figures, 风险类型
@@ -110,8 +117,8 @@ def listing_without_rule(basis: pl.DataFrame | None, config: CountyConfig) -> pl
         return pl.DataFrame(schema=schema)
     figures = {
         "monitoring_type": pl.col("monitoring_type").fill_null("监测户"),
-        "income": pl.col("per_capita_income").round(2).cast(pl.String),
-        "yellow_line": pl.col("yellow_line").round(0).cast(pl.Int64).cast(pl.String),
+        "income": yuan(pl.col("per_capita_income")),
+        "yellow_line": yuan(pl.col("yellow_line"), decimals=0),
     }
     monitored = _filled(config.listing_evidence["monitored_risk"], figures)
     low = _filled(config.listing_evidence["below_yellow_line"], figures)
@@ -172,7 +179,7 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
             .otherwise(pl.col("evidence"))
             .str.join("；")
             .alias("evidence"),
-            _labelled(pl.col("rule_id"), rule_labels).str.join("；").alias("rules"),
+            _labelled(pl.col("rule_id"), rule_labels).unique(maintain_order=True).str.join("；").alias("rules"),
             _labelled(pl.col("department"), department_labels, office).unique().sort().str.join("、")
             .alias("departments"),
             pl.col("status").sort_by(status_rank, descending=True).first().alias("status"),
@@ -203,7 +210,10 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
                 .then(pl.lit(reasons["monitored_risk"]))
                 .otherwise(pl.lit(reasons["below_yellow_line"]))
             ),
-            pl.col("evidence").fill_null(""), pl.col("departments").fill_null(""), pl.col("status").fill_null(""),
+            pl.when(pl.col("colour") == "green")  # listed for a work order alone: say so first
+            .then(pl.concat_str([pl.lit(reasons["green_with_work_order"] + "："), pl.col("evidence").fill_null("")]))
+            .otherwise(pl.col("evidence").fill_null("")).alias("evidence"),
+            pl.col("departments").fill_null(""), pl.col("status").fill_null(""),
         )
     )  # fmt: skip
     candidates = (
@@ -214,7 +224,7 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
             pl.when(pl.col("town") != "").then(pl.col("town")).otherwise(pl.lit(UNKNOWN_TOWN)).alias("town"),
             pl.lit("").alias("household_id"), pl.col("id_number").alias("_subject"),
             pl.col("name").fill_null(""), mask_id(pl.col("id_number")).alias("id_masked"),
-            pl.col("village").fill_null(""), pl.lit("非监测对象").alias("household_type"),
+            pl.col("village").fill_null(""), pl.lit(reasons["candidate"]).alias("household_type"),
             pl.lit(None, dtype=pl.Int64).alias("members"), pl.lit(colour_labels["candidate"]).alias("colour"),
             pl.lit("candidate").alias("_fill"), _labelled(pl.col("cause"), config.causes).alias("causes"),
             pl.lit(rule_labels["NEW_CANDIDATE"]).alias("rules"), "evidence", pl.lit(office).alias("departments"),
@@ -287,7 +297,7 @@ def town_list_jobs(folder: Path, quarter: str, config: CountyConfig, layout: Exc
     return [
         SheetJob(
             folder / "towns" / town / f"{quarter}_{town}_预警名单.xlsx",
-            title=spec["title"].format(county=config.county_name, quarter=quarter, town=town),
+            title=spec["title"].format(county=config.county_name, quarter=quarter_label(quarter), town=town),
             note=spec["note"].format(deadline=f"{deadline:%Y年%-m月%-d日}", return_to=spec.get("return_to", "")),
             columns=spec["columns"],
             rows=rows,
@@ -330,8 +340,9 @@ def work_order_jobs(folder: Path, quarter: str, config: CountyConfig, layout: Ex
         label, name = config.department(dept).label, config.department(dept).file_name
         written.append(SheetJob(
             folder / "departments" / name / f"{quarter}_{name}_交办单.xlsx",
-            title=spec["title"].format(county=config.county_name, quarter=quarter, department=label),
-            note=spec["note"].format(deadline=f"{deadline:%Y年%-m月%-d日}"), columns=spec["columns"],
+            title=spec["title"].format(county=config.county_name, quarter=quarter_label(quarter), department=label),
+            note=spec["note"].format(deadline=f"{deadline:%Y年%-m月%-d日}", return_to=spec.get("return_to", "")),
+            columns=spec["columns"], sign_off=spec.get("sign_off"),
             rows=group.sort("number"), colours=layout.raw["colours"], created=created,
             printing=layout.raw.get("print"), choices={"result": spec["settlement_choices"]},
             freeze_through=spec.get("freeze_through"),

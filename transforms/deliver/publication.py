@@ -202,7 +202,7 @@ def write_publication(
     lists = town_list_jobs(folder, q, config, layout, plan.towns, plan.verify_by, plan.created) + work_order_jobs(
         folder, q, config, layout, plan.orders, comparison.people, rule_labels, plan.settle_by, plan.created
     )
-    lists.append(suggestion_job(folder, q, config, layout, comparison.suggestions, plan.created))
+    lists.append(suggestion_job(folder, q, config, layout, comparison.suggestions, plan.created, plan.verify_by))
     if plan.county is not None:
         lists.append(county_list_job(folder, q, config, layout, plan.county, plan.verify_by, plan.created))
     with sheets_written(lists, workers=os.cpu_count() or 1):

@@ -27,6 +27,7 @@ from transforms.config import DatasetSpec, fold_label
 from transforms.deliver.excel import DEFAULT_PRINTING, apply_printing, print_scale
 from transforms.deliver.xlsx_rows import SheetBody, insert_rows, style_index, wrapped_heights
 from transforms.intake.department import FileReport
+from transforms.settings import quarter_label
 
 EXCEL_MAX_ROWS = 1_000_000
 OTHER_SHEET, SUMMARY_SHEET = "其他问题", "文件汇总"
@@ -141,7 +142,14 @@ def write_quality_workbook(
         last_printed = len(headers)
         ws.set_row(0, 24)
         ws.set_row(1, 45)
-        ws.merge_range(0, 0, 0, last_printed, f"{county}{quarter} {department_label} 问题数据：{ds.label}", title_fmt)
+        ws.merge_range(
+            0,
+            0,
+            0,
+            last_printed,
+            f"{county}{quarter_label(quarter)} {department_label} 问题数据：{ds.label}",
+            title_fmt,
+        )
         ws.merge_range(
             1, 0, 1, last_printed,
             f"共{frame.height}行被退回。请直接在本表中更正标黄的单元格（其他单元格也可更正），"
@@ -167,31 +175,14 @@ def write_quality_workbook(
     others = rejects.filter(pl.col("dataset").is_null() | pl.col("row_values").is_null()).sort(
         "file", "sheet", "row_number", nulls_last=False
     )
-    ws = wb.add_worksheet(OTHER_SHEET)
-    sheet_no += 1
-    note = f"以下{others.height}行无法作为数据退回（整个文件或工作表无法读取、同一人有两行不同数据等），请按原因处理后重新报送"
-    ws.write(0, 0, f"{county}{quarter} {department_label} 其他问题（{note if others.height else '无'}）", title_fmt)
-    for c, (label, width) in enumerate(OTHER_COLUMNS):
-        ws.write(1, c, label, head_fmt)
-        ws.set_column(c, c, width * 2 + 1.5)
-    ws.freeze_panes(2, 0)
-    other_values = [
-        list(range(1, others.height + 1)),
-        others["file"].to_list(),
-        others["sheet"].fill_null("").to_list(),
-        [r if r is not None else "（整个文件）" for r in others["row_number"].to_list()],
-        others["column"].fill_null("").to_list(),
-        others["value"].fill_null("").to_list(),
-        others["reason"].to_list(),
-    ]
-    heights = wrapped_heights(other_values, [w for _, w in OTHER_COLUMNS])
-    bodies.append(
-        SheetBody(sheet=sheet_no, first_row=2, columns=other_values, styles=[plain_style] * 7, heights=heights)
-    )
-    apply_printing(ws, printing, header_row=1, last_row=1 + max(others.height, 1), last_column=len(OTHER_COLUMNS) - 1)
+    if others.height:  # (none: no sheet, rather than a page printed blank)
+        sheet_no += 1
+        title = f"{county}{quarter_label(quarter)} {department_label}"
+        bodies.append(_other_problems(wb, sheet_no, others, title, (title_fmt, head_fmt, plain_style), printing))
 
     summary = wb.add_worksheet(SUMMARY_SHEET)
-    summary.write(0, 0, f"{county}{quarter} {department_label} 报送文件汇总", title_fmt)
+    summary.write(0, 0, f"{county}{quarter_label(quarter)} {department_label} 报送文件汇总", title_fmt)
+    summary.set_row(1, wrapped_heights([[h] for h, _ in SUMMARY_COLUMNS], [w for _, w in SUMMARY_COLUMNS])[0])
     for c, (label, width) in enumerate(SUMMARY_COLUMNS):
         summary.write(1, c, label, head_fmt)
         summary.set_column(c, c, width * 2 + 1.5)
@@ -216,3 +207,29 @@ def write_quality_workbook(
     apply_printing(summary, printing, header_row=1, last_row=1 + len(files) + len(not_read), last_column=7)
     wb.close()
     insert_rows(path, bodies)
+
+
+def _other_problems(
+    wb, sheet_no: int, others: pl.DataFrame, title: str, formats: tuple, printing: dict | None
+) -> SheetBody:
+    """The 其他问题 sheet: rows that cannot go back as data (a whole file or sheet, a conflict)."""
+    title_fmt, head_fmt, plain_style = formats
+    ws = wb.add_worksheet(OTHER_SHEET)
+    note = f"以下{others.height}行无法作为数据退回（整个文件或工作表无法读取、同一人有两行不同数据等），请按原因处理后重新报送"
+    ws.write(0, 0, f"{title} 其他问题（{note}）", title_fmt)
+    for c, (label, width) in enumerate(OTHER_COLUMNS):
+        ws.write(1, c, label, head_fmt)
+        ws.set_column(c, c, width * 2 + 1.5)
+    ws.freeze_panes(2, 0)
+    other_values = [
+        list(range(1, others.height + 1)),
+        others["file"].to_list(),
+        others["sheet"].fill_null("").to_list(),
+        [r if r is not None else "（整个文件）" for r in others["row_number"].to_list()],
+        others["column"].fill_null("").to_list(),
+        others["value"].fill_null("").to_list(),
+        others["reason"].to_list(),
+    ]
+    heights = wrapped_heights(other_values, [w for _, w in OTHER_COLUMNS])
+    apply_printing(ws, printing, header_row=1, last_row=1 + others.height, last_column=len(OTHER_COLUMNS) - 1)
+    return SheetBody(sheet=sheet_no, first_row=2, columns=other_values, styles=[plain_style] * 7, heights=heights)

@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms.compare.comparison import Comparison
+from transforms.settings import quarter_label
 
 MONITORING_TYPES = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
 RISK_CAUSES = ("因病", "因残", "因学", "因灾", "因务工就业不稳", "因产业项目失败", "因意外事故", "因疫情", "其他")
@@ -111,7 +112,7 @@ def render_report(
     dataset_departments: dict[str, str] | None = None,
 ) -> str:  # fmt: skip
     """The whole report as one HTML string."""
-    sections = [f"<h1>{escape(county)}{escape(quarter)} 防返贫动态监测季度报告</h1>",
+    sections = [f"<h1>{escape(county)}{escape(quarter_label(quarter))} 防返贫动态监测季度报告</h1>",
                 '<p class="note">本报告由县防返贫动态监测系统根据各行业部门本季度报送的数据与监测对象名册比对生成，'
                 '只含统计数，不含个人信息。</p>',
                 headline(comparison, manifest, department_labels)]  # fmt: skip
@@ -256,7 +257,7 @@ def render_report(
     body = "\n".join(sections)
     return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(county)}{escape(quarter)} 防返贫监测报告</title><style>{STYLE}</style></head>"
+            f"<title>{escape(county)}{escape(quarter_label(quarter))} 防返贫监测报告</title><style>{STYLE}</style></head>"
             f"<body>{body}</body></html>")  # fmt: skip
 
 

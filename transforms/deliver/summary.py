@@ -86,6 +86,9 @@ class RunSummary:
     # The table of seed 004 (roster households and persons by type, category and cause): counts only.
     roster_by_cause: list[dict] = field(default_factory=list)
     county_list_people: int = 0  # people of unknown town, in the county office's own list
+    # rows of the suggestions workbook (身份证号疑似录错_建议.xlsx), and how many are recommended
+    id_suggestions: int = 0
+    id_suggestions_recommended: int = 0
     towns_listed: int = 0  # towns that received a list
     work_orders: int = 0
     # rows to correct and resend, by department (named as its clerks name it): the 问题数据 workbooks
@@ -133,6 +136,8 @@ class RunSummary:
             summary.roster_by_cause = comparison.roster_by_cause.to_dicts()
             candidates = comparison.warnings.filter((pl.col("rule_id") == "NEW_CANDIDATE") & pl.col("listed"))
             summary.county_list_people = candidates.filter(pl.col("town").fill_null("") == "").height
+            summary.id_suggestions = comparison.suggestions.height
+            summary.id_suggestions_recommended = int(comparison.suggestions["recommended"].sum() or 0)
         return summary
 
     def lines(self) -> list[str]:
@@ -163,6 +168,11 @@ class RunSummary:
             lines.append(
                 f"  县级名单（乡镇不明）county list, town unknown: {self.county_list_people} 人 → "
                 f"{self.out_dir}/county/{self.quarter}_县级_乡镇不明人员名单.xlsx"
+            )
+        if self.id_suggestions:
+            lines.append(
+                f"  身份证号疑似录错（待县级确认）id suggestions: {self.id_suggestions} 行，其中推荐 recommended "
+                f"{self.id_suggestions_recommended} → {self.out_dir}/quality/身份证号疑似录错_建议.xlsx"
             )
         lines.append(f"  用时 seconds {self.timings.get('total', 0):.1f}")
         if self.peak_rss_gb:

@@ -28,7 +28,7 @@ from transforms.followup.status import (
 )
 from transforms.linkage.corrections import record_corrections
 from transforms.settings import DataRoot, Quarter, RunRefused
-from transforms.staging.warehouse import connect, execute_model, read_sql
+from transforms.staging.warehouse import connect, params_named_in, read_sql
 
 
 @dataclass
@@ -90,5 +90,5 @@ def follow_up(root: DataRoot, quarter: Quarter, as_of: date, config: CountyConfi
 def _names(con, quarter: str) -> pl.DataFrame:
     """id_number or household_id -> the name to show and the identity number behind it."""
     sql = read_sql("followup/names.sql")
-    frame = pl.from_arrow(execute_model(con, sql, {"quarter": quarter}).to_arrow_table())
+    frame = pl.from_arrow(con.sql(sql, params=params_named_in(sql, {"quarter": quarter})).to_arrow_table())
     return frame.unique("key", keep="first", maintain_order=True)

@@ -18,6 +18,7 @@ from transforms.deliver.publish import write_manifest
 from transforms.deliver.report import STYLE, bar_chart, html_table
 from transforms.deliver.xlsx_rows import SheetBody, insert_rows, style_index, wrapped_heights
 from transforms.followup.returns import RETURN_REJECT_SCHEMA, ReturnedFile
+from transforms.settings import quarter_label
 
 VERIFICATIONS = ("属实", "不属实", "风险已消除")
 SETTLEMENTS = ("已办结", "办理中", "无法办结")
@@ -61,7 +62,7 @@ def write_chase_list(path: Path, *, county: str, quarter: str, as_of: date, foll
     orders = orders_view(followup).filter(pl.col("settlement_overdue"))
     orders = orders.join(names, left_on=pl.coalesce("id_number", "household_id"), right_on="key", how="left")
     summary = wb.add_worksheet("汇总")
-    summary.write(0, 0, f"{county}{quarter} 催办清单（截至{as_of:%Y年%-m月%-d日}）", title)
+    summary.write(0, 0, f"{county}{quarter_label(quarter)} 催办清单（截至{as_of:%Y年%-m月%-d日}）", title)
     summary.write_row(1, 0, ["对象", "逾期未反馈核实结果（户）", "逾期未办结工单（件）"], head)
     row = 2
     for town, group in sorted(households.partition_by("town", as_dict=True).items()):
@@ -88,7 +89,7 @@ def write_chase_list(path: Path, *, county: str, quarter: str, as_of: date, foll
             pl.col("verify_by").cast(pl.String).alias("deadline"),
             overdue(pl.col("verify_by")).alias("days"),
         )
-        bodies.append(_sheet(wb, f"{town}核查", f"{county}{quarter} {town} 逾期未反馈核实结果（仅限本乡镇）",
+        bodies.append(_sheet(wb, f"{town}核查", f"{county}{quarter_label(quarter)} {town} 逾期未反馈核实结果（仅限本乡镇）",
                              header, (18, 8, 20, 40, 12, 10), frame, title, head, style))  # fmt: skip
     for (dept,), group in sorted(orders.partition_by("department", as_dict=True).items()):
         label = department_labels.get(dept, dept)
@@ -103,7 +104,7 @@ def write_chase_list(path: Path, *, county: str, quarter: str, as_of: date, foll
             pl.col("settle_by").cast(pl.String).alias("deadline"),
             overdue(pl.col("settle_by")).alias("days"),
         )
-        bodies.append(_sheet(wb, f"{label}办结", f"{county}{quarter} {label} 逾期未办结工单", header,
+        bodies.append(_sheet(wb, f"{label}办结", f"{county}{quarter_label(quarter)} {label} 逾期未办结工单", header,
                              (20, 8, 22, 10, 30, 12, 12, 10), frame, title, head, style))  # fmt: skip
     wb.close()
     insert_rows(path, bodies)
@@ -167,7 +168,7 @@ def render_followup_page(*, county: str, quarter: str, as_of: date, followup: pl
         for d in departments
     ])  # fmt: skip
     body = [
-        f"<h1>{escape(county)}{escape(quarter)} 预警核实与工单办理进度</h1>",
+        f"<h1>{escape(county)}{escape(quarter_label(quarter))} 预警核实与工单办理进度</h1>",
         f'<p class="note">截至{as_of:%Y年%-m月%-d日}。只含统计数，不含个人信息。逾期按工作日计（含法定节假日调休）。</p>',
         "<h2>一、各乡镇入户核实</h2>", town_chart, _legend(colours),
         html_table(["乡镇", "名单户数", "已反馈", "属实", "不属实", "风险已消除", "逾期未反馈"], towns),
@@ -175,7 +176,7 @@ def render_followup_page(*, county: str, quarter: str, as_of: date, followup: pl
         html_table(["部门", "工单数", "已办结", "办理中", "无法办结", "逾期未办结", "办结用时中位数（工作日）"], departments),
     ]  # fmt: skip
     return (
-        f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(county)}{escape(quarter)} 跟踪</title>'
+        f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(county)}{escape(quarter_label(quarter))} 跟踪</title>'
         f"<style>{STYLE}</style></head><body>{''.join(body)}</body></html>"
     )
 

@@ -53,7 +53,7 @@ def return_kinds(layout: dict) -> tuple[ReturnKind, ...]:
                                             ("help_measures", town["help_measures"], ()))),
         ReturnKind("settlement", "部门办理结果", order["number"], order["result"],
                    tuple(layout["work_orders"]["settlement_choices"]), order["handler"], order["done_on"],
-                   date_required_for=("已办结",)),
+                   date_required_for=("已办结",), extras=(("situation", order["situation"], ()),)),
     )  # fmt: skip
 
 

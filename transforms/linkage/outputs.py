@@ -5,13 +5,14 @@ the report and the manifest."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
 
 from transforms.config import CountyConfig
 from transforms.deliver.excel import ExcelLayout, SheetJob, row_place
+from transforms.settings import quarter_label
 
 WORKBOOK = "身份证号疑似录错_建议.xlsx"
 
@@ -23,7 +24,7 @@ def write_suggestions(folder: Path, suggestions: pl.DataFrame) -> None:
 
 def suggestion_job(
     folder: Path, quarter: str, config: CountyConfig, layout: ExcelLayout, suggestions: pl.DataFrame,
-    created: datetime | None,
+    created: datetime | None, deadline: date | None = None,
 ) -> SheetJob:  # fmt: skip
     """The county office's workbook: one row per suggestion headed by its 建议编号."""
     spec = layout.raw["id_suggestions"]
@@ -40,8 +41,11 @@ def suggestion_job(
     )  # fmt: skip
     return SheetJob(
         folder / "quality" / WORKBOOK,
-        title=spec["title"].format(county=config.county_name, quarter=quarter),
-        note=spec["note"],
+        title=spec["title"].format(county=config.county_name, quarter=quarter_label(quarter)),
+        note=spec["note"].format(
+            deadline=f"{deadline:%Y年%-m月%-d日}" if deadline else "下次运行", return_to=spec.get("return_to", "")
+        ),
+        sign_off=spec.get("sign_off"),
         columns=spec["columns"],
         rows=rows,
         colours=layout.raw["colours"],
