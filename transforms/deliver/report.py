@@ -197,7 +197,7 @@ def render_report(
               loop["closed_by_settlement"], loop["closed_by_verification"], loop["closed_naturally"],
               loop["still_firing_after_settlement"], loop["not_sent_again"]]],
         ))  # fmt: skip
-        note = f"跟踪数据截至{as_of}" if as_of else "上季度尚未读取退回的名单和交办单（povwatch read-returns）"
+        note = f"跟踪数据截至{as_of}" if as_of else "上季度退回的名单和交办单尚未读取"
         if loop["still_firing_after_settlement"]:
             note += "。办结后仍预警的事项已重新下发，请县级督办"
         sections.append(f'<p class="note">{escape(note)}。</p>')
@@ -226,11 +226,13 @@ def render_report(
     sections.append(
         f'<p class="note">质量关卡 {len(gates)} 项，'
         + (f"{len(failed)} 项未达要求（均为提示，不影响发布）。" if failed else "全部达到要求。")
-        + "退回的行已写入各部门的问题数据表（quality/部门_问题数据.xlsx），请更正后重新报送。</p>"
+        + "退回的行已写入各部门的问题数据表，请各部门更正后重新报送。</p>"
     )
 
     def requirement(g: dict) -> str:
         shown = _percent if g["gate"].endswith("share") else (lambda v: f"{v:g}")
+        if g["min"] is None and g["max"] == 0:  # "实际 0 要求 不高于0" reads as nothing: say what it means
+            return "不应出现"
         parts = [f"不低于{shown(g['min'])}" if g["min"] is not None else "",
                  f"不高于{shown(g['max'])}" if g["max"] is not None else ""]  # fmt: skip
         return "，".join(p for p in parts if p)
@@ -250,7 +252,7 @@ def render_report(
     if suggested:
         sections.append(
             '<p class="note">身份证号疑似录错：校验位或出生日期不符、或报送的号码不在名册而疑似新致贫的行，系统按姓名、'
-            "出生日期、乡镇村在名册中找出最可能的人员，列于quality/身份证号疑似录错_建议.xlsx，经县级确认后生效。"
+            "出生日期、乡镇村在名册中找出最可能的人员，列于县级的身份证号疑似录错核对表，经县级确认后生效。"
             "请各部门核对录入。</p>"
         )
         sections.append(html_table(["部门", "身份证号疑似录错的行", "其中系统推荐了名册人员"], suggested))

@@ -4,6 +4,7 @@ terminal — read from the last follow-up published (`followup/<quarter>/`), cou
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 
 import polars as pl
@@ -23,24 +24,41 @@ def progress_lines(data_root: Path, quarter: str) -> list[str]:
     followup = pl.read_parquet(folder / "followup.parquet")
     as_of = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["as_of"]
     labels = load_config().department_labels
-    lines = [
-        f"[{quarter}] 截至 as of {as_of}",
-        "",
-        "乡镇 town        名单户 listed  已反馈 answered  " + "  ".join(VERIFICATIONS) + "  逾期 overdue",
-    ]
     rows = pl.read_parquet(folder / "followup_listing.parquet")
+    towns = []
     for (town,), g in sorted(rows.partition_by("town", as_dict=True).items()):
         counts = dict(g.group_by("verification").len().iter_rows())
         answered = sum(counts.get(v, 0) for v in VERIFICATIONS)
-        lines.append(
-            f"{town:<12}{g.height:>8}{answered:>12}  " + "  ".join(f"{counts.get(v, 0):>4}" for v in VERIFICATIONS)
-            + f"{int(g['verification_overdue'].sum()):>10}"
-        )  # fmt: skip
-    lines += ["", "部门 department   工单 orders  " + "  ".join(SETTLEMENTS) + "  逾期 overdue"]
+        towns.append([town, g.height, answered, *[counts.get(v, 0) for v in VERIFICATIONS],
+                      int(g["verification_overdue"].sum())])  # fmt: skip
+    departments = []
     for (dept,), g in sorted(orders_view(followup).partition_by("department", as_dict=True).items()):
         counts = dict(g.group_by("settlement").len().iter_rows())
-        lines.append(
-            f"{labels.get(dept, dept):<12}{g.height:>10}  " + "  ".join(f"{counts.get(v, 0):>6}" for v in SETTLEMENTS)
-            + f"{int(g['settlement_overdue'].sum()):>10}"
-        )  # fmt: skip
-    return lines
+        departments.append([labels.get(dept, dept), g.height, *[counts.get(v, 0) for v in SETTLEMENTS],
+                            int(g["settlement_overdue"].sum())])  # fmt: skip
+    return [
+        f"[{quarter}] 截至 as of {as_of}",
+        "",
+        *aligned(["乡镇", "名单户数", "已反馈", *VERIFICATIONS, "逾期未反馈"], towns),
+        "",
+        *aligned(["部门", "工单数", *SETTLEMENTS, "逾期未办结"], departments),
+    ]
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal gives `text`: two for a wide (CJK, full-width) character."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def aligned(headers: list[str], rows: list[list]) -> list[str]:
+    """A table for the terminal, columns lined up by display width: the first column left, the
+    numbers right."""
+    cells = [headers, *[[str(v) for v in row] for row in rows]]
+    widths = [max(display_width(r[c]) for r in cells) for c in range(len(headers))]
+
+    def line(row: list[str]) -> str:
+        first = row[0] + " " * (widths[0] - display_width(row[0]))
+        rest = [" " * (w - display_width(v)) + v for v, w in zip(row[1:], widths[1:], strict=True)]
+        return "  ".join([first, *rest])
+
+    return [line(r) for r in cells]
