@@ -36,7 +36,7 @@ def test_medical_workbook_gives_every_rejected_row_back_in_the_departments_own_c
     out = DataRoot(sample_root).out(Q3)
     rejects = pl.read_parquet(out / "rejects.parquet").filter(pl.col("department") == "medical")
     wb = openpyxl.load_workbook(out / "quality" / "医保局_问题数据.xlsx")
-    assert wb.sheetnames == ["医保参保信息", "医保结算明细", "其他问题", "文件汇总"]
+    assert wb.sheetnames == ["医保参保信息", "医保结算明细", "文件汇总"]  # (no 其他问题: none to show)
     seen = []
     for sheet, dataset in (("医保参保信息", "medical__enrolment"), ("医保结算明细", "medical__settlements")):
         ws = wb[sheet]

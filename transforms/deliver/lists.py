@@ -197,7 +197,8 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
             .alias("departments"),
             pl.when(pl.col("rules").is_null()).then(pl.col("_status")).otherwise(pl.col("status")).alias("status"),
             pl.when(pl.col("causes").list.len() > 0)
-            .then(pl.col("causes").list.eval(_labelled(pl.element(), config.causes)).list.join("、"))
+            .then(pl.col("causes").list.eval(_labelled(pl.element(), config.causes)).list.unique(maintain_order=True)
+                  .list.join("、"))
             .otherwise(pl.col("_causes")).alias("causes"),
         )
         .select(
