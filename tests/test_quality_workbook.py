@@ -40,7 +40,7 @@ def test_medical_workbook_gives_every_rejected_row_back_in_the_departments_own_c
     seen = []
     for sheet, dataset in (("医保参保信息", "medical__enrolment"), ("医保结算明细", "medical__settlements")):
         ws = wb[sheet]
-        assert "清河县2026Q3" in ws["A1"].value and "放回收件箱" in ws["A2"].value
+        assert "清河县2026年第三季度" in ws["A1"].value and "放回收件箱" in ws["A2"].value
         header, rows = _data_sheet(ws)
         # the clerk's own headers (as in the file), then the reason, then where each row came from
         source_headers = {h for v in rejects.filter(pl.col("dataset") == dataset)["row_values"] for h in json.loads(v)}
