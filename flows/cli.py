@@ -155,22 +155,29 @@ def _run_locked(data_root: Path, quarter: str, check_only: bool, reread: bool, s
 def _run_province(args: argparse.Namespace) -> int:
     if _bad_quarter(args.quarter):
         return 2
+    # The terminal stays as quiet as `run`'s: Prefect's and Dask's own lines (and the link to the
+    # temporary server) stay in the flow runs' log, in this process and in the Dask workers it
+    # starts (they inherit the environment). Warnings and errors still show.
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL", "WARNING")
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
     from flows.province_run import run_province
 
+    root = Path(args.province_root).resolve()
+    print(f"【全省运行】{args.quarter}：各县并行运行中（{args.workers} 个进程）……", flush=True)
     try:
-        outcomes = run_province(str(Path(args.province_root).resolve()), args.quarter, args.address, args.workers)
+        outcomes = run_province(str(root), args.quarter, args.address, args.workers)
     except FileNotFoundError as e:
         print(str(e), file=sys.stderr)
         return 1
     for o in outcomes:
         colours = o.summary.get("listed_by_colour", {})
-        detail = (
-            f"预警 warnings {o.summary.get('warnings', 0)}  红 {colours.get('red', 0)} 黄 {colours.get('yellow', 0)} "
-            f"绿 {colours.get('green', 0)}"
-            if o.status == "published"
-            else o.reason
-        )
-        print(f"[{args.quarter}] {o.county}: {o.status}  {detail}")
+        if o.status == "published":
+            print(f"  {o.county}：已发布  预警 {o.summary.get('warnings', 0)} 条，列入名单 红 {colours.get('red', 0)} "
+                  f"黄 {colours.get('yellow', 0)} 绿 {colours.get('green', 0)} 户")  # fmt: skip
+        else:
+            print(f"  {o.county}：未发布  {o.reason}")
     print(f"省级汇总 / province summary: {Path(args.province_root).resolve() / 'out' / args.quarter}")
     return 0 if all(o.status == "published" for o in outcomes) else 1
 

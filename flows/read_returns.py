@@ -59,6 +59,7 @@ def _read_returns(root: DataRoot, q: Quarter, day: date, config) -> dict:
         rejects=result.rejects, files=result.files, skipped=result.skipped, names=result.names,
         department_labels=config.department_labels, rule_labels={r.rule_id: r.label for r in config.rules},
         calendar=WorkingCalendar.load(), published_on=result.publication.issued.published_on,
+        listing_reasons=config.listing_reasons,
     ), area="followup")  # fmt: skip
     counts = {
         "quarter": str(q), "as_of": day.isoformat(), "out_dir": str(out_dir), "files": len(result.files),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 
 import openpyxl
 import polars as pl
@@ -280,3 +281,23 @@ def test_work_orders_say_what_to_fill_to_whom_and_carry_a_sign_off(sample_root, 
         assert "交回县乡村振兴局" in ws["A2"].value and "盖章" in ws.oddFooter.left.text
     ws = openpyxl.load_workbook(out / "quality" / "身份证号疑似录错_建议.xlsx").active
     assert re.search(r"请于\d{4}年\d+月\d+日前", ws["A2"].value) and "签字" in ws.oddFooter.left.text
+
+
+def test_town_lists_carry_instructions_read_once_and_never_read_back(sample_root, sample_run, config):
+    """填表说明: what 属实 / 不属实 / 风险已消除 mean and what goes in 帮扶措施 and 备注 — a sheet a
+    cadre reads once; returned with the list, it is a sheet of notes, not a file error."""
+    from transforms.deliver.excel import ExcelLayout
+    from transforms.followup.returns import Issued, read_returned_file, return_kinds
+
+    path = _town_files(sample_root)[0]
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["名单", "填表说明"]
+    text = "\n".join(r[0] for r in wb["填表说明"].iter_rows(min_row=2, values_only=True))
+    for word in ("“属实”", "“不属实”", "“风险已消除”", "帮扶措施", "备注", "核实日期"):
+        assert word in text
+    issued = Issued(listing_towns={}, work_orders=set(), published_on=date(2026, 10, 9))
+    report, _, rejects = read_returned_file(
+        path, path.name, issued, return_kinds(ExcelLayout.load().raw), date(2026, 10, 20), config.reading
+    )
+    assert report.error is None and "not_a_return" not in rejects["reason_code"].to_list()
+    assert report.balanced

@@ -102,3 +102,11 @@ def test_the_summary_is_published_whole_and_holds_no_personal_data(province):
     text = proc.stdout + proc.stderr + json.dumps(manifest, ensure_ascii=False)
     text += pl.read_parquet(folder / "province_counties.parquet").write_csv()
     assert ids and not any(i in text for i in ids)
+
+
+def test_the_terminal_is_as_quiet_and_chinese_as_a_county_run(province):
+    """No Prefect or Dask INFO line, no link to the temporary server: each county in Chinese."""
+    _, proc = province
+    shown = proc.stdout + proc.stderr
+    assert " INFO " not in shown and "http://" not in shown, shown[:2000]
+    assert "甲县：已发布" in proc.stdout and "丙县：未发布" in proc.stdout

@@ -17,7 +17,7 @@ import xlsxwriter
 import yaml
 
 from transforms import settings
-from transforms.deliver.xlsx_rows import SheetBody, insert_rows, style_index, wrapped_heights
+from transforms.deliver.xlsx_rows import LINE_POINTS, SheetBody, insert_rows, style_index, wrapped_heights
 from transforms.settings import ProgramDefect
 
 # Below this many rows in all, workbooks are written in this process (a worker costs ~1 s to start).
@@ -124,6 +124,7 @@ class SheetJob:
     printing: dict | None = None  # excel_layout.yaml `print`: paper and margins
     freeze_through: str | None = None  # the key of the last column kept in view when scrolling right
     sign_off: str | None = None  # printed at the foot of every page (excel_layout.yaml town_list sign_off)
+    instructions: tuple[str, ...] = ()  # a second sheet, 填表说明, read once (a note sheet: never read back)
 
 
 def write_sheet(job: SheetJob) -> Path:
@@ -187,9 +188,27 @@ def _write_sheet(job: SheetJob) -> Path:
     ws.autofilter(2, 0, 2 + n, len(columns) - 1)
     ws.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
     apply_printing(ws, job.printing, header_row=2, last_row=2 + max(n, 1), last_column=last, sign_off=job.sign_off)
+    if job.instructions:
+        _instructions_sheet(wb, job.instructions, title_fmt, job.printing)
     wb.close()
     insert_rows(path, [body])
     return path
+
+
+INSTRUCTIONS_SHEET = "填表说明"  # (reading.yaml note_sheets: its rows are notes, never data)
+
+
+def _instructions_sheet(wb, lines: tuple[str, ...], title_fmt, printing: dict | None) -> None:
+    """填表说明: what each column to fill means, one paragraph a row, on one printed page."""
+    ws = wb.add_worksheet(INSTRUCTIONS_SHEET)
+    text = wb.add_format({"text_wrap": True, "valign": "top", "font_size": 12})
+    ws.set_column(0, 0, 120)
+    ws.set_row(0, 30)
+    ws.write_string(0, 0, INSTRUCTIONS_SHEET, title_fmt)
+    for i, line in enumerate(lines, start=1):
+        ws.set_row(i, LINE_POINTS * (1 + len(line) // 58) + 6)  # ≈ 58 characters a line at this width
+        ws.write_string(i, 0, line, text)
+    apply_printing(ws, printing, header_row=0, last_row=len(lines), last_column=0)
 
 
 @contextmanager

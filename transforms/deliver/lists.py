@@ -309,6 +309,7 @@ def town_list_jobs(folder: Path, quarter: str, config: CountyConfig, layout: Exc
             printing=layout.raw.get("print"),
             freeze_through=spec.get("freeze_through"),
             sign_off=spec.get("sign_off"),
+            instructions=tuple(spec.get("instructions", ())),
         )
         for town, rows in sorted(towns.items())
     ]

@@ -21,15 +21,20 @@ body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;m
 h1{font-size:22px}h2{font-size:18px;border-bottom:2px solid #4472C4;padding-bottom:4px;margin-top:32px}
 table{border-collapse:collapse;margin:8px 0;font-size:13px}th,td{border:1px solid #bbb;padding:4px 8px;text-align:right}
 th{background:#D9E1F2;white-space:nowrap}td:first-child,th:first-child{text-align:left}.note{color:#555;font-size:13px}
-.scroll{overflow-x:auto;max-width:100%}svg.chart{width:100%;max-width:760px;height:auto}
-svg text{font-size:12px;font-family:inherit}
+.scroll{overflow-x:auto;max-width:100%}
+.bars{margin:10px 0;max-width:760px}.bars figcaption{font-weight:bold;font-size:14px;margin-bottom:4px}
+.bar{display:flex;align-items:center;gap:6px;font-size:13px;margin:3px 0}
+.bar-label{flex:0 0 8em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.bar-track{flex:1 1 auto;display:flex;height:16px;min-width:0}.bar-track i{display:block;height:100%}
+.bar-value{flex:0 0 3.5em;text-align:left}
 .legend span{display:inline-block;margin-right:14px;font-size:13px}
 .legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px}
 .headline{display:flex;flex-wrap:wrap;gap:10px;margin:12px 0}
 .card{border:1px solid #ccd;border-radius:6px;padding:8px 12px;min-width:140px;flex:1 1 140px;background:#F7F9FC}
 .card b{display:block;font-size:22px}.card small{color:#555}
 details{margin:8px 0}summary{cursor:pointer;color:#2F5597}
-@media (max-width:600px){body{margin:10px}h1{font-size:19px}.card b{font-size:19px}}
+@media (max-width:600px){body{margin:8px}h1{font-size:19px}.card b{font-size:19px}
+table{font-size:12px}th,td{padding:3px 4px}th{white-space:normal}.bar-label{flex-basis:5.5em}}
 """
 
 
@@ -48,27 +53,22 @@ def legend(parts: list[tuple[str, str]]) -> str:
 
 
 def bar_chart(title: str, items: list[tuple[str, list[tuple[str, float, str]]]]) -> str:
-    """A horizontal stacked bar chart as inline SVG: items = [(label, [(part, value, colour)])];
-    it scales down to a phone's width (viewBox), each bar titled with its part's name and value."""
-    width, left, row_h = 760, 170, 24
+    """A horizontal stacked bar chart in plain HTML and CSS: items = [(label, [(part, value,
+    colour)])]. Its text is the page's text (readable at a phone's width, where a scaled-down
+    drawing's labels shrink to a few pixels); each segment titled with its part's name and value."""
     total_max = max((sum(v for _, v, _ in parts) for _, parts in items), default=0) or 1
-    height = 30 + row_h * len(items)
-    out = [f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
-           f'width="{width}" height="{height}" preserveAspectRatio="xMinYMin meet" '
-           f'xmlns="http://www.w3.org/2000/svg"><text x="0" y="16" font-weight="bold">{escape(title)}</text>']  # fmt: skip
-    for i, (label, parts) in enumerate(items):
-        y = 26 + i * row_h
-        out.append(f'<text x="0" y="{y + 14}">{escape(label)}</text>')
-        x = left
-        for part, value, colour in parts:
-            w = (width - left - 60) * value / total_max
-            if w > 0:
-                out.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{row_h - 6}" fill="{colour}">'
-                           f"<title>{escape(label)} {escape(part)} {value:g}</title></rect>")  # fmt: skip
-            x += w
-        out.append(f'<text x="{x + 4:.1f}" y="{y + 14}">{sum(v for _, v, _ in parts):g}</text>')
-    out.append("</svg>")
-    return '<div class="scroll">' + "".join(out) + "</div>"
+    rows = []
+    for label, parts in items:
+        segments = "".join(
+            f'<i style="width:{100 * value / total_max:.2f}%;background:{colour}" '
+            f'title="{escape(label)} {escape(part)} {value:g}"></i>'
+            for part, value, colour in parts
+            if value > 0
+        )
+        total = sum(v for _, v, _ in parts)
+        rows.append(f'<div class="bar"><span class="bar-label">{escape(label)}</span>'
+                    f'<span class="bar-track">{segments}</span><span class="bar-value">{total:g}</span></div>')  # fmt: skip
+    return f'<figure class="bars" role="img" aria-label="{escape(title)}"><figcaption>{escape(title)}</figcaption>{"".join(rows)}</figure>'
 
 
 def _people(households: int, persons: int) -> str:
@@ -187,7 +187,7 @@ def render_report(
     loop = manifest.get("last_quarter_loop") or {}
     if loop:
         as_of = loop.get("followup_as_of")
-        sections.append(f"<h2>上季度（{escape(str(loop['quarter']))}）核实与办结情况</h2>")
+        sections.append(f"<h2>五、上季度（{escape(quarter_label(loop['quarter']))}）核实与办结情况</h2>")
         dash = lambda v: "—" if v is None else v  # noqa: E731  (no follow-up read for last quarter)
         sections.append(html_table(
             ["名单户数", "已反馈核实", "逾期未反馈", "工单数", "已办结", "逾期未办结", "办结销号", "核实消除",
@@ -203,7 +203,7 @@ def render_report(
         sections.append(f'<p class="note">{escape(note)}。</p>')
 
     # 5. Data quality per department: one compact table, the details folded.
-    sections.append("<h2>五、各部门数据质量</h2>")
+    sections.append(f"<h2>{'六' if loop else '五'}、各部门数据质量</h2>")
     gates = manifest.get("quality_gates", [])
     share = {g["subject"]: g["value"] for g in gates if g["gate"] == "roster_match_share"}
     datasets_of: dict[str, list[str]] = {}
@@ -213,12 +213,14 @@ def render_report(
     for code, d in manifest.get("departments", {}).items():
         read, accepted = d.get("rows_read", 0), d.get("accepted", 0)
         data = read - d.get("ignored", 0)
-        matched = [share[s] for s in datasets_of.get(code, []) if s in share]
+        # each dataset's match rate named by its dataset (医保参保信息 65.6%、医保结算明细 20.0%)
+        matched = [(s, share[s]) for s in datasets_of.get(code, []) if s in share]
         dept_rows.append([
             department_labels.get(code, code), STATUS_LABELS.get(d.get("status", ""), d.get("status", "")),
             d.get("files", 0), f"{data:,}", _percent(accepted / data) if data else "",
             f"{d.get('rejected', 0):,}", f"{d.get('duplicates', 0):,}",
-            "、".join(_percent(m) for m in matched),
+            _percent(matched[0][1]) if len(matched) == 1
+            else "、".join(f"{dataset_labels.get(s, s)} {_percent(m)}" for s, m in matched),
         ])  # fmt: skip
     sections.append(html_table(["部门", "报送情况", "文件", "数据行", "采用率", "退回行", "重复行", "与名册匹配率"],
                                dept_rows))  # fmt: skip

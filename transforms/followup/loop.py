@@ -28,7 +28,7 @@ from transforms.followup.status import (
 )
 from transforms.linkage.corrections import record_corrections
 from transforms.settings import DataRoot, Quarter, RunRefused
-from transforms.staging.warehouse import connect, params_named_in, read_sql
+from transforms.staging.warehouse import connect, department_people_sql, params_named_in, read_sql
 
 
 @dataclass
@@ -80,6 +80,7 @@ def follow_up(root: DataRoot, quarter: Quarter, as_of: date, config: CountyConfi
             rejects.append(file_rejects)
         record_corrections(con, str(quarter))
         answers = latest_answers(con, str(quarter))
+        con.execute(department_people_sql(config.datasets))
         names = _names(con, str(quarter))
     followup, rows = followup_frame(pub, answers, as_of), listing_frame(pub, answers, as_of)
     rejected = pl.concat(rejects) if rejects else pl.DataFrame(schema=RETURN_REJECT_SCHEMA)
@@ -91,4 +92,4 @@ def _names(con, quarter: str) -> pl.DataFrame:
     """id_number or household_id -> the name to show and the identity number behind it."""
     sql = read_sql("followup/names.sql")
     frame = pl.from_arrow(con.sql(sql, params=params_named_in(sql, {"quarter": quarter})).to_arrow_table())
-    return frame.unique("key", keep="first", maintain_order=True)
+    return frame.unique("key", keep="first", maintain_order=True).drop("priority")

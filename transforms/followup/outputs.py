@@ -13,7 +13,7 @@ import xlsxwriter
 
 from transforms.deliver.deadlines import WorkingCalendar
 from transforms.deliver.excel import apply_printing
-from transforms.deliver.lists import mask_id
+from transforms.deliver.lists import UNKNOWN_TOWN, mask_id
 from transforms.deliver.publish import write_manifest
 from transforms.deliver.report import STYLE, bar_chart, html_table
 from transforms.deliver.xlsx_rows import SheetBody, insert_rows, style_index, wrapped_heights
@@ -48,7 +48,8 @@ def loop_counts(followup: pl.DataFrame, rows: pl.DataFrame) -> dict[str, int]:
 
 def write_chase_list(path: Path, *, county: str, quarter: str, as_of: date, followup: pl.DataFrame, rows: pl.DataFrame,
                      names: pl.DataFrame, department_labels: dict[str, str], rule_labels: dict[str, str],
-                     calendar: WorkingCalendar, created: datetime) -> None:  # fmt: skip
+                     calendar: WorkingCalendar, created: datetime,
+                     listing_reasons: dict[str, str] | None = None) -> None:  # fmt: skip
     """催办清单.xlsx: a sheet per town of its overdue verifications (masked identity numbers, as in
     the town lists) and a sheet per department of its overdue work orders, each with its
     deadline and the working days overdue on `as_of`."""
@@ -74,23 +75,42 @@ def write_chase_list(path: Path, *, county: str, quarter: str, as_of: date, foll
     if row == 2:
         summary.write(2, 0, "无逾期事项", cell)
     summary.set_column(0, 2, 24)
+    apply_printing(summary, None, header_row=1, last_row=max(row - 1, 2), last_column=2)
     overdue = _overdue_days(calendar, as_of)
     bodies: list[SheetBody] = []
     style = style_index(cell)
+    reasons = listing_reasons or {}
+    # a row without a rule of its own says what the town list said: why the household is listed
+    without_rule = (
+        pl.when(pl.col("colour") == "red").then(pl.lit(reasons.get("monitored_risk", "监测户风险未消除")))
+        .when(pl.col("colour") == "yellow").then(pl.lit(reasons.get("below_yellow_line", "收入低于黄色预警线")))
+        .otherwise(pl.lit("列入名单"))
+    )  # fmt: skip
     for (town,), group in sorted(households.partition_by("town", as_dict=True).items()):
-        header = ["预警编号", "姓名", "身份证号（脱敏）", "预警事项", "核查截止日期", "逾期工作日"]
+        county_office = town == UNKNOWN_TOWN  # the county office's own list: full numbers, not a town's
+        number = pl.coalesce("id_number", "head_id")
+        header = [
+            "预警编号",
+            "姓名",
+            "身份证号" if county_office else "身份证号（脱敏）",
+            "预警事项",
+            "核查截止日期",
+            "逾期工作日",
+        ]
         frame = group.select(
             "listing_no",
             pl.col("name").fill_null(""),
-            mask_id(pl.coalesce("id_number", "head_id")).alias("masked"),
+            (number.fill_null("") if county_office else mask_id(number)).alias("number"),
             pl.when(pl.col("rules") == "")
-            .then(pl.lit("列入名单（无单项预警）"))
+            .then(without_rule)
             .otherwise(pl.col("rules").str.split("、").list.eval(pl.element().replace(rule_labels)).list.join("、")),
             pl.col("verify_by").cast(pl.String).alias("deadline"),
             overdue(pl.col("verify_by")).alias("days"),
         )
-        bodies.append(_sheet(wb, f"{town}核查", f"{county}{quarter_label(quarter)} {town} 逾期未反馈核实结果（仅限本乡镇）",
-                             header, (18, 8, 20, 40, 12, 10), frame, title, head, style))  # fmt: skip
+        heading = (f"{county}{quarter_label(quarter)} 县级名单（乡镇不明人员）逾期未反馈核实结果（仅限县级）" if county_office
+                   else f"{county}{quarter_label(quarter)} {town} 逾期未反馈核实结果（仅限本乡镇）")  # fmt: skip
+        name = "县级名单核查" if county_office else f"{town}核查"
+        bodies.append(_sheet(wb, name, heading, header, (18, 8, 20, 40, 12, 10), frame, title, head, style))
     for (dept,), group in sorted(orders.partition_by("department", as_dict=True).items()):
         label = department_labels.get(dept, dept)
         header = ["工单编号", "姓名", "身份证号", "乡镇", "问题", "当前办理结果", "办结期限", "逾期工作日"]
@@ -193,7 +213,7 @@ def _legend(colours: dict[str, str]) -> str:
 def write_followup(folder: Path, *, county: str, quarter: str, as_of: date, followup: pl.DataFrame, rows: pl.DataFrame,
                    rejects: pl.DataFrame, files: list[ReturnedFile], skipped: list[str], names: pl.DataFrame,
                    department_labels: dict[str, str], rule_labels: dict[str, str], calendar: WorkingCalendar,
-                   published_on: date) -> None:  # fmt: skip
+                   published_on: date, listing_reasons: dict[str, str] | None = None) -> None:  # fmt: skip
     """Everything of `followup/<quarter>/`, into a fresh publication folder."""
     followup.write_parquet(folder / "followup.parquet")
     rows.select(LISTING_COLUMNS).write_parquet(folder / "followup_listing.parquet")
@@ -203,7 +223,7 @@ def write_followup(folder: Path, *, county: str, quarter: str, as_of: date, foll
     created = datetime.combine(as_of, datetime.min.time())
     write_chase_list(folder / "催办清单.xlsx", county=county, quarter=quarter, as_of=as_of, followup=followup, rows=rows,
                      names=names, department_labels=department_labels, rule_labels=rule_labels,
-                     calendar=calendar, created=created)  # fmt: skip
+                     calendar=calendar, created=created, listing_reasons=listing_reasons)  # fmt: skip
     page = render_followup_page(county=county, quarter=quarter, as_of=as_of, followup=followup, rows=rows,
                                 department_labels=department_labels, calendar=calendar, published_on=published_on)  # fmt: skip
     (folder / "followup.html").write_text(page, encoding="utf-8")

@@ -165,6 +165,9 @@ def read_returned_file(
         report.sheets.append(sheet.name)
         report.rows_read += cells.height
         found = _find_header(cells, kinds, header_rows)
+        if found is None and fold_label(sheet.name or "") in {fold_label(n) for n in rules.note_sheets}:
+            report.ignored += cells.height  # a sheet of notes for people (填表说明): never data
+            continue
         if found is None:
             if any(_clean(v) for row in cells.iter_rows() for v in row[1:]):
                 reason = (

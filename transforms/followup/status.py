@@ -5,7 +5,7 @@ verification, settlement and whether either is overdue as of a date."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -33,6 +33,11 @@ class Publication:
     settle_by: date
     listing: pl.DataFrame  # town, subject, number
     orders: pl.DataFrame  # rule_id, subject, department, number
+    # household_id, colour of every listed household (households.parquet): why a row without a
+    # rule of its own is listed
+    colours: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"household_id": pl.String, "colour": pl.String})
+    )
 
 
 def load_publication(out_dir: Path, con: duckdb.DuckDBPyConnection, quarter: str) -> Publication:
@@ -61,6 +66,7 @@ def load_publication(out_dir: Path, con: duckdb.DuckDBPyConnection, quarter: str
     return Publication(
         quarter, pl.read_parquet(out_dir / "warnings.parquet"), issued,
         date.fromisoformat(deadlines["verify_by"]), date.fromisoformat(deadlines["settle_by"]), listing, orders,
+        pl.read_parquet(out_dir / "households.parquet", columns=["household_id", "colour"]),
     )  # fmt: skip
 
 
@@ -169,6 +175,7 @@ def listing_frame(pub: Publication, answers: pl.DataFrame, as_of: date) -> pl.Da
     return (
         pub.listing.rename({"number": "listing_no"})
         .join(rules, on="subject", how="left")
+        .join(pub.colours.rename({"household_id": "subject"}), on="subject", how="left")
         .join(verified, on="listing_no", how="left")
         .with_columns(
             pl.when(pl.col("subject").is_in(list(candidates))).then(pl.col("subject")).alias("id_number"),
