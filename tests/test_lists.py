@@ -301,3 +301,23 @@ def test_town_lists_carry_instructions_read_once_and_never_read_back(sample_root
     )
     assert report.error is None and "not_a_return" not in rejects["reason_code"].to_list()
     assert report.balanced
+
+
+def test_the_suggestions_workbook_shows_what_a_person_needs_to_decide(sample_root, sample_run):
+    """The differing digits marked, both birth dates and both places side by side, and a
+    judgement in words rather than a wall of 99.9 % and 推荐."""
+    from transforms.linkage.outputs import marked_digits
+
+    assert marked_digits("431125199001011234", "431125199001011243") == "431125199001011【3】【4】"
+    ws = openpyxl.load_workbook(DataRoot(sample_root).out(Q3) / "quality" / "身份证号疑似录错_建议.xlsx").active
+    header = [c.value for c in ws[3]]
+    col = {name: header.index(name) for name in header}
+    rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[0]]
+    assert rows and "匹配概率" not in header and "系统推荐" not in header
+    marked = col["录入身份证号（【】内为与名册不同的位）"]
+    assert all("【" in r[marked] for r in rows)  # every suggestion differs somewhere, and shows where
+    for r in rows:
+        written, roster = r[col["出生日期（录入／名册）"]].split("／")
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", roster) and written
+        assert "／" in r[col["乡镇村（报送／名册）"]] and "／" in r[col["姓名（录入／名册）"]]
+        assert r[col["判断参考"]] in ("很可能是本人（系统推荐）", "可能是本人，请核对", "把握不大，请仔细核对")

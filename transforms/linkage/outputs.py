@@ -33,11 +33,17 @@ def suggestion_job(
         "suggestion_id",
         pl.col("department").replace_strict(labels, default=pl.col("department")).alias("department_label"),
         row_place().alias("place"),
-        "name_as_written", "id_as_written", "suggested_name", "suggested_id_number",
-        pl.concat_str(["suggested_town", "suggested_village"], ignore_nulls=True).alias("suggested_place"),
-        pl.format("{}%", (pl.col("match_probability") * 100).round(2)).alias("probability"),
-        pl.when(pl.col("recommended")).then(pl.lit("推荐")).otherwise(pl.lit("")).alias("recommended_label"),
-        "agreement", "suggested_household_id",
+        pl.concat_str([pl.col("name_as_written").fill_null("—"), pl.col("suggested_name").fill_null("—")],
+                      separator="／").alias("names"),
+        pl.struct("id_as_written", "suggested_id_number").map_elements(
+            lambda r: marked_digits(r["id_as_written"], r["suggested_id_number"]), return_dtype=pl.String
+        ).alias("id_marked"),
+        "suggested_id_number",
+        pl.concat_str([_birth(pl.col("id_as_written")), _birth(pl.col("suggested_id_number"))], separator="／")
+        .alias("birth_dates"),
+        pl.concat_str([_place("town_as_written", "village_as_written"), _place("suggested_town", "suggested_village")],
+                      separator="／").alias("places"),
+        "agreement", _likelihood(spec.get("likelihood") or {}).alias("likelihood"), "suggested_household_id",
     )  # fmt: skip
     return SheetJob(
         folder / "quality" / WORKBOOK,
@@ -53,6 +59,37 @@ def suggestion_job(
         created=created,
         printing=layout.raw.get("print"),
     )
+
+
+def marked_digits(written: str | None, roster: str | None) -> str:
+    """The number as written, each character that differs from the roster's number in 【】
+    (431125199001011【2】34): where to look, at a glance."""
+    if not written or not roster or len(written) != len(roster):
+        return written or ""
+    return "".join(a if a == b else f"【{a}】" for a, b in zip(written, roster, strict=True))
+
+
+def _birth(number: pl.Expr) -> pl.Expr:
+    """The birth date an 18-character number carries (YYYY-MM-DD), or — ."""
+    digits = number.str.slice(6, 8)
+    return (
+        pl.when(number.str.len_chars() == 18)
+        .then(pl.concat_str([digits.str.slice(0, 4), digits.str.slice(4, 2), digits.str.slice(6, 2)], separator="-"))
+        .otherwise(pl.lit("—"))
+    )
+
+
+def _place(town: str, village: str) -> pl.Expr:
+    return pl.concat_str([pl.col(town), pl.col(village)], ignore_nulls=True).replace("", None).fill_null("未注明")
+
+
+def _likelihood(words: dict) -> pl.Expr:
+    """判断参考: what the model's figures mean for the decision (excel_layout.yaml likelihood)."""
+    return (
+        pl.when(pl.col("recommended")).then(pl.lit(words.get("recommended", "很可能是本人")))
+        .when(pl.col("row_probability") >= float(words.get("possible_from", 0.5))).then(pl.lit(words.get("possible", "可能是本人")))
+        .otherwise(pl.lit(words.get("doubtful", "把握不大")))
+    )  # fmt: skip
 
 
 def suggestion_counts(suggestions: pl.DataFrame, department_labels: dict[str, str]) -> list[list]:

@@ -23,6 +23,7 @@ SUGGESTION_COLUMNS = [
     "suggestion_id", "quarter", "department", "dataset", "file", "sheet", "row_number", "origin",
     "id_as_written", "name_as_written", "suggested_id_number", "suggested_household_id", "suggested_name",
     "suggested_town", "suggested_village", "match_probability", "row_probability", "agreement", "recommended",
+    "town_as_written", "village_as_written",  # the department row's own town and village, when it has them
 ]  # fmt: skip
 SUGGESTION_SCHEMA = {
     **dict.fromkeys(SUGGESTION_COLUMNS, pl.String),
@@ -219,6 +220,8 @@ def suggest(
         pl.Series("agreement", [explain(r) for r in ranked.iter_rows(named=True)], dtype=pl.String),
         pl.lit(q).alias("quarter"),
         pl.col("person_id").alias("suggested_id_number"),
+        pl.col("town").alias("town_as_written"),
+        pl.col("village").alias("village_as_written"),
     )
     return _number(con, q, ranked).select(SUGGESTION_COLUMNS).cast(SUGGESTION_SCHEMA)
 
