@@ -321,3 +321,18 @@ def test_the_suggestions_workbook_shows_what_a_person_needs_to_decide(sample_roo
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", roster) and written
         assert "／" in r[col["乡镇村（报送／名册）"]] and "／" in r[col["姓名（录入／名册）"]]
         assert r[col["判断参考"]] in ("很可能是本人（系统推荐）", "可能是本人，请核对", "把握不大，请仔细核对")
+
+
+def test_the_county_office_gets_a_closed_list_to_print(sample_root, sample_run):
+    """closed.parquet as a 销号 list: every closed warning once, how it ended, full numbers."""
+    out = DataRoot(sample_root).out(Q3)
+    closed = pl.read_parquet(out / "closed.parquet")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert closed.height > 0 and manifest["closed_list"]["warnings"] == closed.height
+    ws = openpyxl.load_workbook(out / manifest["closed_list"]["path"]).active
+    header = [c.value for c in ws[3]]
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    assert len(rows) == closed.height
+    shown = sorted(r[header.index("销号方式")] for r in rows)
+    assert shown == sorted(closed["closure"].to_list())
+    assert "2026年第三季度" in ws["A1"].value and "盖章" in ws.oddFooter.left.text

@@ -86,3 +86,55 @@ def county_list_job(folder: Path, quarter: str, config: CountyConfig, layout: Ex
         printing=layout.raw.get("print"),
         freeze_through=spec.get("freeze_through"),
     )
+
+
+CLOSED_LIST = "{quarter}_县级_销号清单.xlsx"
+
+
+def closed_list_job(folder: Path, quarter: str, config: CountyConfig, layout: ExcelLayout, closed: pl.DataFrame,
+                    people: pl.DataFrame, created: datetime | None) -> SheetJob | None:  # fmt: skip
+    """销号清单: last quarter's warnings that no longer fire, and how each ended (办结销号 /
+    核实消除 / 自然消除), for the county office to print, check and close (closed.parquet's rows;
+    full numbers: the county office holds the roster). None when nothing closed."""
+    if closed.is_empty():
+        return None
+    spec = layout.raw["closed_list"]
+    names = people.select("id_number", "name").unique("id_number", keep="last", maintain_order=True)
+    heads = (
+        people.filter(pl.col("relation") == "户主")
+        .select("household_id", pl.col("name").alias("head_name"), pl.col("id_number").alias("head_id"))
+        .unique("household_id", keep="last", maintain_order=True)
+    )
+    rule_labels = {r.rule_id: r.label for r in config.rules}
+    order = {c: i for i, c in enumerate(spec["closure_order"])}
+    rows = (
+        closed.join(names, on="id_number", how="left", maintain_order="left")
+        .join(heads, on="household_id", how="left", maintain_order="left")
+        .with_columns(pl.col("closure").replace_strict(order, default=len(order), return_dtype=pl.Int64).alias("_rank"))
+        .sort("_rank", "town", "village", "household_id", "rule_id", "id_number", nulls_last=True)
+        .select(
+            pl.int_range(1, pl.len() + 1).alias("seq"),
+            "closure",
+            pl.coalesce("name", "head_name").fill_null("").alias("name"),
+            pl.coalesce("id_number", "head_id").fill_null("").alias("id_number"),
+            pl.col("town").fill_null(""),
+            pl.col("village").fill_null(""),
+            pl.col("rule_id").replace_strict(rule_labels, default=pl.col("rule_id")).alias("rule"),
+            pl.col("evidence").fill_null(""),
+            pl.col("department").replace_strict(config.department_labels, default=config.county_office.label)
+            .alias("department"),
+            pl.col("household_id").fill_null(""),
+        )
+    )  # fmt: skip
+    return SheetJob(
+        folder / FOLDER / CLOSED_LIST.format(quarter=quarter),
+        title=spec["title"].format(county=config.county_name, quarter=quarter_label(quarter)),
+        note=spec["note"],
+        sign_off=spec.get("sign_off"),
+        columns=spec["columns"],
+        rows=rows,
+        colours=layout.raw["colours"],
+        created=created,
+        printing=layout.raw.get("print"),
+        freeze_through=spec.get("freeze_through"),
+    )

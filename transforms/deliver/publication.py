@@ -15,8 +15,8 @@ import polars as pl
 
 from transforms.compare.comparison import Comparison, write_comparison_outputs
 from transforms.config import CountyConfig
+from transforms.deliver.county_list import CLOSED_LIST, closed_list_job, county_list_job, county_list_rows
 from transforms.deliver.county_list import FOLDER as COUNTY_FOLDER
-from transforms.deliver.county_list import county_list_job, county_list_rows
 from transforms.deliver.deadlines import WorkingCalendar
 from transforms.deliver.excel import ExcelLayout, sheets_written
 from transforms.deliver.intake_outputs import combine_rejects, inputs_manifest, write_intake_outputs
@@ -100,6 +100,7 @@ class RunManifest:
     work_orders: int
     towns: list[str]
     county_list: dict  # the county office's list of people of unknown town: path and people (empty: none)
+    closed_list: dict  # the county office's 销号 list: path and warnings (empty: nothing closed)
     work_orders_by_department: dict[str, int]
     thresholds: dict[str, float]
     rejects_by_reason: list[list]
@@ -170,6 +171,12 @@ def run_manifest(
         county_list={"path": f"{COUNTY_FOLDER}/{quarter}_县级_乡镇不明人员名单.xlsx", "people": plan.county.height}
         if plan.county is not None
         else {},
+        closed_list={
+            "path": f"{COUNTY_FOLDER}/{CLOSED_LIST.format(quarter=quarter)}",
+            "warnings": comparison.closed.height,
+        }
+        if comparison.closed.height
+        else {},
         work_orders_by_department=dict(plan.orders.group_by("department").len().sort("department").iter_rows()),
         thresholds=config.thresholds(quarter.year).as_params(),
         rejects_by_reason=[[d, REASON_LABELS.get(r, r), n] for d, r, n in rejects.iter_rows()],
@@ -205,6 +212,9 @@ def write_publication(
     lists.append(suggestion_job(folder, q, config, layout, comparison.suggestions, plan.created, plan.verify_by))
     if plan.county is not None:
         lists.append(county_list_job(folder, q, config, layout, plan.county, plan.verify_by, plan.created))
+    closed_list = closed_list_job(folder, q, config, layout, comparison.closed, comparison.people, plan.created)
+    if closed_list is not None:
+        lists.append(closed_list)
     with sheets_written(lists, workers=os.cpu_count() or 1):
         write_intake_outputs(folder, intakes, config, q, plan.created, workbook_cache)
         write_comparison_outputs(folder, comparison)
