@@ -112,7 +112,7 @@ def test_lists_print_at_a_readable_size(sample_root, sample_run):
 
     layout = ExcelLayout.load()
     printing = layout.raw["print"]
-    for kind in ("town_list", "work_orders"):
+    for kind in ("town_list", "work_orders", "county_list", "id_suggestions", "closed_list"):
         assert print_scale(layout.raw[kind]["columns"], printing) >= printing["smallest_print_scale"] >= 0.72
     out = DataRoot(sample_root).out(Q3)
     for kind, path in (
@@ -308,14 +308,14 @@ def test_the_suggestions_workbook_shows_what_a_person_needs_to_decide(sample_roo
     judgement in words rather than a wall of 99.9 % and 推荐."""
     from transforms.linkage.outputs import marked_digits
 
-    assert marked_digits("431125199001011234", "431125199001011243") == "431125199001011【3】【4】"
+    assert marked_digits("431125199001011234", "431125199001011243") == "431125199001011[3][4]"
     ws = openpyxl.load_workbook(DataRoot(sample_root).out(Q3) / "quality" / "身份证号疑似录错_建议.xlsx").active
     header = [c.value for c in ws[3]]
     col = {name: header.index(name) for name in header}
     rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[0]]
     assert rows and "匹配概率" not in header and "系统推荐" not in header
-    marked = col["录入身份证号（【】内为与名册不同的位）"]
-    assert all("【" in r[marked] for r in rows)  # every suggestion differs somewhere, and shows where
+    marked = col["录入身份证号（[ ]内为与名册不同的位）"]
+    assert all("[" in r[marked] for r in rows)  # every suggestion differs somewhere, and shows where
     for r in rows:
         written, roster = r[col["出生日期（录入／名册）"]].split("／")
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", roster) and written

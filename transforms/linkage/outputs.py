@@ -62,11 +62,12 @@ def suggestion_job(
 
 
 def marked_digits(written: str | None, roster: str | None) -> str:
-    """The number as written, each character that differs from the roster's number in 【】
-    (431125199001011【2】34): where to look, at a glance."""
+    """The number as written, each character that differs from the roster's number in [ ]
+    (431125199001011[2]34): where to look, at a glance (half-width brackets: the number stays on
+    one line)."""
     if not written or not roster or len(written) != len(roster):
         return written or ""
-    return "".join(a if a == b else f"【{a}】" for a, b in zip(written, roster, strict=True))
+    return "".join(a if a == b else f"[{a}]" for a, b in zip(written, roster, strict=True))
 
 
 def _birth(number: pl.Expr) -> pl.Expr:
