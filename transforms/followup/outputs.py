@@ -67,7 +67,8 @@ def write_chase_list(path: Path, *, county: str, quarter: str, as_of: date, foll
     summary.write_row(1, 0, ["对象", "逾期未反馈核实结果（户）", "逾期未办结工单（件）"], head)
     row = 2
     for town, group in sorted(households.partition_by("town", as_dict=True).items()):
-        summary.write_row(row, 0, [town[0], group.height, ""], cell)
+        label = "县级名单（乡镇不明人员）" if town[0] == UNKNOWN_TOWN else town[0]
+        summary.write_row(row, 0, [label, group.height, ""], cell)
         row += 1
     for dept, group in sorted(orders.partition_by("department", as_dict=True).items()):
         summary.write_row(row, 0, [department_labels.get(dept[0], dept[0]), "", group.height], cell)
