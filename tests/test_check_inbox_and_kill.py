@@ -4,8 +4,10 @@ leaves the previous publication complete and untouched."""
 from __future__ import annotations
 
 import contextlib
+import difflib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -93,11 +95,8 @@ def test_a_run_killed_at_any_step_leaves_a_whole_publication_and_a_rerun_reprodu
     done = _run_command(root)
     assert done.returncode == 0, done.stderr[-2000:]
     after = _snapshot(out)
-    for name in sorted(set(before) | set(after)):  # the first differing file, shown where it differs
+    for name in sorted(set(before) | set(after)):  # a page that differs is shown where it differs
         if before.get(name) != after.get(name) and name.endswith(".html"):
-            import difflib
-            import re
-
             a, b = (re.split(r"(?=<)", x.get(name, b"").decode()) for x in (before, after))
             print("\n".join(list(difflib.unified_diff(a, b, n=0, lineterm=""))[:40]))
     assert after == before  # same inputs, same names and content

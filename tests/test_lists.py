@@ -276,7 +276,7 @@ def test_work_orders_say_what_to_fill_to_whom_and_carry_a_sign_off(sample_root, 
         note = ws["A2"].value
         assert "交回县乡村振兴局" in note and "销号" in note and "不得外传" in note
         assert "部门盖章" in ws.oddFooter.left.text
-    for path in (out / "county").glob("*.xlsx"):
+    for path in (out / "county").glob("*_乡镇不明人员名单.xlsx"):
         ws = openpyxl.load_workbook(path).active
         assert "交回县乡村振兴局" in ws["A2"].value and "盖章" in ws.oddFooter.left.text
     ws = openpyxl.load_workbook(out / "quality" / "身份证号疑似录错_建议.xlsx").active
@@ -308,7 +308,8 @@ def test_the_suggestions_workbook_shows_what_a_person_needs_to_decide(sample_roo
     judgement in words rather than a wall of 99.9 % and 推荐."""
     from transforms.linkage.outputs import marked_digits
 
-    assert marked_digits("431125199001011234", "431125199001011243") == "431125199001011[3][4]"
+    assert marked_digits("431125199001011234", "431125199001011243") == "4311251990010112[3][4]"
+    assert marked_digits("43112519900101123X", None) == "43112519900101123X"
     ws = openpyxl.load_workbook(DataRoot(sample_root).out(Q3) / "quality" / "身份证号疑似录错_建议.xlsx").active
     header = [c.value for c in ws[3]]
     col = {name: header.index(name) for name in header}

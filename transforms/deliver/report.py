@@ -34,7 +34,8 @@ th{background:#D9E1F2;white-space:nowrap}td:first-child,th:first-child{text-alig
 .card b{display:block;font-size:22px}.card small{color:#555}
 details{margin:8px 0}summary{cursor:pointer;color:#2F5597}
 @media (max-width:600px){body{margin:8px}h1{font-size:19px}.card b{font-size:19px}
-table{font-size:12px}th,td{padding:3px 4px}th{white-space:normal}.bar-label{flex-basis:5.5em}}
+table{font-size:12px}th,td{padding:3px 4px}th{white-space:normal}td:first-child{white-space:nowrap}
+.bar-label{flex-basis:5.5em}}
 """
 
 
