@@ -160,6 +160,8 @@ class CountyConfig:
     listing_evidence: dict[str, str] = field(default_factory=dict)  # templates: rules.yaml listing_evidence
     colour_parameters: tuple[str, ...] = ()
     linkage: LinkageSettings | None = None  # id_linkage.yaml: suggestions for mistyped identity numbers
+    # rules.yaml material_change: when a town's 不属实 stops holding
+    material_change: dict = field(default_factory=dict)
 
     @property
     def department_labels(self) -> dict[str, str]:
@@ -312,6 +314,7 @@ def _load_config(config_dir: str) -> CountyConfig:
         listing_reasons={str(k): str(v) for k, v in (catalogue.get("listing_reasons") or {}).items()},
         listing_evidence={str(k): str(v) for k, v in (catalogue.get("listing_evidence") or {}).items()},
         colour_parameters=tuple(catalogue.get("colour_parameters") or ()),
+        material_change=dict(catalogue.get("material_change") or {}),
         linkage=LinkageSettings.from_yaml(yaml.safe_load(texts["id_linkage.yaml"])),
     )
     _check_catalogue(config)

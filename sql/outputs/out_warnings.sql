@@ -68,7 +68,11 @@ statused as (
         c.subject,
         c.followup,
         c.listed,
-        k.subject is not null as id_corrected
+        k.subject is not null as id_corrected,
+        c.measure,
+        c.judged_evidence,
+        c.judged_measure,
+        c.changed_since_judged
     from current_warnings as c
     left join previous as p on p.rule_id = c.rule_id and p.subject = c.subject
     left join corrected as k on k.department = c.department and k.subject = c.subject

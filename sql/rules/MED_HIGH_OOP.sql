@@ -23,7 +23,8 @@ select
         || case when s.out_of_pocket > $oop_income_share * h.household_income
             then '超过上年家庭纯收入' || format('{:,.2f}', h.household_income) || '元的'
                 || format('{:.0f}', $oop_income_share * 100) || '%'
-            else '' end as evidence
+            else '' end as evidence,
+    s.out_of_pocket as measure  -- what a town's 不属实 is measured against (material change)
 from spending as s
 inner join int_roster__households as h on h.household_id = s.household_id
 where s.out_of_pocket > $oop_household_limit

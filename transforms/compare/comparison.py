@@ -26,7 +26,7 @@ INTERMEDIATE_MODELS = (
 )
 WARNING_COLUMNS = [
     "quarter", "rule_id", "household_id", "id_number", "town", "village", "cause", "department", "evidence", "status",
-    "followup", "listed", "id_corrected",
+    "followup", "listed", "id_corrected", "changed_since_judged",
 ]  # fmt: skip
 # After the rules: last quarter's answers, and which of this quarter's firings are sent.
 FOLLOWUP_MODELS = ("int_followup__previous_answers", "int_warnings__listed")
@@ -67,6 +67,16 @@ def write_comparison_outputs(folder: Path, comparison: Comparison) -> None:
     comparison.closed.write_parquet(folder / "closed.parquet")
 
 
+def material_change_params(settings: dict) -> dict[str, object]:
+    """When a town's 不属实 stops holding (rules.yaml material_change), as SQL parameters."""
+    return {
+        "material_spending_rules": [str(r) for r in settings.get("spending_rules", ())],
+        "material_share": float(settings.get("grows_by_share", 0.2)),
+        "material_amount": float(settings.get("grows_by_at_least", 2000)),
+        "period_pattern": str(settings.get("period_pattern", "[0-9]{4}年1–[0-9]{1,2}月")),
+    }
+
+
 def run_params(quarter: Quarter, thresholds: Thresholds, config: CountyConfig) -> dict[str, object]:
     """Every named parameter a model may use."""
     months = f"{quarter.year}年1–{quarter.last_day.month}月"
@@ -79,6 +89,7 @@ def run_params(quarter: Quarter, thresholds: Thresholds, config: CountyConfig) -
         "year_prefix": f"{quarter.year}Q%",
         "period_label": months,
         "work_order_only_rules": [r.rule_id for r in config.rules if not r.red_making],
+        **material_change_params(config.material_change),
         **thresholds.as_params(),
     }
 

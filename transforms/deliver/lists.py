@@ -27,11 +27,14 @@ def list_status() -> pl.Expr:
     a work order reported 已办结 that still fires (办结后仍预警), a warning found 不属实 whose
     evidence has changed since (sent again, saying so)."""
     followup = pl.col("followup")
+    changed = pl.lit("核实不属实后依据已变化")
     return (
         pl.when(followup == "已办结")
         .then(pl.lit("办结后仍预警"))
+        .when((followup == "不属实") & pl.col("changed_since_judged").is_not_null())  # saying what changed
+        .then(pl.concat_str([changed, pl.lit("："), pl.col("changed_since_judged")]))
         .when(followup == "不属实")
-        .then(pl.lit("核实不属实后依据已变化"))
+        .then(changed)
         .otherwise(pl.col("status"))
     )
 
@@ -166,7 +169,9 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
     reasons = config.listing_reasons
     colour_labels = {k: v["label"] for k, v in colours.items()}
     # A warning on a person found in the roster names them: "张三：…"; the others carry the evidence alone.
-    status_rank = pl.col("status").replace_strict(STATUS_ORDER, default=0, return_dtype=pl.Int64)
+    status_rank = (  # (a status may say more after its name: 核实不属实后依据已变化：个人自付由…)
+        pl.col("status").str.split("：").list.first().replace_strict(STATUS_ORDER, default=0, return_dtype=pl.Int64)
+    )
     # a warning not sent (不属实, evidence unchanged) is in no list
     warnings = warnings.filter(pl.col("listed")).with_columns(list_status().alias("status"))
     by_household = (
