@@ -24,6 +24,7 @@ from transforms.intake.department import DepartmentIntake, take_in_department
 from transforms.intake.inbox import OpenedInbox
 from transforms.intake.validation import REJECT_SCHEMA
 from transforms.linkage.corrections import confirmed_by_department
+from transforms.linkage.one_person import one_visit, record_unlisted
 from transforms.linkage.suggestions import suggest
 from transforms.settings import CHINA, Quarter
 from transforms.staging.quality_gates import GateResult, gate_quarter
@@ -119,12 +120,15 @@ def suggest_identities(
     rejects = pl.concat([i.rejects for i in intakes]) if intakes else pl.DataFrame(schema=REJECT_SCHEMA)
     with connect(warehouse) as con:
         suggestions = suggest(con, quarter, config, rejects, comparison.warnings, config.linkage)
+        # one person, one visit: a stranger waiting on a recommended suggestion is the roster person's row
+        comparison = one_visit(replace(comparison, suggestions=suggestions), config.department_labels)
+        record_unlisted(con, str(quarter), comparison)
     get_run_logger().info(
         "%d suggestions for mistyped identity numbers, %d recommended",
         suggestions.height,
         int(suggestions["recommended"].sum()),
     )
-    return replace(comparison, suggestions=suggestions)
+    return comparison
 
 
 prepare = task(prepare_lists, name="prepare-lists", cache_policy=NONE)

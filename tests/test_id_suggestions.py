@@ -220,3 +220,35 @@ def test_a_confirmed_correction_is_matched_on_the_number_as_written_and_the_name
     assert sorted(plain.rejects["row_number"].to_list()) == [2, 3, 6] and plain.corrected.is_empty()
     assert sorted(plain.parked["civil__assistance"]["source_row"].to_list()) == [2, 3]
     assert plain.accepted["civil__assistance"]["id_number"].to_list().count(stranger) == 2
+
+
+def test_no_person_twice_while_a_recommendation_waits(sample_root, sample_run):
+    """One person, one row, one visit: a stranger whose recommended suggestion waits for the
+    county office is in no town list and not on the county office's list; the roster person's
+    household row names the same 建议编号 (and is listed even if it had no row); a rejected row
+    with a recommended suggestion names its 建议编号 in 退回原因; the suggestions workbook has them all."""
+    out = DataRoot(sample_root).out(Q3)
+    suggestions = _suggestions(sample_root).filter(pl.col("recommended"))
+    warnings = pl.read_parquet(out / "warnings.parquet")
+    strangers = warnings.filter(pl.col("pending_suggestion").is_not_null())
+    assert strangers.height > 0 and not strangers["listed"].any()
+    assert set(strangers["pending_suggestion"]) <= set(suggestions["suggestion_id"])
+    listed_rows = {}  # 预警依据 by 户编号, over every town list
+    for path in (out / "towns").rglob("*.xlsx"):
+        ws = openpyxl.load_workbook(path)["名单"]
+        header = [c.value for c in ws[3]]
+        for r in ws.iter_rows(min_row=4, values_only=True):
+            listed_rows[r[header.index("户编号")] or r[header.index("预警编号")]] = r[header.index("预警依据")]
+            assert r[header.index("户编号")] or r[header.index("预警编号")]
+    county = out / "county" / "2026Q3_县级_乡镇不明人员名单.xlsx"
+    county_ids = {r[3] for r in openpyxl.load_workbook(county).active.iter_rows(min_row=4, values_only=True)}
+    by_id = suggestions.filter(pl.col("origin") == "new_candidate").unique("id_as_written", keep="first")
+    for stranger in strangers.iter_rows(named=True):
+        assert stranger["id_number"] not in county_ids
+        household = by_id.filter(pl.col("id_as_written") == stranger["id_number"])["suggested_household_id"][0]
+        assert f"建议编号 {stranger['pending_suggestion']}" in listed_rows[household]
+    rejects = pl.read_parquet(out / "rejects.parquet").with_columns(pl.col("sheet").fill_null(""))
+    rejected = suggestions.filter(pl.col("origin") == "rejected").join(rejects, on=["department", *KEY])
+    assert rejected.height > 0
+    for r in rejected.iter_rows(named=True):
+        assert f"（建议编号 {r['suggestion_id']}）" in r["reason"]

@@ -27,6 +27,7 @@ INTERMEDIATE_MODELS = (
 WARNING_COLUMNS = [
     "quarter", "rule_id", "household_id", "id_number", "town", "village", "cause", "department", "evidence", "status",
     "followup", "listed", "id_corrected", "changed_since_judged",
+    "pending_suggestion",  # a stranger's warning not sent while it waits on this 建议编号 (one person, one visit)
 ]  # fmt: skip
 # After the rules: last quarter's answers, and which of this quarter's firings are sent.
 FOLLOWUP_MODELS = ("int_followup__previous_answers", "int_warnings__listed")
@@ -58,6 +59,8 @@ class Comparison:
     # per roster household: income, yellow line, monitoring type, risk cause, last quarter's colour
     # (sql/outputs/out_listing_basis.sql) — why a household listed without a rule of its own is listed
     listing_basis: pl.DataFrame | None = None
+    # household_id -> what its town-list row adds while a recommended suggestion waits (linkage.one_person)
+    pending_notes: pl.DataFrame | None = None
 
 
 def write_comparison_outputs(folder: Path, comparison: Comparison) -> None:
@@ -152,7 +155,9 @@ def compare_with_roster(con: duckdb.DuckDBPyConnection, quarter: Quarter, config
         con.unregister("new_warnings")
     order = ["rule_id", "household_id", "id_number"]
     return Comparison(
-        warnings=warnings.sort(order, nulls_last=True).select(WARNING_COLUMNS),
+        warnings=warnings.sort(order, nulls_last=True)
+        .with_columns(pl.lit(None, dtype=pl.String).alias("pending_suggestion"))
+        .select(WARNING_COLUMNS),
         households=all_households.filter(pl.col("is_listed")).sort("household_id").select(HOUSEHOLD_COLUMNS),
         closed=closed.sort(order, nulls_last=True),
         all_households=all_households,

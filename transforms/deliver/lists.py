@@ -155,11 +155,20 @@ def _filled(template: str, values: dict[str, pl.Expr]) -> pl.Expr:
 
 
 def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.DataFrame, config: CountyConfig,
-                   colours: dict, deadline: date, basis: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:  # fmt: skip
+                   colours: dict, deadline: date, basis: pl.DataFrame | None = None,
+                   notes: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:  # fmt: skip
     """Rows of each town's list: one per listed household, then one per candidate not on the roster,
     village by village, red first. Labels (rules, departments, causes, why a household is listed)
     come from the registries; a household listed without a rule of its own says why with its
-    figures (`basis`: sql/outputs/out_listing_basis.sql)."""
+    figures (`basis`: sql/outputs/out_listing_basis.sql). A household another department's row
+    probably belongs to (a pending suggestion: `notes`, linkage.one_person) says so on its row."""
+    if notes is None:
+        notes = pl.DataFrame(schema={"household_id": pl.String, "note": pl.String, "cause": pl.String,
+                                     "status": pl.String})  # fmt: skip
+    notes = notes.select(
+        "household_id", pl.col("note").alias("_note"), pl.col("cause").alias("_note_cause"),
+        pl.col("status").alias("_note_status"),
+    )  # fmt: skip
     names, heads = _people_names(people)
     rule_labels, department_labels, office = (
         {r.rule_id: r.label for r in config.rules},
@@ -196,15 +205,17 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
         .join(heads, on="household_id", how="left", maintain_order="left")
         .join(listing_without_rule(basis, config), left_on=["household_id", "colour"],
               right_on=["household_id", "_colour"], how="left", maintain_order="left")
+        .join(notes, on="household_id", how="left", maintain_order="left")
         .with_columns(  # no rule of its own: the listing's own reason, figures and office
             pl.when(pl.col("rules").is_null()).then(pl.col("_evidence")).otherwise(pl.col("evidence")).alias("evidence"),
             pl.when(pl.col("rules").is_null()).then(pl.col("_department")).otherwise(pl.col("departments"))
             .alias("departments"),
-            pl.when(pl.col("rules").is_null()).then(pl.col("_status")).otherwise(pl.col("status")).alias("status"),
+            pl.when(pl.col("rules").is_null()).then(pl.coalesce("_status", "_note_status")).otherwise(pl.col("status"))
+            .alias("status"),
             pl.when(pl.col("causes").list.len() > 0)
             .then(pl.col("causes").list.eval(_labelled(pl.element(), config.causes)).list.unique(maintain_order=True)
                   .list.join("、"))
-            .otherwise(pl.col("_causes")).alias("causes"),
+            .otherwise(pl.coalesce("_causes", _labelled(pl.col("_note_cause"), config.causes))).alias("causes"),
         )
         .select(
             "town", "household_id", pl.col("household_id").alias("_subject"), pl.col("head_name").fill_null("").alias("name"),
@@ -212,14 +223,20 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
             _labelled(pl.col("colour"), colour_labels).alias("colour"), pl.col("colour").alias("_fill"),
             pl.col("causes").fill_null(""),
             pl.col("rules").fill_null(
-                pl.when(pl.col("colour") == "red")
-                .then(pl.lit(reasons["monitored_risk"]))
-                .otherwise(pl.lit(reasons["below_yellow_line"]))
+                pl.when(pl.col("colour") == "red").then(pl.lit(reasons["monitored_risk"]))
+                .when(pl.col("colour") == "yellow").then(pl.lit(reasons["below_yellow_line"]))
+                .otherwise(pl.lit(reasons["suspected_mistyped_number"]))
             ),
-            pl.when(pl.col("colour") == "green")  # listed for a work order alone: say so first
-            .then(pl.concat_str([pl.lit(reasons["green_with_work_order"] + "："), pl.col("evidence").fill_null("")]))
-            .otherwise(pl.col("evidence").fill_null("")).alias("evidence"),
-            pl.col("departments").fill_null(""), pl.col("status").fill_null(""),
+            pl.concat_str(
+                [
+                    pl.when((pl.col("colour") == "green") & pl.col("rules").is_not_null())  # a work order alone: say so
+                    .then(pl.concat_str([pl.lit(reasons["green_with_work_order"] + "："), pl.col("evidence")])),
+                    pl.when(pl.col("colour") != "green").then(pl.col("evidence")),
+                    pl.col("_note"),  # another department's row that is probably this household's person
+                ],
+                separator="；", ignore_nulls=True,
+            ).alias("evidence"),
+            pl.col("departments").fill_null(config.county_office.label), pl.col("status").fill_null(""),
         )
     )  # fmt: skip
     candidates = (

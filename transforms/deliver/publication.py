@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from transforms.deliver.summary import StepClock
 from transforms.intake.department import DepartmentIntake
 from transforms.intake.inbox import OpenedInbox
 from transforms.intake.reasons import REASON_LABELS
+from transforms.linkage.one_person import rejects_with_suggestions
 from transforms.linkage.outputs import suggestion_counts, suggestion_job, write_suggestions
 from transforms.settings import Quarter
 from transforms.staging.quality_gates import GateResult
@@ -79,6 +80,7 @@ def prepare_lists(
         ExcelLayout.load().raw["colours"],
         verify_by,
         comparison.listing_basis,
+        comparison.pending_notes,
     )
     with connect(warehouse) as con:
         towns = assign_listing_numbers(con, str(quarter), towns)
@@ -206,6 +208,8 @@ def write_publication(
     q = str(quarter)
     layout = ExcelLayout.load()
     rule_labels = {r.rule_id: r.label for r in config.rules}
+    # a rejected row with a recommended suggestion names its 建议编号 (one person, one 建议编号 everywhere)
+    intakes = [replace(i, rejects=rejects_with_suggestions(i.rejects, comparison.suggestions)) for i in intakes]
     lists = town_list_jobs(folder, q, config, layout, plan.towns, plan.verify_by, plan.created) + work_order_jobs(
         folder, q, config, layout, plan.orders, comparison.people, rule_labels, plan.settle_by, plan.created
     )
