@@ -193,9 +193,21 @@ def test_a_quarters_returns_are_read_back_with_every_row_accounted_for(county, p
     # overdue as of the date: no answer by the deadline; settled only by 已办结 with a date
     verify_by = date.fromisoformat(str(followup["verify_by"][0]))
     overdue = date.fromisoformat(as_of) > verify_by
-    assert listing.filter(pl.col("verification").is_null())["verification_overdue"].to_list() == [overdue] * (
-        listing.height - len(answered)
-    )
+    # a refused answer is 退回重填 (sent back to be filled in again), never counted as overdue
+    refused = set(
+        rejects.filter(pl.col("kind") == "verification")
+        .filter(~pl.col("reason_code").is_in(["key_unknown", "other_town"]))["key"]
+    ) - set(answered)  # fmt: skip
+    assert refused and set(listing.filter(pl.col("verification_returned"))["listing_no"]) == refused
+    waiting = listing.filter(pl.col("verification").is_null() & ~pl.col("verification_returned"))
+    assert waiting["verification_overdue"].to_list() == [overdue] * (listing.height - len(answered) - len(refused))
+    assert not listing.filter(pl.col("verification_returned"))["verification_overdue"].any()
+    assert counts["verification_returned"] == len(refused)
+    chase = openpyxl.load_workbook(folder / "催办清单.xlsx")["退回重填"]
+    sent_back = [r for r in chase.iter_rows(min_row=3, values_only=True) if r[0]]
+    assert {r[4] for r in sent_back} >= refused and all(r[7] for r in sent_back)  # which row, and why
+    page = (folder / "followup.html").read_text(encoding="utf-8")
+    assert "三、退回重填的行" in page and "退回重填" in page
     assert not listing.filter(pl.col("verification").is_not_null())["verification_overdue"].any()
     assert counts["verified"] == len(answered) and counts["applied"] == 4 + 1 + 2
     # rereading the same files changes nothing
@@ -329,7 +341,10 @@ def test_the_next_quarter_acts_on_the_answers(county, prefect_api):
         w4.join(w3.select("rule_id", "subject", "evidence"), on=["rule_id", "subject", "evidence"], how="semi")
         .select("rule_id", "subject").rows()
     )  # fmt: skip
-    not_sent = set(w4.filter(~pl.col("listed")).select("rule_id", "subject").rows())
+    # (a stranger waiting on a recommended suggestion is not sent either: one person, one visit)
+    not_sent = set(
+        w4.filter(~pl.col("listed") & pl.col("pending_suggestion").is_null()).select("rule_id", "subject").rows()
+    )
     assert not_sent == untrue_rules & unchanged and (untrue["rule_id"], untrue["household_id"]) in not_sent
     followups = {
         (r, s): f

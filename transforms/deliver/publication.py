@@ -136,7 +136,8 @@ def last_quarter_loop(data_root: Path, quarter: Quarter, comparison: Comparison)
         "closed_by_verification": closures.get("核实消除", 0),
         "closed_naturally": closures.get("自然消除", 0),
         "still_firing_after_settlement": int((followup == "已办结").sum()),
-        "not_sent_again": int((~comparison.warnings["listed"]).sum()),
+        # 核实不属实、本季度不再下发 (a stranger waiting on a suggestion is not sent either, but is no such case)
+        "not_sent_again": int((~comparison.warnings["listed"] & (followup == "不属实")).sum()),
     }  # fmt: skip
 
 

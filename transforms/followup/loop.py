@@ -82,8 +82,8 @@ def follow_up(root: DataRoot, quarter: Quarter, as_of: date, config: CountyConfi
         answers = latest_answers(con, str(quarter))
         con.execute(department_people_sql(config.datasets))
         names = _names(con, str(quarter))
-    followup, rows = followup_frame(pub, answers, as_of), listing_frame(pub, answers, as_of)
     rejected = pl.concat(rejects) if rejects else pl.DataFrame(schema=RETURN_REJECT_SCHEMA)
+    followup, rows = followup_frame(pub, answers, as_of, rejected), listing_frame(pub, answers, as_of, rejected)
     skipped = [p.relative_to(folder).as_posix() for p in others]
     return FollowUp(quarter, as_of, files, skipped, rejected, followup, rows, names, pub, recorded)
 

@@ -24,7 +24,8 @@ VERIFICATIONS = ("属实", "不属实", "风险已消除")
 SETTLEMENTS = ("已办结", "办理中", "无法办结")
 # followup_listing.parquet (an addition to the contract's files): one row per town-list row
 LISTING_COLUMNS = ["listing_no", "town", "household_id", "id_number", "rules", "verify_by", "verification",
-                   "verified_by", "verified_on", "verification_overdue", "propose_monitoring", "help_measures"]  # fmt: skip
+                   "verified_by", "verified_on", "verification_overdue", "propose_monitoring", "help_measures",
+                   "verification_returned"]  # fmt: skip
 
 
 def orders_view(followup: pl.DataFrame) -> pl.DataFrame:
@@ -43,13 +44,16 @@ def loop_counts(followup: pl.DataFrame, rows: pl.DataFrame) -> dict[str, int]:
         "work_orders": orders.height,
         "settled": int((orders["settlement"] == "已办结").sum()),
         "settlement_overdue": int(orders["settlement_overdue"].sum()),
+        # answers refused and sent back to be filled in again (退回重填), apart from the overdue
+        "verification_returned": int(rows["verification_returned"].sum()),
+        "settlement_returned": int(orders["settlement_returned"].sum()),
     }
 
 
 def write_chase_list(path: Path, *, county: str, quarter: str, as_of: date, followup: pl.DataFrame, rows: pl.DataFrame,
                      names: pl.DataFrame, department_labels: dict[str, str], rule_labels: dict[str, str],
                      calendar: WorkingCalendar, created: datetime,
-                     listing_reasons: dict[str, str] | None = None) -> None:  # fmt: skip
+                     listing_reasons: dict[str, str] | None = None, rejects: pl.DataFrame | None = None) -> None:  # fmt: skip
     """催办清单.xlsx: a sheet per town of its overdue verifications (masked identity numbers, as in
     the town lists) and a sheet per department of its overdue work orders, each with its
     deadline and the working days overdue on `as_of`."""
@@ -127,6 +131,15 @@ def write_chase_list(path: Path, *, county: str, quarter: str, as_of: date, foll
         )
         bodies.append(_sheet(wb, f"{label}办结", f"{county}{quarter_label(quarter)} {label} 逾期未办结工单", header,
                              (20, 8, 22, 10, 30, 12, 12, 10), frame, title, head, style))  # fmt: skip
+    refused = refused_rows(rejects, owners_of(followup, department_labels))
+    if refused.height:  # what was written and why it was refused, for the county office to send back
+        header = ["乡镇或部门", "文件", "工作表", "行号", "编号", "列", "填写内容", "退回原因（应如何填写）"]
+        frame = refused.select(
+            "owner", "file", pl.col("sheet").fill_null(""), "row_number", pl.col("key").fill_null(""), "column",
+            pl.col("value").fill_null("（空）"), "reason",
+        )  # fmt: skip
+        bodies.append(_sheet(wb, "退回重填", f"{county}{quarter_label(quarter)} 交回后退回重填的行（未采用，请按原因改正后重新交回）",
+                             header, (12, 20, 8, 6, 18, 10, 12, 40), frame, title, head, style))  # fmt: skip
     wb.close()
     insert_rows(path, bodies)
 
@@ -161,7 +174,7 @@ def _sheet(wb, name, title_text, header, widths, frame, title, head, style) -> S
 
 def render_followup_page(*, county: str, quarter: str, as_of: date, followup: pl.DataFrame, rows: pl.DataFrame,
                          department_labels: dict[str, str], calendar: WorkingCalendar,
-                         published_on: date) -> str:  # fmt: skip
+                         published_on: date, rejects: pl.DataFrame | None = None) -> str:  # fmt: skip
     """followup.html: per town the households answered and how, per department the work orders
     settled and the working days they took; counts only, charts inline."""
     households = rows
@@ -169,7 +182,8 @@ def render_followup_page(*, county: str, quarter: str, as_of: date, followup: pl
     for (town,), g in sorted(households.partition_by("town", as_dict=True).items()):
         counts = dict(g.group_by("verification").len().iter_rows())
         answered = sum(counts.get(v, 0) for v in VERIFICATIONS)
-        towns.append([town, g.height, answered, *[counts.get(v, 0) for v in VERIFICATIONS], int(g["verification_overdue"].sum())])  # fmt: skip
+        towns.append([town, g.height, answered, *[counts.get(v, 0) for v in VERIFICATIONS],
+                      int(g["verification_returned"].sum()), int(g["verification_overdue"].sum())])  # fmt: skip
     orders = orders_view(followup)
     departments = []
     for (dept,), g in sorted(orders.partition_by("department", as_dict=True).items()):
@@ -177,28 +191,68 @@ def render_followup_page(*, county: str, quarter: str, as_of: date, followup: pl
         taken = [calendar.working_days_between(published_on, d) for d in g["settled_on"].drop_nulls().to_list()]  # few
         median = sorted(taken)[len(taken) // 2] if taken else ""
         departments.append([department_labels.get(dept, dept), g.height, *[counts.get(v, 0) for v in SETTLEMENTS],
-                            int(g["settlement_overdue"].sum()), median])  # fmt: skip
-    colours = {"属实": "#C00000", "不属实": "#7F7F7F", "风险已消除": "#70AD47", "未反馈": "#FFC000"}
+                            int(g["settlement_returned"].sum()), int(g["settlement_overdue"].sum()), median])  # fmt: skip
+    colours = {
+        "属实": "#C00000",
+        "不属实": "#7F7F7F",
+        "风险已消除": "#70AD47",
+        "退回重填": "#A64D79",
+        "未反馈": "#FFC000",
+    }
     town_chart = bar_chart("各乡镇核实结果（户）", [
-        (t[0], [(k, v, colours[k]) for k, v in zip([*VERIFICATIONS, "未反馈"], [*t[3:6], t[1] - t[2]], strict=True)])
+        (t[0], [(k, v, colours[k]) for k, v in zip([*VERIFICATIONS, "退回重填", "未反馈"],
+                                                    [*t[3:7], t[1] - t[2] - t[6]], strict=True)])
         for t in towns
     ])  # fmt: skip
-    dept_colours = {"已办结": "#70AD47", "办理中": "#4472C4", "无法办结": "#C00000", "未反馈": "#FFC000"}
+    dept_colours = {"已办结": "#70AD47", "办理中": "#4472C4", "无法办结": "#C00000", "退回重填": "#A64D79",
+                    "未反馈": "#FFC000"}  # fmt: skip
     dept_chart = bar_chart("各部门工单办理情况（件）", [
-        (d[0], [(k, v, dept_colours[k]) for k, v in zip([*SETTLEMENTS, "未反馈"], [*d[2:5], d[1] - sum(d[2:5])], strict=True)])
+        (d[0], [(k, v, dept_colours[k]) for k, v in zip([*SETTLEMENTS, "退回重填", "未反馈"],
+                                                         [*d[2:6], d[1] - sum(d[2:5]) - d[5]], strict=True)])
         for d in departments
     ])  # fmt: skip
+    refused = refused_rows(rejects, owners_of(followup, department_labels))
     body = [
         f"<h1>{escape(county)}{escape(quarter_label(quarter))} 预警核实与工单办理进度</h1>",
         f'<p class="note">截至{as_of:%Y年%-m月%-d日}。只含统计数，不含个人信息。逾期按工作日计（含法定节假日调休）。</p>',
         "<h2>一、各乡镇入户核实</h2>", town_chart, _legend(colours),
-        html_table(["乡镇", "名单户数", "已反馈", "属实", "不属实", "风险已消除", "逾期未反馈"], towns),
+        html_table(["乡镇", "名单户数", "已反馈", "属实", "不属实", "风险已消除", "退回重填", "逾期未反馈"], towns),
         "<h2>二、各部门工单办理</h2>", dept_chart, _legend(dept_colours),
-        html_table(["部门", "工单数", "已办结", "办理中", "无法办结", "逾期未办结", "办结用时中位数（工作日）"], departments),
+        html_table(["部门", "工单数", "已办结", "办理中", "无法办结", "退回重填", "逾期未办结", "办结用时中位数（工作日）"],
+                   departments),
+        "<h2>三、退回重填的行</h2>",
+        '<p class="note">以下交回的行填写有误，未被采用，已计为“退回重填”（不计为逾期未反馈）：请按原因改正后重新交回。</p>'
+        if refused.height else '<p class="note">无。</p>',
+        html_table(["乡镇或部门", "文件", "行号", "列", "退回原因（应如何填写）"],
+                   refused.select("owner", "file", "row_number", "column", "reason").rows()) if refused.height else "",
     ]  # fmt: skip
     return (
         f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(county)}{escape(quarter_label(quarter))} 跟踪</title>'
         f"<style>{STYLE}</style></head><body>{''.join(body)}</body></html>"
+    )
+
+
+def owners_of(followup: pl.DataFrame, department_labels: dict[str, str]) -> dict[str, str]:
+    """预警编号 -> its town, 工单编号 -> its department (as people name it)."""
+    towns = followup.filter(pl.col("listing_no").is_not_null()).select("listing_no", "town").unique("listing_no")
+    orders = orders_view(followup).select("work_order", "department")
+    return dict(towns.iter_rows()) | {n: department_labels.get(d, d) for n, d in orders.iter_rows()}
+
+
+def refused_rows(rejects: pl.DataFrame | None, owners: dict[str, str] | None = None) -> pl.DataFrame:
+    """The returned rows refused for what was written in them, by file and row, each with the town
+    or department it belongs to (the file's, as its title or number says) — what 退回重填 lists."""
+    schema = {"owner": pl.String, "file": pl.String, "sheet": pl.String, "row_number": pl.Int64, "key": pl.String,
+              "column": pl.String, "value": pl.String, "reason": pl.String}  # fmt: skip
+    if rejects is None or rejects.is_empty():
+        return pl.DataFrame(schema=schema)
+    rows = rejects.filter(pl.col("row_number").is_not_null())
+    owner = pl.col("key").replace_strict(owners or {}, default=None, return_dtype=pl.String)
+    return (
+        rows.with_columns(pl.coalesce(owner, pl.col("file")).alias("owner"))
+        .sort("owner", "file", "sheet", "row_number", nulls_last=True)
+        .select(list(schema))
+        .cast(schema)
     )
 
 
@@ -224,9 +278,10 @@ def write_followup(folder: Path, *, county: str, quarter: str, as_of: date, foll
     created = datetime.combine(as_of, datetime.min.time())
     write_chase_list(folder / "催办清单.xlsx", county=county, quarter=quarter, as_of=as_of, followup=followup, rows=rows,
                      names=names, department_labels=department_labels, rule_labels=rule_labels,
-                     calendar=calendar, created=created, listing_reasons=listing_reasons)  # fmt: skip
+                     calendar=calendar, created=created, listing_reasons=listing_reasons, rejects=rejects)  # fmt: skip
     page = render_followup_page(county=county, quarter=quarter, as_of=as_of, followup=followup, rows=rows,
-                                department_labels=department_labels, calendar=calendar, published_on=published_on)  # fmt: skip
+                                department_labels=department_labels, calendar=calendar, published_on=published_on,
+                                rejects=rejects)  # fmt: skip
     (folder / "followup.html").write_text(page, encoding="utf-8")
     write_manifest(folder, {
         "quarter": quarter, "as_of": as_of.isoformat(), "returned_files": [f.as_dict() for f in files],

@@ -30,18 +30,18 @@ def progress_lines(data_root: Path, quarter: str) -> list[str]:
         counts = dict(g.group_by("verification").len().iter_rows())
         answered = sum(counts.get(v, 0) for v in VERIFICATIONS)
         towns.append([town, g.height, answered, *[counts.get(v, 0) for v in VERIFICATIONS],
-                      int(g["verification_overdue"].sum())])  # fmt: skip
+                      int(g["verification_returned"].sum()), int(g["verification_overdue"].sum())])  # fmt: skip
     departments = []
     for (dept,), g in sorted(orders_view(followup).partition_by("department", as_dict=True).items()):
         counts = dict(g.group_by("settlement").len().iter_rows())
         departments.append([labels.get(dept, dept), g.height, *[counts.get(v, 0) for v in SETTLEMENTS],
-                            int(g["settlement_overdue"].sum())])  # fmt: skip
+                            int(g["settlement_returned"].sum()), int(g["settlement_overdue"].sum())])  # fmt: skip
     return [
         f"[{quarter}] 截至 as of {as_of}",
         "",
-        *aligned(["乡镇", "名单户数", "已反馈", *VERIFICATIONS, "逾期未反馈"], towns),
+        *aligned(["乡镇", "名单户数", "已反馈", *VERIFICATIONS, "退回重填", "逾期未反馈"], towns),
         "",
-        *aligned(["部门", "工单数", *SETTLEMENTS, "逾期未办结"], departments),
+        *aligned(["部门", "工单数", *SETTLEMENTS, "退回重填", "逾期未办结"], departments),
     ]
 
 

@@ -58,6 +58,8 @@ def return_kinds(layout: dict) -> tuple[ReturnKind, ...]:
 
 
 RETURN_REJECT_SCHEMA = {
+    "kind": pl.String,  # verification / settlement / identity (null: a file that is not a returned list)
+    "key": pl.String,  # the row's 预警编号, 工单编号 or 建议编号 as written (null when it had none)
     "file": pl.String,
     "sheet": pl.String,
     "row_number": pl.Int64,
@@ -202,11 +204,12 @@ def _read_rows(body, kind, columns, town, issued, as_of, rules, rel, sheet, repo
     dates, date_problems = parse_dates(raw_dates, rules.excel_serial_range, rules.earliest_date)
     for i, row in enumerate(body.iter_rows(named=True)):
         values = {h: _clean(row[c]) if c else None for h, c in columns.items()}
-        number = row["row_number"]
+        number, row_key = row["row_number"], values.get(kind.key)
 
-        def reject(column: str, value: str | None, reason: str, code: str, number=number) -> None:
-            rejects.append({"file": rel, "sheet": sheet, "row_number": number, "column": column, "value": value,
-                            "reason": reason, "reason_code": code})  # fmt: skip
+        def reject(column: str, value: str | None, reason: str, code: str, number=number, key=row_key) -> None:
+            rejects.append({"kind": kind.kind, "key": key, "file": rel, "sheet": sheet,
+                            "row_number": number, "column": column, "value": value, "reason": reason,
+                            "reason_code": code})  # fmt: skip
             report.rejected += 1
 
         key, answer = values.get(kind.key), values.get(kind.answer)

@@ -19,7 +19,22 @@ FOLLOWUP_COLUMNS = [
     "quarter", "rule_id", "household_id", "id_number", "town", "department", "listing_no", "work_order",
     "verify_by", "settle_by", "verification", "verified_by", "verified_on", "settlement", "settled_on",
     "settled_by", "verification_overdue", "settlement_overdue", "source",
+    # an answer came back but was refused (退回重填: counted apart from 逾期未反馈, never as overdue)
+    "verification_returned", "settlement_returned",
 ]  # fmt: skip
+# Refusals that leave a row of this list (or work order) to be filled in again by whoever answered:
+# not a key that was never issued, nor a row of another town's list (its own town still owes it).
+RETURNED_CODES_EXCLUDED = ("key_unknown", "other_town", "key_missing")
+
+
+def returned_keys(rejects: pl.DataFrame, kind: str) -> list[str]:
+    """The keys of `kind` whose returned row was refused (退回重填)."""
+    if rejects.is_empty():
+        return []
+    refused = rejects.filter(
+        (pl.col("kind") == kind) & pl.col("key").is_not_null() & ~pl.col("reason_code").is_in(RETURNED_CODES_EXCLUDED)
+    )
+    return refused["key"].unique().to_list()
 
 
 @dataclass(frozen=True)
@@ -100,7 +115,9 @@ def latest_answers(con: duckdb.DuckDBPyConnection, quarter: str) -> pl.DataFrame
     return frame if frame.height else pl.DataFrame(schema=ANSWER_SCHEMA)
 
 
-def followup_frame(pub: Publication, answers: pl.DataFrame, as_of: date) -> pl.DataFrame:
+def followup_frame(
+    pub: Publication, answers: pl.DataFrame, as_of: date, rejects: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """One row per warning of the quarter's publication, with its numbers, deadlines, latest
     verification and settlement, and whether either is overdue as of `as_of`."""
     w = pub.warnings.with_columns(
@@ -128,8 +145,18 @@ def followup_frame(pub: Publication, answers: pl.DataFrame, as_of: date) -> pl.D
         .join(answer("settlement", "settlement", "work_order"), on="work_order", how="left")
     )
     settled = (pl.col("settlement") == "已办结") & pl.col("settlement_on").is_not_null()
+    rejects = rejects if rejects is not None else pl.DataFrame()
+    verification_returned = (
+        pl.col("listing_no").is_in(returned_keys(rejects, "verification")) & pl.col("verification").is_null()
+    )
+    settlement_returned = (
+        pl.col("work_order").is_in(returned_keys(rejects, "settlement")) & pl.col("settlement").is_null()
+    )
     return (
         f.with_columns(
+            verification_returned.alias("verification_returned"), settlement_returned.alias("settlement_returned")
+        )
+        .with_columns(
             pl.lit(pub.verify_by).alias("verify_by"),
             pl.lit(pub.settle_by).alias("settle_by"),
             pl.col("verification_by").alias("verified_by"),
@@ -137,11 +164,17 @@ def followup_frame(pub: Publication, answers: pl.DataFrame, as_of: date) -> pl.D
             pl.col("settlement_on").alias("settled_on"),
             pl.col("settlement_by").alias("settled_by"),
             (
-                pl.col("listing_no").is_not_null() & pl.col("verification").is_null() & pl.lit(as_of > pub.verify_by)
+                pl.col("listing_no").is_not_null()
+                & pl.col("verification").is_null()
+                & pl.lit(as_of > pub.verify_by)
+                & ~pl.col("verification_returned")
             ).alias("verification_overdue"),
-            (pl.col("work_order").is_not_null() & ~settled.fill_null(False) & pl.lit(as_of > pub.settle_by)).alias(
-                "settlement_overdue"
-            ),
+            (
+                pl.col("work_order").is_not_null()
+                & ~settled.fill_null(False)
+                & pl.lit(as_of > pub.settle_by)
+                & ~pl.col("settlement_returned")
+            ).alias("settlement_overdue"),
             pl.concat_str(
                 [pl.lit("核实：") + pl.col("verification_source"), pl.lit("办结：") + pl.col("settlement_source")],
                 separator="；",
@@ -153,7 +186,9 @@ def followup_frame(pub: Publication, answers: pl.DataFrame, as_of: date) -> pl.D
     )
 
 
-def listing_frame(pub: Publication, answers: pl.DataFrame, as_of: date) -> pl.DataFrame:
+def listing_frame(
+    pub: Publication, answers: pl.DataFrame, as_of: date, rejects: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """One row per town-list row (预警编号) — a household or a person not on the roster, whether
     or not a rule of its own fired (a 监测户 at risk, income under the yellow line) — with the
     list's town, its rules, its verification and whether that is overdue as of `as_of`."""
@@ -182,7 +217,17 @@ def listing_frame(pub: Publication, answers: pl.DataFrame, as_of: date) -> pl.Da
             pl.when(~pl.col("subject").is_in(list(candidates))).then(pl.col("subject")).alias("household_id"),
             pl.col("rules").fill_null(""),
             pl.lit(pub.verify_by).alias("verify_by"),
-            (pl.col("verification").is_null() & pl.lit(as_of > pub.verify_by)).alias("verification_overdue"),
+            (
+                pl.col("verification").is_null()
+                & pl.col("listing_no").is_in(
+                    returned_keys(rejects if rejects is not None else pl.DataFrame(), "verification")
+                )
+            ).alias("verification_returned"),
+        )
+        .with_columns(
+            (pl.col("verification").is_null() & pl.lit(as_of > pub.verify_by) & ~pl.col("verification_returned")).alias(
+                "verification_overdue"
+            ),
         )
         .sort("listing_no")
     )
