@@ -33,6 +33,7 @@ REJECT_COLUMNS = [
     "reason_code",
     "dataset",
     "row_values",
+    "corrected_by",  # the supplement file and row that corrected it (已在补报中更正), or null
 ]
 
 
@@ -40,6 +41,8 @@ def combine_rejects(intakes: list[DepartmentIntake]) -> pl.DataFrame:
     """All rejected rows of a run, in a stable order (department, file, sheet, row)."""
     frames = [i.rejects for i in intakes if i.rejects.height]
     rejects = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=REJECT_SCHEMA)
+    if "corrected_by" not in rejects.columns:
+        rejects = rejects.with_columns(pl.lit(None, dtype=pl.String).alias("corrected_by"))
     rejects = rejects.sort("department", "file", "sheet", "row_number", nulls_last=False).select(REJECT_COLUMNS)
     return Rejects.validate(rejects)
 

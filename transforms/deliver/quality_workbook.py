@@ -116,6 +116,12 @@ def write_quality_workbook(
     """Write one department's workbook: a sheet per dataset to correct and resend, 其他问题 and
     文件汇总 (see the module's description)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    corrected = 0
+    if "corrected_by" in rejects.columns:  # corrected in a supplement (已在补报中更正): not an open problem
+        corrected = int(rejects["corrected_by"].is_not_null().sum())
+        rejects = rejects.filter(pl.col("corrected_by").is_null())
+    if "resent_in" in rejects.columns:  # resent and rejected again: listed once, as the resent row
+        rejects = rejects.filter(pl.col("resent_in").is_null())
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     if created is not None:  # the publication's time, not the clock: a rerun writes the same bytes
         wb.set_properties({"created": created})
@@ -181,7 +187,8 @@ def write_quality_workbook(
         bodies.append(_other_problems(wb, sheet_no, others, title, (title_fmt, head_fmt, plain_style), printing))
 
     summary = wb.add_worksheet(SUMMARY_SHEET)
-    summary.write(0, 0, f"{county}{quarter_label(quarter)} {department_label} 报送文件汇总", title_fmt)
+    done = f"（另有{corrected}行已在补报中更正，不再列出）" if corrected else ""
+    summary.write(0, 0, f"{county}{quarter_label(quarter)} {department_label} 报送文件汇总{done}", title_fmt)
     summary.set_row(1, wrapped_heights([[h] for h, _ in SUMMARY_COLUMNS], [w for _, w in SUMMARY_COLUMNS])[0])
     for c, (label, width) in enumerate(SUMMARY_COLUMNS):
         summary.write(1, c, label, head_fmt)

@@ -30,6 +30,12 @@ STEP_LABELS = {
 }
 
 
+def _open_rejects(rejects: pl.DataFrame) -> int:
+    """Rejected rows still to correct: not corrected in a supplement, not resent and rejected there again."""
+    still = [pl.col(c).is_null() for c in ("corrected_by", "resent_in") if c in rejects.columns]
+    return rejects.filter(*still).height if still else rejects.height
+
+
 def peak_rss_gb() -> float:
     """This process's peak resident memory so far, in GB (Linux reports kilobytes)."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024, 3)
@@ -126,8 +132,8 @@ class RunSummary:
             peak_rss_gb=clock.peak_rss_gb,
             towns_listed=towns_listed,
             work_orders=work_orders,
-            rejected_by_department={
-                names.get(i.department, i.department): i.rejects.height for i in intakes if i.rejects.height
+            rejected_by_department={  # rows still to correct (not those corrected in a supplement since)
+                names.get(i.department, i.department): n for i in intakes if (n := _open_rejects(i.rejects))
             },
         )
         if comparison is not None:

@@ -31,6 +31,7 @@ from transforms.intake.reading import (
 from transforms.intake.reasons import explain
 from transforms.intake.reuse import FileKey, IntakeCache, corrections_digest, replay
 from transforms.intake.spill import LINEAGE, AcceptedRows, Settled, SpilledRows
+from transforms.intake.supplements import corrections_in_supplements, mark_corrected
 from transforms.intake.validation import REJECT_SCHEMA, as_rejects, sort_rows
 from transforms.settings import Quarter
 
@@ -353,6 +354,7 @@ def take_in_department(
     sink = AcceptedRows(spill_rows=config.reading.spill_rows, work_dir=work_dir)
     rejects: list[pl.DataFrame] = []
     links = list(links or ())
+    returned: list[tuple[str, Path]] = []
     cache = None
     if reuse and data_root is not None and work_dir is not None and quarter is not None:
         cache = IntakeCache.of(data_root, str(quarter), department)
@@ -370,6 +372,8 @@ def take_in_department(
             report, file_rejects = _read_or_reuse(cache, path, rel, department, config, sink, quarter, corrections)
         report.location = path.relative_to(data_root).as_posix() if data_root else None
         reports.append(report)
+        if report.ignored_by_kind.get("notes"):  # a workbook with notes for people: a returned 问题数据?
+            returned.append((rel, path))
         rejects.extend(file_rejects)
     by_file = {r.path: r for r in reports}
     final: dict[str, pl.DataFrame | SpilledRows] = {}
@@ -396,6 +400,8 @@ def take_in_department(
                 f"row accounting broke for {report.path}: read {report.rows_read} != accepted {report.accepted}"
                 f" + rejected {report.rejected} + duplicates {report.duplicates} + ignored {report.ignored}"
             )
+    # rows a clerk corrected in a returned 问题数据 workbook: the originals say so (已在补报中更正)
+    all_rejects = mark_corrected(all_rejects, corrections_in_supplements(returned, all_rejects))
     link_names = sorted(p.relative_to(inbox).as_posix() for p in links)
     corrected = pl.concat([pl.DataFrame(schema=CORRECTED_SCHEMA), *sink.corrected]).cast(CORRECTED_SCHEMA)
     parked = {c: pl.concat([f for k, f in sink.parked if k == c]) for c in sorted({k for k, _ in sink.parked})}
