@@ -71,9 +71,12 @@ def test_bad_files_are_named_and_the_rest_is_published(damaged_root, prefect_api
     # 残联's workbook holds its whole-file problem and its rejected rows together, and opens.
     import openpyxl
 
-    other = openpyxl.load_workbook(out / "quality" / "残联_问题数据.xlsx")["其他问题"]
-    numbers = [r[3] for r in other.iter_rows(min_row=3, values_only=True)]
-    assert "（整个文件）" in numbers and 3 in numbers  # the file, and the conflicting row
+    workbook = openpyxl.load_workbook(out / "quality" / "残联_问题数据.xlsx")
+    numbers = [r[3] for r in workbook["其他问题"].iter_rows(min_row=3, values_only=True)]
+    assert "（整个文件）" in numbers  # the file that cannot be read
+    data = workbook["残疾人证与补贴"]  # the conflicting row comes back with its cells, to correct or delete
+    places = [(r[-3], r[-1]) for r in data.iter_rows(min_row=4, values_only=True)]
+    assert ("补报.csv", 3) in places
 
 
 def test_a_defect_names_the_step_department_and_file(damaged_root, prefect_api, monkeypatch, capsys):

@@ -3,6 +3,7 @@ intake (duplicates and key conflicts are settled across files there)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
@@ -130,6 +131,11 @@ def test_certificates_of_one_person_with_different_dates_are_history_not_conflic
     assert sorted(zip(accepted["id_number"], accepted["grade"], strict=True)) == [(A, "三级"), (A, "二级"), (B, "四级")]
     assert intake.rejects.select("row_number", "reason_code").rows() == [(5, "key_conflict")]
     assert "c.csv 第4行" in intake.rejects["reason"][0]
+    # the conflicting row goes back with its cells, to correct or delete like any rejected row
+    assert json.loads(intake.rejects["row_values"][0]) == {
+        "身份证号": B, "姓名": "李芳", "残疾类别": "肢体", "残疾等级": "三级", "发证日期": "2020-01-01",
+        "困难残疾人生活补贴": "是", "重度残疾人护理补贴": "否",
+    }  # fmt: skip
 
 
 def test_unknown_header_rejects_the_sheet_with_what_is_missing(tmp_path, config):
@@ -162,3 +168,21 @@ def test_rejects_frame_matches_contract_columns(tmp_path, config):
     row = intake.rejects.row(0, named=True)
     assert (row["column"], row["value"], row["reason_code"]) == ("结算日期", "2026-13-01", "date_invalid")
     assert pl.Series([row["row_values"]]).str.json_decode().to_list()[0]["结算日期"] == "2026-13-01"
+
+
+def test_a_conflict_among_rows_kept_on_disk_comes_back_with_its_cells(tmp_path, config):
+    """The same conflict when a big dataset's rows wait on disk (spilled): its cells fetched back."""
+    from dataclasses import replace
+
+    spilling = replace(config, reading=replace(config.reading, spill_rows=1))
+    header = "身份证号,姓名,残疾类别,残疾等级,发证日期,困难残疾人生活补贴,重度残疾人护理补贴"
+    lines = [f"{B},李芳,肢体,四级,2020-01-01,是,否", f"{B},李芳,肢体,三级,2020-01-01,是,否"]
+    folder = tmp_path / "inbox" / "残联"
+    folder.mkdir(parents=True)
+    (folder / "c.csv").write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    intake = take_in_department("disability", [folder / "c.csv"], tmp_path / "inbox", spilling, work_dir=work)
+    assert not isinstance(intake.accepted["disability__certificates"], pl.DataFrame)  # (kept on disk)
+    assert intake.rejects.select("row_number", "reason_code").rows() == [(3, "key_conflict")]
+    assert json.loads(intake.rejects["row_values"][0])["残疾等级"] == "三级"

@@ -246,6 +246,7 @@ class AcceptedRows:
         kept = frame.filter(first)
         conflicts, rejects = key_conflicts(ds, kept, department)
         if conflicts.height:
+            rejects = _with_row_values(rejects, conflict_row_values(ds, kept.join(conflicts, on=LINEAGE, how="semi")))
             kept = kept.join(conflicts, on=LINEAGE, how="anti")
         return Settled(kept, duplicates, rejects, dict(kept.group_by("source_file").len().iter_rows()))
 
@@ -280,6 +281,9 @@ def _settle_spilled(ds: DatasetSpec, department: str, parts: list[tuple[Path, st
             conflicts, rejects = key_conflicts(ds, kept_keys, department)
             if conflicts.height:
                 conflict_seq = conflicts.join(kept_keys.select(*LINEAGE, "_seq"), on=LINEAGE).select("_seq")
+                con.register("conflicting_rows", conflict_seq.to_arrow())
+                full = con.sql(f"select * from {source} where _seq in (select _seq from conflicting_rows)").pl()
+                rejects = _with_row_values(rejects, conflict_row_values(ds, full))
     excluded_rows = pl.concat([duplicates.select("_seq"), conflict_seq])
     work_dir = parts[0][0].parent
     excluded = None
@@ -295,6 +299,31 @@ def _settle_spilled(ds: DatasetSpec, department: str, parts: list[tuple[Path, st
     columns = (*fields, *LINEAGE)
     rows = SpilledRows(tuple(p for p, _, _ in parts), excluded, sum(kept_by_file.values()), columns)
     return Settled(rows, duplicates.select(LINEAGE), rejects, kept_by_file)
+
+
+def conflict_row_values(ds: DatasetSpec, rows: pl.DataFrame) -> pl.DataFrame:
+    """(file, sheet, row_number, row_values) of conflicting rows, their cells as JSON under the
+    dataset's headers — so a conflict goes back to the clerk in the data sheet, like any other
+    rejected row, to correct or delete. `rows`: the rows with their fields and lineage."""
+    present = [f for f in ds.fields if f.name in rows.columns]
+    return rows.select(
+        pl.col("source_file").alias("file"),
+        pl.col("source_sheet").cast(pl.String).alias("sheet"),
+        pl.col("source_row").cast(pl.Int64).alias("row_number"),
+        pl.struct([pl.col(f.name).cast(pl.String).alias(f.headers[0]) for f in present])
+        .struct.json_encode()
+        .alias("row_values"),
+    )
+
+
+def _with_row_values(rejects: pl.DataFrame, values: pl.DataFrame) -> pl.DataFrame:
+    if rejects.is_empty() or values.is_empty():
+        return rejects
+    joined = rejects.drop("row_values").join(
+        values.unique(["file", "sheet", "row_number"]), on=["file", "sheet", "row_number"], how="left",
+        nulls_equal=True, maintain_order="left",
+    )  # fmt: skip
+    return as_rejects(joined)
 
 
 def key_conflicts(ds: DatasetSpec, kept: pl.DataFrame, department: str) -> tuple[pl.DataFrame, pl.DataFrame]:
