@@ -106,6 +106,9 @@ class RunManifest:
     work_orders_by_department: dict[str, int]
     thresholds: dict[str, float]
     rejects_by_reason: list[list]
+    # per town, its list as sent: rows, households (by colour) and persons not on the roster — the
+    # one count of what each town received, which report.html and the summary read
+    town_lists: dict = field(default_factory=dict)
     last_quarter_loop: dict = field(default_factory=dict)  # counts: how last quarter's lists came back and ended
     # per department: [label, rows with a suggestion for a mistyped identity number, of which recommended]
     id_suggestions: list[list] = field(default_factory=list)
@@ -117,6 +120,23 @@ class RunManifest:
         data = asdict(self)
         head = {"quarter": data.pop("quarter"), "config_digest": data.pop("config_digest")}
         return {**head, **data.pop("inputs"), **data}
+
+
+def town_list_counts(towns: dict[str, pl.DataFrame]) -> dict[str, dict[str, int]]:
+    """Per town, what its list holds: rows, households by colour, persons not on the roster."""
+    out = {}
+    for town, rows in sorted(towns.items()):
+        households = rows.filter(pl.col("household_id") != "")
+        fills = dict(households.group_by("_fill").len().iter_rows())
+        out[town] = {
+            "rows": rows.height,
+            "households": households.height,
+            "red": fills.get("red", 0),
+            "yellow": fills.get("yellow", 0),
+            "green": fills.get("green", 0),
+            "not_on_roster": rows.height - households.height,
+        }
+    return out
 
 
 def last_quarter_loop(data_root: Path, quarter: Quarter, comparison: Comparison) -> dict:
@@ -171,6 +191,7 @@ def run_manifest(
         },
         work_orders=plan.orders.height,
         towns=sorted(plan.towns),
+        town_lists=town_list_counts(plan.towns),
         county_list={"path": f"{COUNTY_FOLDER}/{quarter}_县级_乡镇不明人员名单.xlsx", "people": plan.county.height}
         if plan.county is not None
         else {},

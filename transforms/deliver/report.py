@@ -15,6 +15,7 @@ from transforms.settings import quarter_label
 MONITORING_TYPES = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
 RISK_CAUSES = ("因病", "因残", "因学", "因灾", "因务工就业不稳", "因产业项目失败", "因意外事故", "因疫情", "其他")
 STATUS_LABELS = {"ok": "正常", "missing": "未报送", "error": "有文件无法读取", "failed": "读取失败"}
+NOT_ON_ROSTER_COLOUR = "#9DC3E6"
 COLOURS = {"red": ("红色", "#E06666"), "yellow": ("黄色", "#F1C232"), "green": ("绿色（有工单）", "#6AA84F")}
 STYLE = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:24px;color:#222;max-width:1200px}
@@ -158,23 +159,24 @@ def render_report(
         for rid, d, c, n in by_rule.iter_rows()
     ]))  # fmt: skip
 
-    # 3. Towns by colour.
-    h = comparison.households
-    towns = sorted(set(h["town"]))
-    counts = {(t, c): n for t, c, n in h.group_by("town", "colour").len().iter_rows()}
-    sections.append("<h2>三、各乡镇列入名单的户（按颜色）</h2>")
-    sections.append(legend([(label, colour) for label, colour in COLOURS.values()]))
-    sections.append(bar_chart("列入名单的户数", [
-        (t, [(COLOURS[c][0], counts.get((t, c), 0), COLOURS[c][1]) for c in COLOURS]) for t in towns
+    # 3. Towns: what each town's list holds (the manifest's count of the lists as sent).
+    lists = manifest.get("town_lists") or {}
+    towns = sorted(lists)
+    sections.append("<h2>三、各乡镇预警名单（户按颜色，另列非名册人员）</h2>")
+    parts = [*COLOURS.items(), ("not_on_roster", ("非名册人员（人）", NOT_ON_ROSTER_COLOUR))]
+    sections.append(legend([(label, colour) for _, (label, colour) in parts]))
+    sections.append(bar_chart("各乡镇名单行数", [
+        (t, [(label, lists[t].get(k, 0), colour) for k, (label, colour) in parts]) for t in towns
     ]))  # fmt: skip
-    sections.append(html_table(["乡镇", "红色", "黄色", "绿色（有工单）", "合计"], [
-        [t, *[counts.get((t, c), 0) for c in COLOURS], sum(counts.get((t, c), 0) for c in COLOURS)] for t in towns
-    ], footer=["合计", *[sum(counts.get((t, c), 0) for t in towns) for c in COLOURS], h.height]))  # fmt: skip
+    keys = [*COLOURS, "households", "not_on_roster", "rows"]
+    sections.append(html_table(["乡镇", "红色", "黄色", "绿色（有工单）", "户合计", "非名册人员（人）", "名单行数"],
+                               [[t, *[lists[t].get(k, 0) for k in keys]] for t in towns],
+                               footer=["合计", *[sum(lists[t].get(k, 0) for t in towns) for k in keys]]))  # fmt: skip
     county_list = manifest.get("county_list") or {}
     if county_list.get("people"):
         sections.append(
             f"<p>另有 {county_list['people']} 名非名册人员报送部门未注明乡镇，未列入任何乡镇名单，"
-            f"由县级核查：{escape(county_list['path'])}</p>"
+            "由县级核查（县级乡镇不明人员名单）。</p>"
         )
 
     # 4. Change since last quarter.
@@ -191,7 +193,7 @@ def render_report(
         sections.append(f"<h2>五、上季度（{escape(quarter_label(loop['quarter']))}）核实与办结情况</h2>")
         dash = lambda v: "—" if v is None else v  # noqa: E731  (no follow-up read for last quarter)
         sections.append(html_table(
-            ["名单户数", "已反馈核实", "逾期未反馈", "工单数", "已办结", "逾期未办结", "办结销号", "核实消除",
+            ["名单行数", "已反馈核实", "逾期未反馈", "工单数", "已办结", "逾期未办结", "办结销号", "核实消除",
              "自然消除", "办结后仍预警", "核实不属实、本季度不再下发"],
             [[dash(loop.get("listed")), dash(loop.get("verified")), dash(loop.get("verification_overdue")),
               dash(loop.get("work_orders")), dash(loop.get("settled")), dash(loop.get("settlement_overdue")),

@@ -96,6 +96,7 @@ class RunSummary:
     id_suggestions: int = 0
     id_suggestions_recommended: int = 0
     towns_listed: int = 0  # towns that received a list
+    town_lists: dict = field(default_factory=dict)  # per town: rows, households, not_on_roster (the manifest's)
     work_orders: int = 0
     # rows to correct and resend, by department (named as its clerks name it): the 问题数据 workbooks
     rejected_by_department: dict[str, int] = field(default_factory=dict)
@@ -164,7 +165,12 @@ class RunSummary:
             )
         out = self.out_dir
         if not self.check_only:
-            lines.append(f"  乡镇预警名单 town lists: {self.towns_listed} 个乡镇 → {out}/towns/")
+            rows = sum(t["rows"] for t in self.town_lists.values())
+            households = sum(t["households"] for t in self.town_lists.values())
+            lines.append(
+                f"  乡镇预警名单 town lists: {self.towns_listed} 个乡镇，共 {rows} 行（户 {households}，"
+                f"非名册人员 {rows - households} 人）→ {out}/towns/"
+            )
             lines.append(f"  部门交办单 work orders: {self.work_orders} 件 → {out}/departments/")
             lines.append(f"  汇总报告 report → {out}/report.html")
         if self.rejected_by_department:

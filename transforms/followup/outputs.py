@@ -216,7 +216,7 @@ def render_followup_page(*, county: str, quarter: str, as_of: date, followup: pl
         f"<h1>{escape(county)}{escape(quarter_label(quarter))} 预警核实与工单办理进度</h1>",
         f'<p class="note">截至{as_of:%Y年%-m月%-d日}。只含统计数，不含个人信息。逾期按工作日计（含法定节假日调休）。</p>',
         "<h2>一、各乡镇入户核实</h2>", town_chart, _legend(colours),
-        html_table(["乡镇", "名单户数", "已反馈", "属实", "不属实", "风险已消除", "退回重填", "逾期未反馈"], towns),
+        html_table(["乡镇", "名单行数（户及非名册人员）", "已反馈", "属实", "不属实", "风险已消除", "退回重填", "逾期未反馈"], towns),
         "<h2>二、各部门工单办理</h2>", dept_chart, _legend(dept_colours),
         html_table(["部门", "工单数", "已办结", "办理中", "无法办结", "退回重填", "逾期未办结", "办结用时中位数（工作日）"],
                    departments),

@@ -39,7 +39,7 @@ def progress_lines(data_root: Path, quarter: str) -> list[str]:
     return [
         f"[{quarter}] 截至 as of {as_of}",
         "",
-        *aligned(["乡镇", "名单户数", "已反馈", *VERIFICATIONS, "退回重填", "逾期未反馈"], towns),
+        *aligned(["乡镇", "名单行数", "已反馈", *VERIFICATIONS, "退回重填", "逾期未反馈"], towns),
         "",
         *aligned(["部门", "工单数", *SETTLEMENTS, "退回重填", "逾期未办结"], departments),
     ]
