@@ -124,18 +124,19 @@ def _in_flow(server, flow_fn, *args, log_dir: Path | None = None, steps: dict[st
 def _run(data_root: Path, quarter: str, check_only: bool = False, reread: bool = False) -> int:
     if _bad_quarter(quarter):
         return 2
-    from flows.prefect_api import start_server_if_needed
     from transforms.data_root_lock import DataRootBusy, data_root_lock
 
     try:  # refused at once, before anything starts, when another command holds the data root
         with data_root_lock(data_root, "check-inbox" if check_only else "run"):
-            return _run_locked(data_root, quarter, check_only, reread, start_server_if_needed)
+            return _run_locked(data_root, quarter, check_only, reread)
     except DataRootBusy as e:
         print(f"未发布 / not published: {e}", file=sys.stderr)
         return 1
 
 
-def _run_locked(data_root: Path, quarter: str, check_only: bool, reread: bool, start_server_if_needed) -> int:
+def _run_locked(data_root: Path, quarter: str, check_only: bool, reread: bool) -> int:
+    from flows.prefect_api import start_server_if_needed
+
     server = start_server_if_needed()  # boots while the run's modules import
     if not check_only:  # Great Expectations (≈ 2.5 s to import) too, while the server boots
         from transforms.staging.quality_gates import preload_great_expectations

@@ -100,8 +100,8 @@ def _quarterly_run(data_root: str, quarter: str | None, reread: bool) -> RunSumm
     clock.stop()
     names = {d.code: d.file_name for d in config.departments}
     summary = RunSummary.of(q, out_dir, intakes, failures, clock, gates=gates, comparison=comparison,
-                            department_names=names, towns_listed=len(plan.towns), work_orders=plan.orders.height)  # fmt: skip
-    summary.town_lists = manifest.town_lists
+                            department_names=names, towns_listed=len(plan.towns), work_orders=plan.orders.height,
+                            town_lists=manifest.town_lists)  # fmt: skip
     publish_artifacts(summary, comparison)
     get_run_logger().info("published %s: %s", q, summary.counts.sentence())
     return summary

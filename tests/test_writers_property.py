@@ -30,6 +30,7 @@ CHOICES = {
     "county_list": {"verification": LAYOUT.raw["town_list"]["verification_choices"]},
     "work_orders": {"result": LAYOUT.raw["work_orders"]["settlement_choices"]},
     "id_suggestions": {"confirmation": LAYOUT.raw["id_suggestions"]["confirmation_choices"]},
+    "closed_list": {},
 }  # fmt: skip
 CREATED = datetime(2026, 10, 9)
 PROPERTY = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -117,7 +118,7 @@ def _cell_text(value) -> str:
 @given(st.data())
 def test_every_list_workbook_writes_and_reads_back(tmp_path_factory, data):
     """Town lists, the county list, work orders and the suggestions workbook share one writer."""
-    spec_name = data.draw(st.sampled_from(["town_list", "county_list", "work_orders", "id_suggestions"]))
+    spec_name = data.draw(st.sampled_from(list(CHOICES)))
     spec = LAYOUT.raw[spec_name]
     rows = data.draw(list_rows(spec_name))
     path = tmp_path_factory.mktemp("list") / "名单.xlsx"
@@ -241,3 +242,44 @@ def test_parquet_and_manifest_round_trip_awkward_text(tmp_path):
     assert pl.read_parquet(tmp_path / "w.parquet").equals(frame)
     write_manifest(tmp_path, {"note": "\x07=1+1 ＡＢＣ", "day": date(2026, 9, 30).isoformat()})
     assert json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["note"] == "\x07=1+1 ＡＢＣ"
+
+
+CELL = st.one_of(
+    st.none(), AWKWARD_TEXT, st.integers(-(10**12), 10**12), st.floats(allow_nan=False, allow_infinity=False),
+    st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 1, 1)), st.booleans(),
+)  # fmt: skip
+RETURN_HEADER = ["序号", "预警编号", "核实结果", "是否建议纳入监测", "帮扶措施", "核实人", "核实日期", "备注"]
+
+
+@PROPERTY
+@given(rows=st.lists(st.lists(CELL, min_size=len(RETURN_HEADER), max_size=len(RETURN_HEADER)), max_size=8),
+       keys=st.lists(st.sampled_from(["2026Q3-YJ-000001", "2026Q3-YJ-000002", " 2026Q3-YJ-000003 "]), max_size=8))  # fmt: skip
+def test_a_returned_list_filled_in_any_way_is_read_with_every_row_accounted_for(tmp_path_factory, config, rows, keys):
+    """The reader of what comes back: a town's list with anything typed into any cell (numbers,
+    dates, formulas as text, control characters, blanks) never raises; every row is applied,
+    rejected with a reason, unanswered or not data; an applied answer is one of the dropdown's."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    from transforms.followup.returns import Issued, read_returned_file, return_kinds
+
+    path = tmp_path_factory.mktemp("returns") / "城关镇预警名单（已核实）.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["清河县2026年第三季度防返贫监测预警名单（城关镇）"])
+    ws.append(["请于……前交回"])
+    ws.append(RETURN_HEADER)
+    for i, row in enumerate(rows):
+        if i < len(keys):
+            row = [row[0], keys[i], *row[2:]]
+        # (what a spreadsheet can hold: the control characters Excel refuses are not typed in)
+        ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+    wb.save(path)
+    issued = Issued(listing_towns={"2026Q3-YJ-000001": "城关镇", "2026Q3-YJ-000002": "河东镇"}, work_orders=set(),
+                    published_on=date(2026, 10, 9))  # fmt: skip
+    report, answers, rejects = read_returned_file(
+        path, path.name, issued, return_kinds(LAYOUT.raw), date(2026, 12, 20), config.reading
+    )
+    # every row the file holds (trailing blank rows are not stored in a workbook)
+    assert report.balanced and 3 <= report.rows_read <= 3 + len(rows)
+    assert set(answers["value"]) <= set(LAYOUT.raw["town_list"]["verification_choices"])
+    assert rejects["reason"].drop_nulls().str.len_chars().min() or rejects.is_empty()

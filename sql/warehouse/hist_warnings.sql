@@ -7,8 +7,7 @@ create table if not exists hist_warnings (
 alter table hist_warnings add column if not exists followup varchar;
 alter table hist_warnings add column if not exists listed boolean;
 -- (added with the suggestions for mistyped identity numbers)
-alter table hist_warnings add column if not exists id_corrected boolean
-;
+alter table hist_warnings add column if not exists id_corrected boolean;
 -- (added when a 不属实 came to hold until the facts change materially: the amount a warning measured,
 -- and the evidence and amount the town judged 不属实, carried while the judgement holds)
 alter table hist_warnings add column if not exists measure double;

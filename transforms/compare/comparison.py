@@ -73,10 +73,10 @@ def write_comparison_outputs(folder: Path, comparison: Comparison) -> None:
 def material_change_params(settings: dict) -> dict[str, object]:
     """When a town's 不属实 stops holding (rules.yaml material_change), as SQL parameters."""
     return {
-        "material_spending_rules": [str(r) for r in settings.get("spending_rules", ())],
-        "material_share": float(settings.get("grows_by_share", 0.2)),
-        "material_amount": float(settings.get("grows_by_at_least", 2000)),
-        "period_pattern": str(settings.get("period_pattern", "[0-9]{4}年1–[0-9]{1,2}月")),
+        "material_spending_rules": [str(r) for r in settings["spending_rules"]],
+        "material_share": float(settings["grows_by_share"]),
+        "material_amount": float(settings["grows_by_at_least"]),
+        "period_pattern": str(settings["period_pattern"]),
     }
 
 

@@ -14,6 +14,7 @@ import polars as pl
 
 from transforms.config import CountyConfig
 from transforms.deliver.excel import ExcelLayout, SheetJob, row_place
+from transforms.deliver.lists import people_names
 from transforms.linkage.suggestions import new_candidate_rows_sql
 from transforms.settings import quarter_label
 
@@ -99,16 +100,11 @@ def closed_list_job(folder: Path, quarter: str, config: CountyConfig, layout: Ex
     if closed.is_empty():
         return None
     spec = layout.raw["closed_list"]
-    names = people.select("id_number", "name").unique("id_number", keep="last", maintain_order=True)
-    heads = (
-        people.filter(pl.col("relation") == "户主")
-        .select("household_id", pl.col("name").alias("head_name"), pl.col("id_number").alias("head_id"))
-        .unique("household_id", keep="last", maintain_order=True)
-    )
+    names, heads = people_names(people)
     rule_labels = {r.rule_id: r.label for r in config.rules}
     order = {c: i for i, c in enumerate(spec["closure_order"])}
     rows = (
-        closed.join(names, on="id_number", how="left", maintain_order="left")
+        closed.join(names.drop("_known"), on="id_number", how="left", maintain_order="left")
         .join(heads, on="household_id", how="left", maintain_order="left")
         .with_columns(pl.col("closure").replace_strict(order, default=len(order), return_dtype=pl.Int64).alias("_rank"))
         .sort("_rank", "town", "village", "household_id", "rule_id", "id_number", nulls_last=True)

@@ -89,7 +89,7 @@ def _labelled(expr: pl.Expr, labels: dict[str, str], default: str | None = None)
     return expr.replace_strict(labels, default=expr if default is None else pl.lit(default), return_dtype=pl.String)
 
 
-def _people_names(people: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+def people_names(people: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(id_number -> name, `_known`) and (household_id -> its 户主's name and id_number)."""
     names = (
         people.select("id_number", "name", pl.lit(True).alias("_known"))
@@ -169,7 +169,7 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
         "household_id", pl.col("note").alias("_note"), pl.col("cause").alias("_note_cause"),
         pl.col("status").alias("_note_status"),
     )  # fmt: skip
-    names, heads = _people_names(people)
+    names, heads = people_names(people)
     rule_labels, department_labels, office = (
         {r.rule_id: r.label for r in config.rules},
         config.department_labels,
@@ -342,7 +342,7 @@ def work_order_jobs(folder: Path, quarter: str, config: CountyConfig, layout: Ex
                     created: datetime | None = None) -> list[SheetJob]:  # fmt: skip
     """One workbook per department: its work orders, with full identity numbers."""
     spec = layout.raw["work_orders"]
-    names, heads = _people_names(people)
+    names, heads = people_names(people)
     # A work order on a person names that person (when on the roster); one on a household, its 户主.
     rows = (
         orders.join(names, on="id_number", how="left", maintain_order="left")

@@ -116,6 +116,7 @@ class RunSummary:
         department_names: dict[str, str] | None = None,
         towns_listed: int = 0,
         work_orders: int = 0,
+        town_lists: dict | None = None,
     ) -> RunSummary:
         """The summary of a finished run (or inbox check)."""
         files = [f for i in intakes for f in i.files]
@@ -133,6 +134,7 @@ class RunSummary:
             peak_rss_gb=clock.peak_rss_gb,
             towns_listed=towns_listed,
             work_orders=work_orders,
+            town_lists=town_lists or {},
             rejected_by_department={  # rows still to correct (not those corrected in a supplement since)
                 names.get(i.department, i.department): n for i in intakes if (n := _open_rejects(i.rejects))
             },

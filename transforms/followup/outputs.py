@@ -53,7 +53,7 @@ def loop_counts(followup: pl.DataFrame, rows: pl.DataFrame) -> dict[str, int]:
 def write_chase_list(path: Path, *, county: str, quarter: str, as_of: date, followup: pl.DataFrame, rows: pl.DataFrame,
                      names: pl.DataFrame, department_labels: dict[str, str], rule_labels: dict[str, str],
                      calendar: WorkingCalendar, created: datetime,
-                     listing_reasons: dict[str, str] | None = None, rejects: pl.DataFrame | None = None) -> None:  # fmt: skip
+                     listing_reasons: dict[str, str], rejects: pl.DataFrame | None = None) -> None:  # fmt: skip
     """催办清单.xlsx: a sheet per town of its overdue verifications (masked identity numbers, as in
     the town lists) and a sheet per department of its overdue work orders, each with its
     deadline and the working days overdue on `as_of`."""
@@ -84,12 +84,11 @@ def write_chase_list(path: Path, *, county: str, quarter: str, as_of: date, foll
     overdue = _overdue_days(calendar, as_of)
     bodies: list[SheetBody] = []
     style = style_index(cell)
-    reasons = listing_reasons or {}
     # a row without a rule of its own says what the town list said: why the household is listed
     without_rule = (
-        pl.when(pl.col("colour") == "red").then(pl.lit(reasons.get("monitored_risk", "监测户风险未消除")))
-        .when(pl.col("colour") == "yellow").then(pl.lit(reasons.get("below_yellow_line", "收入低于黄色预警线")))
-        .otherwise(pl.lit("列入名单"))
+        pl.when(pl.col("colour") == "red").then(pl.lit(listing_reasons["monitored_risk"]))
+        .when(pl.col("colour") == "yellow").then(pl.lit(listing_reasons["below_yellow_line"]))
+        .otherwise(pl.lit(listing_reasons["suspected_mistyped_number"]))
     )  # fmt: skip
     for (town,), group in sorted(households.partition_by("town", as_dict=True).items()):
         county_office = town == UNKNOWN_TOWN  # the county office's own list: full numbers, not a town's
@@ -268,7 +267,7 @@ def _legend(colours: dict[str, str]) -> str:
 def write_followup(folder: Path, *, county: str, quarter: str, as_of: date, followup: pl.DataFrame, rows: pl.DataFrame,
                    rejects: pl.DataFrame, files: list[ReturnedFile], skipped: list[str], names: pl.DataFrame,
                    department_labels: dict[str, str], rule_labels: dict[str, str], calendar: WorkingCalendar,
-                   published_on: date, listing_reasons: dict[str, str] | None = None) -> None:  # fmt: skip
+                   published_on: date, listing_reasons: dict[str, str]) -> None:  # fmt: skip
     """Everything of `followup/<quarter>/`, into a fresh publication folder."""
     followup.write_parquet(folder / "followup.parquet")
     rows.select(LISTING_COLUMNS).write_parquet(folder / "followup_listing.parquet")

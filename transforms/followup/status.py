@@ -27,9 +27,9 @@ FOLLOWUP_COLUMNS = [
 RETURNED_CODES_EXCLUDED = ("key_unknown", "other_town", "key_missing")
 
 
-def returned_keys(rejects: pl.DataFrame, kind: str) -> list[str]:
+def returned_keys(rejects: pl.DataFrame | None, kind: str) -> list[str]:
     """The keys of `kind` whose returned row was refused (退回重填)."""
-    if rejects.is_empty():
+    if rejects is None or rejects.is_empty():
         return []
     refused = rejects.filter(
         (pl.col("kind") == kind) & pl.col("key").is_not_null() & ~pl.col("reason_code").is_in(RETURNED_CODES_EXCLUDED)
@@ -145,7 +145,6 @@ def followup_frame(
         .join(answer("settlement", "settlement", "work_order"), on="work_order", how="left")
     )
     settled = (pl.col("settlement") == "已办结") & pl.col("settlement_on").is_not_null()
-    rejects = rejects if rejects is not None else pl.DataFrame()
     verification_returned = (
         pl.col("listing_no").is_in(returned_keys(rejects, "verification")) & pl.col("verification").is_null()
     )
@@ -218,10 +217,7 @@ def listing_frame(
             pl.col("rules").fill_null(""),
             pl.lit(pub.verify_by).alias("verify_by"),
             (
-                pl.col("verification").is_null()
-                & pl.col("listing_no").is_in(
-                    returned_keys(rejects if rejects is not None else pl.DataFrame(), "verification")
-                )
+                pl.col("verification").is_null() & pl.col("listing_no").is_in(returned_keys(rejects, "verification"))
             ).alias("verification_returned"),
         )
         .with_columns(

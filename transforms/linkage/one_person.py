@@ -22,8 +22,9 @@ import polars as pl
 from transforms.compare.comparison import Comparison
 from transforms.staging.warehouse import read_sql
 
-NOTE = "另有{department}数据疑似为此人（身份证号疑似录错，待县级确认，建议编号 {suggestion_id}）：{evidence}"
-REJECT_NOTE = "；疑似身份证号录错，已提交县级核对（建议编号 {suggestion_id}）"
+# (polars' pl.format placeholders: the department, the 建议编号, what the department's row reported)
+NOTE = "另有{}数据疑似为此人（身份证号疑似录错，待县级确认，建议编号 {}）：{}"
+REJECT_NOTE = "；疑似身份证号录错，已提交县级核对（建议编号 {}）"
 # household_id, the note its row adds, and the stranger's warning's cause and status (for a row of its own)
 NOTES_SCHEMA = {"household_id": pl.String, "note": pl.String, "cause": pl.String, "status": pl.String}
 
@@ -67,7 +68,7 @@ def one_visit(comparison: Comparison, department_labels: dict[str, str]) -> Comp
         moved.select(
             pl.col("suggested_household_id").alias("household_id"),
             pl.format(
-                NOTE.replace("{department}", "{}").replace("{suggestion_id}", "{}").replace("{evidence}", "{}"),
+                NOTE,
                 pl.col("row_department").replace_strict(department_labels, default=pl.col("row_department")),
                 pl.col("pending_suggestion"),
                 pl.col("evidence"),
@@ -110,7 +111,7 @@ def rejects_with_suggestions(rejects: pl.DataFrame, suggestions: pl.DataFrame) -
     keyed = rejects.with_row_index("_order").join(
         recommended, on=["department", "file", "sheet", "row_number"], how="left", nulls_equal=True
     )
-    note = pl.format(REJECT_NOTE.replace("{suggestion_id}", "{}"), pl.col("suggestion_id"))
+    note = pl.format(REJECT_NOTE, pl.col("suggestion_id"))
     return (
         keyed.with_columns(
             pl.when(pl.col("suggestion_id").is_not_null())
