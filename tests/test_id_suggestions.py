@@ -59,6 +59,14 @@ def test_planted_mistyped_numbers_get_the_intended_person_and_nothing_wrong_is_r
     assert wrong.height == 0
     near = typos.filter(pl.col("kind") == "near_outsider").join(suggestions, on=KEY, how="inner")
     assert near.filter("recommended").height == 0
+    # Every stranger's row is searched, not only those behind a warning: a grade-三级 certificate
+    # under a valid wrong number raises nothing for anyone, and is recommended as its person.
+    silent = got.filter(pl.col("origin") == "stranger")
+    assert silent.height > 0 and (silent["suggested_id_number"] == silent["intended_id"]).all()
+    assert set(suggestions["origin"]) <= {"rejected", "new_candidate", "stranger"}
+    # Whether a stranger's number has other rows in its extract (a genuine stranger's recurs) is said.
+    valid = suggestions.filter(pl.col("origin") != "rejected")["agreement"]
+    assert valid.str.contains("该号码本季度在该数据中(仅此一行|另有多行记录)").all()
     # Explained in Chinese, with the probability and a stable number.
     swap = suggestions.filter(pl.col("agreement").str.contains("顺序颠倒"))
     assert swap.height > 0

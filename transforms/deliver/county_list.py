@@ -15,7 +15,7 @@ import polars as pl
 from transforms.config import CountyConfig
 from transforms.deliver.excel import ExcelLayout, SheetJob, row_place
 from transforms.deliver.lists import people_names
-from transforms.linkage.suggestions import new_candidate_rows_sql
+from transforms.linkage.suggestions import person_rows_sql
 from transforms.settings import quarter_label
 
 FOLDER = "county"
@@ -33,7 +33,9 @@ def county_list_rows(con: duckdb.DuckDBPyConnection, quarter: str, rows: pl.Data
     con.register("new_candidates", ids.to_arrow())
     try:
         params = {"quarter": quarter, "year_prefix": f"{quarter[:4]}Q%"}  # the year's claims make a candidate
-        sources = pl.from_arrow(con.sql(new_candidate_rows_sql(config, this_year=True), params=params).to_arrow_table())
+        sources = pl.from_arrow(
+            con.sql(person_rows_sql(config, "new_candidates", this_year=True), params=params).to_arrow_table()
+        )
     finally:
         con.unregister("new_candidates")
     labels = config.department_labels

@@ -2,25 +2,27 @@
 model run by Splink on DuckDB.
 
 Rows to place (`queries`) are linked to the roster's persons (`roster`), never blocked on the
-number itself: candidates share the name and village, or the name and birth date, or the
-birth date and village, or the name alone (for extracts without a village). Each candidate
-pair is compared on
+whole number: a slip (one digit wrong, two neighbours swapped) leaves at least one of its three
+parts intact — region and birth year (1st–10th digits), month and day (11th–14th), sequence
+(15th–17th) —, so candidates share the name and one of those parts; or the name and village,
+or the birth date and village (a name typed otherwise). Each candidate pair is compared on
 
-- the number outside its birth date (region and sequence: 1st–6th and 15th–17th digits), by
-  Damerau–Levenshtein distance: identical, 1 (one wrong digit or two neighbouring digits
-  swapped), 2, more;
-- the birth date (7th–14th digits): identical, one digit wrong or two swapped, different —
-  apart from the rest, so that two namesakes born the same day are not taken for one person
-  because their numbers share the eight digits of that day;
-- the name: identical (weighted by how common the name is: term frequencies), one character
-  off, different;
+- the number's first 17 digits (the 18th, the check character, follows from them), by
+  Damerau–Levenshtein distance: identical (only the check character differs), one slip, two
+  slips, more. One distance over the whole number, so that two slips are two slips wherever
+  they fall — two independent slips are rare, and a number two digits from a namesake's is
+  most often another person's;
+- the name: identical (weighted by how common the name is: term frequencies — a common name
+  agreeing says little), one character off, different;
 - the place, where the row has one: same village, same town, another town.
 
 The u probabilities (how often two different persons agree by chance) are estimated from the
 roster itself, by Splink's deterministic random sampling; the m probabilities (how often the
 row and the person agree when it is that person) describe how clerks mistype and live in
-`config/id_linkage.yaml` with their reasons; so does the prior. Splink turns them into match
-weights and a probability per pair; `suggestions.explain` puts the agreement into Chinese.
+`config/id_linkage.yaml` with their reasons. The prior is the row's own (`row_prior`,
+transforms.linkage.suggestions): a number that fails its check character is surely a slip of
+somebody's, a valid number of nobody on the roster is most often a person who is not on it.
+`suggestions.explain` puts the agreement into Chinese.
 """
 
 from __future__ import annotations
@@ -28,26 +30,33 @@ from __future__ import annotations
 import copy
 import hashlib
 import logging
+import math
 from dataclasses import asdict, dataclass
 
 import duckdb
 import polars as pl
 
-from transforms.settings import DUCKDB_MEMORY_LIMIT
+from transforms.settings import DUCKDB_MEMORY_LIMIT, sql_dir
 
-COMPARISONS = ("id_number", "name", "birth_date", "place")
+COMPARISONS = ("id_number", "name", "place")
+# The model's shape (comparisons, how u is had): a trained model kept in the warehouse by an
+# earlier shape is trained again.
+MODEL_SHAPE = 2
 _QUIET = logging.ERROR  # Splink's own log (counts and advice, never a cell) stays out of the run's log
 # The frames `score` takes: one row per person to place or per roster person.
-QUERY_COLUMNS = ("unique_id", "id_rest", "name", "birth_date", "town", "village")
+QUERY_COLUMNS = ("unique_id", "id_body", "id_head", "id_day", "id_sequence", "birth_date", "name", "town", "village")
 ROSTER_COLUMNS = QUERY_COLUMNS
 
 
 def number_parts(number: pl.Expr) -> list[pl.Expr]:
-    """An 18-character number's two compared parts: `id_rest` (region and sequence, the 1st–6th
-    and 15th–17th digits) and `birth_date` (the 7th–14th). Compared apart, agreement on the birth
-    date is counted once, not again inside the number."""
+    """An 18-character number's compared body (`id_body`, the first 17 digits), its three blocking
+    parts (`id_head` region and birth year, `id_day` month and day, `id_sequence`) and its birth
+    date (blocking with the village)."""
     return [
-        (number.str.slice(0, 6) + number.str.slice(14, 3)).alias("id_rest"),
+        number.str.slice(0, 17).alias("id_body"),
+        number.str.slice(0, 10).alias("id_head"),
+        number.str.slice(10, 4).alias("id_day"),
+        number.str.slice(14, 3).alias("id_sequence"),
         number.str.slice(6, 8).alias("birth_date"),
     ]
 
@@ -59,7 +68,9 @@ class LinkageSettings:
     recommend_at: float
     list_from: float
     max_per_row: int
-    prior_share: float
+    prior_rejected: float
+    valid_slips_per_caught: float
+    slip_single_row: float
     u_max_pairs: float
     u_seed: int
     m_probabilities: dict[str, tuple[float, ...]]
@@ -67,7 +78,7 @@ class LinkageSettings:
     @property
     def digest(self) -> str:
         """What a trained model depends on besides the roster."""
-        return hashlib.sha256(repr(sorted(asdict(self).items())).encode("utf-8")).hexdigest()
+        return hashlib.sha256(repr((MODEL_SHAPE, sorted(asdict(self).items()))).encode("utf-8")).hexdigest()
 
     @classmethod
     def from_yaml(cls, raw: dict) -> LinkageSettings:
@@ -81,7 +92,9 @@ class LinkageSettings:
             recommend_at=float(raw["recommend_at"]),
             list_from=float(raw["list_from"]),
             max_per_row=int(raw["max_per_row"]),
-            prior_share=float(raw["prior_share"]),
+            prior_rejected=float(raw["prior_rejected"]),
+            valid_slips_per_caught=float(raw["valid_slips_per_caught"]),
+            slip_single_row=float(raw["slip_single_row"]),
             u_max_pairs=float(raw["u_max_pairs"]),
             u_seed=int(raw["u_seed"]),
             m_probabilities=m,
@@ -96,10 +109,10 @@ def _comparisons(settings: LinkageSettings) -> list:
     id_number = cl.CustomComparison(
         output_column_name="id_number",
         comparison_levels=[
-            cll.NullLevel("id_rest"),
-            cll.ExactMatchLevel("id_rest"),
-            cll.DamerauLevenshteinLevel("id_rest", 1),
-            cll.DamerauLevenshteinLevel("id_rest", 2),
+            cll.NullLevel("id_body"),
+            cll.ExactMatchLevel("id_body"),
+            cll.DamerauLevenshteinLevel("id_body", 1),
+            cll.DamerauLevenshteinLevel("id_body", 2),
             cll.ElseLevel(),
         ],
     ).configure(m_probabilities=list(m["id_number"]))
@@ -112,15 +125,6 @@ def _comparisons(settings: LinkageSettings) -> list:
             cll.ElseLevel(),
         ],
     ).configure(m_probabilities=list(m["name"]))
-    birth = cl.CustomComparison(
-        output_column_name="birth_date",
-        comparison_levels=[
-            cll.NullLevel("birth_date"),
-            cll.ExactMatchLevel("birth_date"),
-            cll.DamerauLevenshteinLevel("birth_date", 1),
-            cll.ElseLevel(),
-        ],
-    ).configure(m_probabilities=list(m["birth_date"]))
     place = cl.CustomComparison(
         output_column_name="place",
         comparison_levels=[
@@ -130,7 +134,7 @@ def _comparisons(settings: LinkageSettings) -> list:
             cll.ElseLevel(),
         ],
     ).configure(m_probabilities=list(m["place"]))
-    return [id_number, name, birth, place]
+    return [id_number, name, place]
 
 
 def _settings(settings: LinkageSettings, link_type: str, roster_size: int):
@@ -141,12 +145,14 @@ def _settings(settings: LinkageSettings, link_type: str, roster_size: int):
         unique_id_column_name="unique_id",
         comparisons=_comparisons(settings),
         blocking_rules_to_generate_predictions=[
+            block_on("name", "id_head"),
+            block_on("name", "id_day"),
+            block_on("name", "id_sequence"),
             block_on("name", "village"),
-            block_on("name", "birth_date"),
             block_on("birth_date", "village"),
-            block_on("name"),
         ],
-        probability_two_random_records_match=min(0.5, settings.prior_share / max(roster_size, 1)),
+        # a placeholder: each row's own prior replaces it (match weights without the prior)
+        probability_two_random_records_match=min(0.5, 1 / max(roster_size, 1)),
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=True,
     )
@@ -164,9 +170,28 @@ def _bound_unseen_u(model: dict, pairs: float) -> None:
                 level["u_probability"] = 1.0 / pairs
 
 
+def _count_one_slip_u(model: dict, con: duckdb.DuckDBPyConnection) -> None:
+    """u of the number's "identical" and "one slip" levels, counted over every pair of roster
+    persons (sql/linkage/lnk_one_slip_pairs.sql) instead of sampled: a random sample of 300,000
+    pairs never sees one of the few pairs one slip apart, and the bound 1 / pairs sampled would
+    understate how much one slip says, several times over. None counted: half a pair (the least
+    a count can honestly say)."""
+    con.execute(
+        "create or replace table lnk_bodies as select distinct id_body from lnk_roster where id_body is not null"
+    )
+    sql = (sql_dir() / "linkage" / "lnk_one_slip_pairs.sql").read_text(encoding="utf-8")
+    one_slip, persons = con.execute(sql).fetchone()
+    pairs = max(persons * (persons - 1) / 2, 1)
+    [levels] = [c["comparison_levels"] for c in model["comparisons"] if c["output_column_name"] == "id_number"]
+    identical, one = [level for level in levels if not level.get("is_null_level")][:2]
+    identical["u_probability"] = 0.5 / pairs
+    one["u_probability"] = max(float(one_slip), 0.5) / pairs
+
+
 def train(roster: pl.DataFrame, settings: LinkageSettings) -> dict:
     """The model to score with (Splink's settings JSON, link_only): u estimated on pairs of roster
-    persons (two different persons agreeing by chance), m and the prior from the settings."""
+    persons (two different persons agreeing by chance) — sampled, and counted exactly for the
+    number's closest levels —, m from the settings."""
     from splink import DuckDBAPI, Linker
 
     with duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT}) as con:
@@ -181,9 +206,19 @@ def train(roster: pl.DataFrame, settings: LinkageSettings) -> dict:
             max_pairs=settings.u_max_pairs, seed=settings.u_seed, num_chunks=1
         )
         model = trainer.misc.save_model_to_json()
+        _count_one_slip_u(model, con)
     model["link_type"] = "link_only"
     _bound_unseen_u(model, settings.u_max_pairs)
     return model
+
+
+def name_frequencies(roster: pl.DataFrame) -> pl.DataFrame:
+    """How common each name is among the roster's persons (`tf_name`): the chance that a roster
+    person picked at random has it — what a name agreeing by chance means. From the roster alone:
+    the rows to place (hundreds of thousands of strangers, some names thousands of times) must not
+    make a roster person's name look commoner than it is."""
+    named = roster.filter(pl.col("name").is_not_null())
+    return named.group_by("name").agg((pl.len() / max(named.height, 1)).alias("tf_name")).sort("name")
 
 
 def roster_digest(roster: pl.DataFrame) -> str:
@@ -192,21 +227,27 @@ def roster_digest(roster: pl.DataFrame) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def score(queries: pl.DataFrame, roster: pl.DataFrame, model: dict, list_from: float) -> pl.DataFrame:
-    """Every candidate pair from `list_from` on, with its probability: query_id, person_id,
-    match_probability, match_weight and mw_<comparison> (each comparison's match weight, the
-    name's with its term-frequency adjustment)."""
+def prior_weight(model: dict) -> float:
+    """The model's own prior as a match weight (log2 odds), to take out of Splink's match weights."""
+    p = model["probability_two_random_records_match"]
+    return math.log2(p / (1 - p))
+
+
+def score(queries: pl.DataFrame, roster: pl.DataFrame, model: dict, min_weight: float) -> pl.DataFrame:
+    """Every candidate pair whose evidence reaches `min_weight`: query_id, person_id, `weight`
+    (the evidence's match weight, log2 of its Bayes factor: the comparisons', the name's with its
+    term-frequency adjustment, without any prior) and mw_<comparison>."""
     out_schema = {
         "query_id": pl.String,
         "person_id": pl.String,
-        "match_probability": pl.Float64,
-        "match_weight": pl.Float64,
+        "weight": pl.Float64,
         **{f"mw_{c}": pl.Float64 for c in COMPARISONS},
     }
     if queries.is_empty() or roster.is_empty():
         return pl.DataFrame(schema=out_schema)
     from splink import DuckDBAPI, Linker
 
+    prior = prior_weight(model)
     with duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT}) as con:
         con.register("lnk_roster_arrow", roster.select(ROSTER_COLUMNS).to_arrow())
         con.execute("create table lnk_roster as select * from lnk_roster_arrow")
@@ -218,7 +259,10 @@ def score(queries: pl.DataFrame, roster: pl.DataFrame, model: dict, list_from: f
             copy.deepcopy(model),
             log_level=_QUIET,
         )
-        pairs = linker.inference.predict(threshold_match_probability=list_from)
+        con.register("lnk_name_tf_arrow", name_frequencies(roster).to_arrow())
+        con.execute("create table lnk_name_tf as select * from lnk_name_tf_arrow")
+        linker.table_management.register_term_frequency_lookup(api.register("lnk_name_tf"), "name")
+        pairs = linker.inference.predict(threshold_match_weight=min_weight + prior)
         frame = pl.from_arrow(con.sql(f"select * from {pairs.physical_name}").to_arrow_table())
     if frame.is_empty():
         return pl.DataFrame(schema=out_schema)
@@ -227,8 +271,7 @@ def score(queries: pl.DataFrame, roster: pl.DataFrame, model: dict, list_from: f
         frame.select(
             pl.when(left_is_query).then(pl.col("unique_id_l")).otherwise(pl.col("unique_id_r")).alias("query_id"),
             pl.when(left_is_query).then(pl.col("unique_id_r")).otherwise(pl.col("unique_id_l")).alias("person_id"),
-            "match_probability",
-            "match_weight",
+            (pl.col("match_weight") - prior).alias("weight"),
             (pl.col("mw_name") + pl.col("mw_tf_adj_name").fill_null(0)).alias("mw_name"),
             *[pl.col(f"mw_{c}") for c in COMPARISONS if c != "name"],
         )

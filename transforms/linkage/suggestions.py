@@ -8,6 +8,7 @@ office confirms them (是本人 / 不是本人) in `quality/身份证号疑似�
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
 
 import duckdb
@@ -60,11 +61,17 @@ def rejected_rows(rejects: pl.DataFrame) -> pl.DataFrame:
     )  # fmt: skip
 
 
-def new_candidate_rows_sql(config: CountyConfig, this_year: bool = False) -> str:
+def person_rows_sql(config: CountyConfig, among: str, this_year: bool = False) -> str:
     """The department rows of this quarter (with `this_year`: of every quarter of the year up to
-    this one) behind each NEW_CANDIDATE warning, over every dataset of the registry with a person
-    in it (so a new department is covered without a query)."""
+    this one) of the persons `among` says, over every dataset of the registry with a person in it
+    (so a new department is covered without a query): "new_candidates" — the persons behind a
+    NEW_CANDIDATE warning (a registered table of id_number); "strangers" — every person not on the
+    quarter's roster."""
     when = "s.quarter like $year_prefix and s.quarter <= $quarter" if this_year else "s.quarter = $quarter"
+    who = {
+        "new_candidates": "semi join new_candidates as c on c.id_number = s.id_number",
+        "strangers": "anti join stg_roster__persons as r on r.id_number = s.id_number and r.quarter = $quarter",
+    }[among]
     parts = []
     for ds in config.datasets:
         names = {f.name for f in ds.fields}
@@ -74,10 +81,9 @@ def new_candidate_rows_sql(config: CountyConfig, this_year: bool = False) -> str
         village = "s.village" if "village" in names else "null"
         parts.append(
             f"select '{ds.department}' as department, '{ds.code}' as dataset, s.source_file as file, "
-            f"s.source_sheet as sheet, s.source_row as row_number, 'new_candidate' as origin, "
+            f"s.source_sheet as sheet, s.source_row as row_number, "
             f"s.id_number as id_as_written, s.name as name_as_written, {town} as town, {village} as village "
-            f"from {ds.staging_table} as s semi join new_candidates as c on c.id_number = s.id_number "
-            f"where {when}"
+            f"from {ds.staging_table} as s {who} where {when} and s.id_number is not null"
         )  # identifiers from our own registry, never from data
     return "\nunion all\n".join(parts)
 
@@ -140,7 +146,98 @@ def explain(row: dict) -> str:
         text += "；" + "、".join(same) + "一致"
     if other:
         text += "；" + "、".join(other) + "不同"
+    if row.get("single") is not None:
+        text += "；该号码本季度在该数据中" + ("仅此一行" if row["single"] else "另有多行记录")
     return text
+
+
+PEOPLE = ["id_as_written", "name_as_written", "town", "village"]  # a person as a row writes them
+ROW_KEY = ["department", "file", "sheet", "row_number"]
+
+
+def _strangers(con: duckdb.DuckDBPyConnection, config: CountyConfig, quarter: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every department row of the quarter whose valid number is nobody's on the roster, kept in
+    the warehouse's session (`lnk_stranger_rows`); returns the distinct persons they write and
+    each number's rows per file (dataset, file, id_as_written, rows)."""
+    con.execute(
+        f"create or replace temp table lnk_stranger_rows as {person_rows_sql(config, 'strangers')}",
+        {"quarter": quarter},
+    )
+    people = pl.from_arrow(
+        con.sql(f"select distinct {', '.join(PEOPLE)} from lnk_stranger_rows order by all").to_arrow_table()
+    )
+    per_number = pl.from_arrow(
+        con.sql(
+            "select dataset, file, id_as_written, count(*) as rows from lnk_stranger_rows group by all order by all"
+        ).to_arrow_table()
+    )
+    return people.cast({c: _ROW_SCHEMA[c] for c in PEOPLE}), per_number
+
+
+def _stranger_rows(con: duckdb.DuckDBPyConnection, people: pl.DataFrame, new_candidates: pl.Series) -> pl.DataFrame:
+    """The stranger rows of these persons (as written), with their origin: behind a NEW_CANDIDATE
+    warning, or a stranger who raised none."""
+    if people.is_empty():
+        return pl.DataFrame(schema=_ROW_SCHEMA)
+    con.register("lnk_found_people", people.select(PEOPLE).to_arrow())
+    try:
+        on = " and ".join(f"r.{c} is not distinct from f.{c}" for c in PEOPLE)
+        rows = pl.from_arrow(
+            con.sql(f"select r.* from lnk_stranger_rows as r semi join lnk_found_people as f on {on}").to_arrow_table()
+        )
+    finally:
+        con.unregister("lnk_found_people")
+    origin = pl.when(pl.col("id_as_written").is_in(new_candidates.implode())).then(pl.lit("new_candidate"))
+    return (
+        rows.with_columns(origin.otherwise(pl.lit("stranger")).alias("origin"))
+        .cast(_ROW_SCHEMA)
+        .select(list(_ROW_SCHEMA))
+    )
+
+
+def _with_footprint(candidates: pl.DataFrame, rows_per_number: pl.DataFrame, settings: LinkageSettings) -> pl.DataFrame:
+    """Each stranger's candidate with `single` (the number as written has this one row in its
+    extract this quarter) and its weight moved by what that says: a slip is most often a one-off
+    (`slip_single_row`), while a genuine stranger's number recurs — claims, payments — as often as
+    the extract shows (the share of its strangers' numbers with a single row, counted here)."""
+    if candidates.is_empty():
+        return candidates.with_columns(pl.lit(None, pl.Boolean).alias("single"))
+    rows_per_number = rows_per_number.group_by("dataset", "id_as_written").agg(pl.col("rows").sum())
+    shares = rows_per_number.group_by("dataset").agg((pl.col("rows") == 1).mean().alias("_u"))
+    m = settings.slip_single_row
+    u = pl.col("_u").clip(0.001, 0.999)
+    factor = pl.when(pl.col("single")).then(m / u).otherwise((1 - m) / (1 - u))
+    return (
+        candidates.join(rows_per_number, on=["dataset", "id_as_written"], how="left")
+        .join(shares, on="dataset", how="left")
+        .with_columns((pl.col("rows") == 1).alias("single"))
+        .with_columns((pl.col("weight") + factor.log(2)).alias("weight"))
+        .drop("rows", "_u")
+    )
+
+
+def _ranked(candidates: pl.DataFrame, prior: pl.Expr, persons: int, settings: LinkageSettings) -> pl.DataFrame:
+    """Each candidate's probabilities, given the row's prior (how likely it is some roster person):
+    `match_probability` (the pair's, alone) and `row_probability` (that the row is this person and
+    none of its other candidates: its odds over 1 + the sum of the row's odds). A row is at most one
+    person; the likeliest candidate is recommended when its row probability reaches `recommend_at`
+    — two near-equal namesakes share it, and neither is."""
+    odds = (prior / persons) * pl.lit(2.0).pow(pl.col("weight"))
+    return (
+        candidates.with_columns(odds.alias("_odds"))
+        .with_columns(
+            (pl.col("_odds") / (1 + pl.col("_odds"))).round(4).alias("match_probability"),
+            (pl.col("_odds") / (1 + pl.col("_odds").sum().over(ROW_KEY))).round(4).alias("row_probability"),
+        )
+        .filter(pl.col("match_probability") >= settings.list_from)
+        .sort([*ROW_KEY, "weight", "person_id"], descending=[False] * 4 + [True, False], nulls_last=True)
+        .with_columns(pl.int_range(pl.len()).over(ROW_KEY).alias("_rank"))
+        .filter(pl.col("_rank") < settings.max_per_row)
+        .with_columns(
+            ((pl.col("_rank") == 0) & (pl.col("row_probability") >= settings.recommend_at)).alias("recommended")
+        )
+        .drop("_odds")
+    )
 
 
 def suggest(
@@ -148,22 +245,21 @@ def suggest(
     warnings: pl.DataFrame, settings: LinkageSettings,
 ) -> pl.DataFrame:  # fmt: skip
     """The quarter's suggestions (SUGGESTION_COLUMNS), numbered; `con` is the warehouse with
-    the quarter staged."""
+    the quarter staged. Rows looked at: those rejected for a slip in their number, and every
+    department row of a person not on the roster, in every extract."""
     q = str(quarter)
-    new = warnings.filter(pl.col("rule_id") == "NEW_CANDIDATE").select("id_number").unique()
-    con.register("new_candidates", new.to_arrow())
-    try:
-        behind = pl.from_arrow(con.sql(new_candidate_rows_sql(config), params={"quarter": q}).to_arrow_table())
-    finally:
-        con.unregister("new_candidates")
-    rows = pl.concat([rejected_rows(rejects), behind.cast(_ROW_SCHEMA)]).with_columns(
-        written_name(pl.col("name_as_written")).alias("name_as_written")
-    )
     roster = _roster(con, q)
-    if rows.is_empty() or roster.is_empty():
+    rejected = rejected_rows(rejects)
+    strangers, stranger_rows_per_number = _strangers(con, config, q)
+    if roster.is_empty() or (rejected.is_empty() and strangers.is_empty()):
         return pl.DataFrame(schema=SUGGESTION_SCHEMA)
-    people = ["id_as_written", "name_as_written", "town", "village"]
-    distinct = rows.select(people).unique(maintain_order=True).with_row_index("query_id")
+    folded = written_name(pl.col("name_as_written")).alias("name_as_written")
+    distinct = (
+        pl.concat([rejected.select(PEOPLE), strangers])
+        .with_columns(folded)
+        .unique(maintain_order=True)
+        .with_row_index("query_id")
+    )
     queries = distinct.select(
         pl.col("query_id").cast(pl.String).alias("unique_id"),
         *number_parts(pl.col("id_as_written")),
@@ -178,7 +274,10 @@ def suggest(
         "town",
         "village",
     )
-    pairs = score(queries, persons, trained_model(con, persons, settings), settings.list_from)
+    # the least evidence that can reach list_from, with the largest prior a row has
+    list_odds = settings.list_from / (1 - settings.list_from)
+    min_weight = math.log2(list_odds * roster.height / settings.prior_rejected)
+    pairs = score(queries, persons, trained_model(con, persons, settings), min_weight)
     named = roster.select(
         pl.col("id_number").alias("person_id"),
         pl.col("name").alias("suggested_name"),
@@ -192,30 +291,48 @@ def suggest(
         .join(named, on="person_id")
         .drop("query_id")
     )
-    candidates = rows.join(found, on=people, how="inner", nulls_equal=True)
-    candidates = candidates.join(
-        denied(con), on=["department", "id_as_written", "name_as_written", "person_id"], how="anti"
+    new_candidates = warnings.filter(pl.col("rule_id") == "NEW_CANDIDATE")["id_number"].unique()
+    behind = (
+        strangers.with_columns(written_name(pl.col("name_as_written")).alias("_folded"))
+        .join(
+            found.select(PEOPLE).unique(), left_on=["id_as_written", "_folded", "town", "village"],
+            right_on=PEOPLE, how="semi", nulls_equal=True,
+        )
+        .drop("_folded")
+    )  # fmt: skip
+    no_denied = ["department", "id_as_written", "name_as_written", "person_id"]
+    candidates = [
+        rows.with_columns(folded)
+        .join(found, on=PEOPLE, how="inner", nulls_equal=True)
+        .join(denied(con), on=no_denied, how="anti")
+        for rows in (rejected, _stranger_rows(con, behind, new_candidates))
+    ]
+    # A rejected number is surely a slip of somebody's; a stranger's valid number is a slip of a
+    # roster person's as often as the file's caught slips say (config/id_linkage.yaml): a list
+    # typed by hand slips more than a system's export. Only slips of the number's 17 digits count
+    # (a slip of the check character alone can never make a valid number).
+    caught = _ranked(candidates[0], pl.lit(settings.prior_rejected), roster.height, settings)
+    body_slip = pl.col("id_as_written").str.slice(0, 17) != pl.col("person_id").str.slice(0, 17)
+    in_file = ["dataset", "file"]
+    caught_by_file = caught.filter(pl.col("recommended") & body_slip).group_by(in_file).len("caught")
+    stranger_prior = (
+        stranger_rows_per_number.group_by(in_file)
+        .agg(pl.col("id_as_written").n_unique().alias("strangers"))
+        .join(caught_by_file, on=in_file, how="left")
+        .select(
+            *in_file,
+            pl.min_horizontal(
+                pl.lit(settings.prior_rejected),
+                settings.valid_slips_per_caught * (pl.col("caught").fill_null(0) + 1) / pl.col("strangers"),
+            ).alias("_prior"),
+        )
     )
-    if candidates.is_empty():
+    silent = candidates[1].join(stranger_prior, on=in_file, how="left")
+    prior = pl.col("_prior").fill_null(settings.prior_rejected)
+    silent = _with_footprint(silent, stranger_rows_per_number, settings)
+    ranked = pl.concat([caught, _ranked(silent, prior, roster.height, settings).drop("_prior")], how="diagonal_relaxed")
+    if ranked.is_empty():
         return pl.DataFrame(schema=SUGGESTION_SCHEMA)
-    row_key = ["department", "file", "sheet", "row_number"]
-    # A row is at most one person: each candidate's share of the row's odds (its Bayes factor
-    # against the prior, 2^match_weight, over 1 + the sum of all the row's candidates') is the
-    # probability that the row is that person and no other. The likeliest candidate is recommended
-    # when that reaches `recommend_at`; two near-equal namesakes share it, and neither is.
-    odds = pl.lit(2.0).pow(pl.col("match_weight"))
-    ranked = (
-        candidates.sort([*row_key, "match_weight", "person_id"], descending=[False] * 4 + [True, False])
-        .with_columns(
-            pl.int_range(pl.len()).over(row_key).alias("_rank"),
-            (odds / (1 + odds.sum().over(row_key))).round(4).alias("row_probability"),
-        )
-        .filter(pl.col("_rank") < settings.max_per_row)
-        .with_columns(
-            pl.col("match_probability").round(4),
-            ((pl.col("_rank") == 0) & (pl.col("row_probability") >= settings.recommend_at)).alias("recommended"),
-        )
-    )
     ranked = ranked.with_columns(
         pl.Series("agreement", [explain(r) for r in ranked.iter_rows(named=True)], dtype=pl.String),
         pl.lit(q).alias("quarter"),

@@ -1,9 +1,10 @@
 """Mistyped identity numbers (疑似录错的身份证号), planted where they cost most.
 
 Each department also sends a small supplementary file (补报/补录) of consequential records —
-a large hospital bill, a 临时救助 grant, a C/D house appraisal, a new grade 一级/二级 disability
-certificate — of roster persons who appear nowhere else in that dataset, and some of those
-numbers are mistyped the way clerks mistype them: one digit wrong, or two neighbouring digits
+a large hospital bill, a 临时救助 grant, a C/D house appraisal, a new disability certificate (of
+grade 一级/二级, or 三级: under a valid wrong number a 三级 certificate raises no warning for
+anyone, and its roster person silently loses DIS_NEW) — of roster persons who appear nowhere
+else in that dataset, and some of those numbers are mistyped the way clerks mistype them: one digit wrong, or two neighbouring digits
 swapped. Half fail the check character (rejected); the other half were typed into a system
 that recomputed the check character, so they are valid numbers of nobody (a stranger, a
 NEW_CANDIDATE). Beside them: outsiders whose numbers are one digit from a roster person's
@@ -137,7 +138,7 @@ def _cells(dataset: str, idn: str, p: dict, q: Quarter, rng: random.Random) -> t
             "completed_on": None,
         }
         return [idn, p["name"], p["town"], p["village"], grade, render_date(day, "iso"), "未改造", ""], clean
-    grade = rng.choice(["一级", "二级"])
+    grade = rng.choice(["一级", "二级", "三级"])
     clean = {
         "id_number": idn,
         "name": p["name"],
