@@ -9,6 +9,7 @@ a floor measured in the same run — DuckDB joining the same rows to the roster 
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from datetime import date
@@ -51,8 +52,13 @@ def main() -> None:
     model = train(roster, settings)
     trained = time.perf_counter() - t
     t = time.perf_counter()
-    pairs = score(queries, roster, model, settings.list_from)
+    # every row with the prior of a rejected number (the largest a row has): the hardest test
+    prior = settings.prior_rejected / roster.height
+    min_weight = math.log2(settings.list_from / (1 - settings.list_from) / prior)
+    pairs = score(queries, roster, model, min_weight)
     scored = time.perf_counter() - t
+    odds = prior * pl.lit(2.0).pow(pl.col("weight"))
+    pairs = pairs.with_columns((odds / (1 + odds)).alias("match_probability"))
     high = pl.col("match_probability") >= settings.recommend_at
     typos = pairs.filter(pl.col("query_id").str.starts_with("q") & high)["query_id"].n_unique()
     strangers = pairs.filter(pl.col("query_id").str.starts_with("o") & high)["query_id"].n_unique()

@@ -66,11 +66,12 @@ def person_rows_sql(config: CountyConfig, among: str, this_year: bool = False) -
     this one) of the persons `among` says, over every dataset of the registry with a person in it
     (so a new department is covered without a query): "new_candidates" — the persons behind a
     NEW_CANDIDATE warning (a registered table of id_number); "strangers" — every person not on the
-    quarter's roster."""
+    quarter's roster; "found" — the numbers of a registered lnk_found_people (id_as_written)."""
     when = "s.quarter like $year_prefix and s.quarter <= $quarter" if this_year else "s.quarter = $quarter"
     who = {
         "new_candidates": "semi join new_candidates as c on c.id_number = s.id_number",
         "strangers": "anti join stg_roster__persons as r on r.id_number = s.id_number and r.quarter = $quarter",
+        "found": "semi join lnk_found_people as f on f.id_as_written = s.id_number",
     }[among]
     parts = []
     for ds in config.datasets:
@@ -156,42 +157,41 @@ ROW_KEY = ["department", "file", "sheet", "row_number"]
 
 
 def _strangers(con: duckdb.DuckDBPyConnection, config: CountyConfig, quarter: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Every department row of the quarter whose valid number is nobody's on the roster, kept in
-    the warehouse's session (`lnk_stranger_rows`); returns the distinct persons they write and
-    each number's rows per file (dataset, file, id_as_written, rows)."""
-    con.execute(
-        f"create or replace temp table lnk_stranger_rows as {person_rows_sql(config, 'strangers')}",
-        {"quarter": quarter},
-    )
-    people = pl.from_arrow(
-        con.sql(f"select distinct {', '.join(PEOPLE)} from lnk_stranger_rows order by all").to_arrow_table()
-    )
-    per_number = pl.from_arrow(
+    """Every department row of the quarter whose valid number is nobody's on the roster, counted
+    in one pass in DuckDB (the rows stay there): the distinct persons they write, and each
+    number's rows per file (dataset, file, id_as_written, rows)."""
+    grouped = pl.from_arrow(
         con.sql(
-            "select dataset, file, id_as_written, count(*) as rows from lnk_stranger_rows group by all order by all"
+            f"select dataset, file, {', '.join(PEOPLE)}, count(*) as rows "
+            f"from ({person_rows_sql(config, 'strangers')}) group by all order by all",
+            params={"quarter": quarter},
         ).to_arrow_table()
     )
-    return people.cast({c: _ROW_SCHEMA[c] for c in PEOPLE}), per_number
+    people = grouped.select(PEOPLE).unique(maintain_order=True).cast({c: _ROW_SCHEMA[c] for c in PEOPLE})
+    per_number = grouped.group_by("dataset", "file", "id_as_written", maintain_order=True).agg(pl.col("rows").sum())
+    return people, per_number
 
 
-def _stranger_rows(con: duckdb.DuckDBPyConnection, people: pl.DataFrame, new_candidates: pl.Series) -> pl.DataFrame:
+def _stranger_rows(
+    con: duckdb.DuckDBPyConnection, config: CountyConfig, quarter: str, people: pl.DataFrame,
+    new_candidates: pl.Series,
+) -> pl.DataFrame:  # fmt: skip
     """The stranger rows of these persons (as written), with their origin: behind a NEW_CANDIDATE
     warning, or a stranger who raised none."""
     if people.is_empty():
         return pl.DataFrame(schema=_ROW_SCHEMA)
-    con.register("lnk_found_people", people.select(PEOPLE).to_arrow())
+    con.register("lnk_found_people", people.select("id_as_written").unique().to_arrow())
     try:
-        on = " and ".join(f"r.{c} is not distinct from f.{c}" for c in PEOPLE)
-        rows = pl.from_arrow(
-            con.sql(f"select r.* from lnk_stranger_rows as r semi join lnk_found_people as f on {on}").to_arrow_table()
-        )
+        rows = pl.from_arrow(con.sql(person_rows_sql(config, "found"), params={"quarter": quarter}).to_arrow_table())
     finally:
         con.unregister("lnk_found_people")
+    rows = rows.join(people.select(PEOPLE), on=PEOPLE, how="semi", nulls_equal=True)
     origin = pl.when(pl.col("id_as_written").is_in(new_candidates.implode())).then(pl.lit("new_candidate"))
     return (
         rows.with_columns(origin.otherwise(pl.lit("stranger")).alias("origin"))
         .cast(_ROW_SCHEMA)
         .select(list(_ROW_SCHEMA))
+        .sort(ROW_KEY, nulls_last=True)
     )
 
 
@@ -260,6 +260,19 @@ def suggest(
         .unique(maintain_order=True)
         .with_row_index("query_id")
     )
+    # Only rows that can be blocked with somebody: their name is on the roster, or their birth date
+    # and village are (the blocking rules; a stranger sharing neither has no candidate).
+    on_roster = roster.select(
+        written_name(pl.col("name")).alias("name_as_written"),
+        pl.col("id_number").str.slice(6, 8).alias("_birth"),
+        "village",
+    )
+    distinct = distinct.filter(
+        pl.col("name_as_written").is_in(on_roster["name_as_written"].implode())
+        | pl.struct(pl.col("id_as_written").str.slice(6, 8).alias("_birth"), "village").is_in(
+            on_roster.select(pl.struct("_birth", "village").alias("k"))["k"].implode()
+        )
+    )
     queries = distinct.select(
         pl.col("query_id").cast(pl.String).alias("unique_id"),
         *number_parts(pl.col("id_as_written")),
@@ -305,7 +318,7 @@ def suggest(
         rows.with_columns(folded)
         .join(found, on=PEOPLE, how="inner", nulls_equal=True)
         .join(denied(con), on=no_denied, how="anti")
-        for rows in (rejected, _stranger_rows(con, behind, new_candidates))
+        for rows in (rejected, _stranger_rows(con, config, q, behind, new_candidates))
     ]
     # A rejected number is surely a slip of somebody's; a stranger's valid number is a slip of a
     # roster person's as often as the file's caught slips say (config/id_linkage.yaml): a list
