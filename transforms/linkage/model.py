@@ -236,13 +236,8 @@ def prior_weight(model: dict) -> float:
 def score(queries: pl.DataFrame, roster: pl.DataFrame, model: dict, min_weight: float) -> pl.DataFrame:
     """Every candidate pair whose evidence reaches `min_weight`: query_id, person_id, `weight`
     (the evidence's match weight, log2 of its Bayes factor: the comparisons', the name's with its
-    term-frequency adjustment, without any prior) and mw_<comparison>."""
-    out_schema = {
-        "query_id": pl.String,
-        "person_id": pl.String,
-        "weight": pl.Float64,
-        **{f"mw_{c}": pl.Float64 for c in COMPARISONS},
-    }
+    term-frequency adjustment, without any prior)."""
+    out_schema = {"query_id": pl.String, "person_id": pl.String, "weight": pl.Float64}
     if queries.is_empty() or roster.is_empty():
         return pl.DataFrame(schema=out_schema)
     from splink import DuckDBAPI, Linker
@@ -252,11 +247,13 @@ def score(queries: pl.DataFrame, roster: pl.DataFrame, model: dict, min_weight: 
         con.register("lnk_roster_arrow", roster.select(ROSTER_COLUMNS).to_arrow())
         con.execute("create table lnk_roster as select * from lnk_roster_arrow")
         con.register("lnk_queries_arrow", queries.select(QUERY_COLUMNS).to_arrow())
-        con.execute("create table lnk_queries as select * from lnk_queries_arrow")
+        con.execute("create table lnk_all_queries as select * from lnk_queries_arrow")
+        within_reach = (sql_dir() / "linkage" / "lnk_queries_within_reach.sql").read_text(encoding="utf-8")
+        con.execute(f"create table lnk_queries as {within_reach}")
         api = DuckDBAPI(connection=con)
         linker = Linker(
             [api.register("lnk_queries", table_name="a_queries"), api.register("lnk_roster", table_name="b_roster")],
-            copy.deepcopy(model),
+            {**copy.deepcopy(model), "retain_intermediate_calculation_columns": False},
             log_level=_QUIET,
         )
         con.register("lnk_name_tf_arrow", name_frequencies(roster).to_arrow())
@@ -267,14 +264,8 @@ def score(queries: pl.DataFrame, roster: pl.DataFrame, model: dict, min_weight: 
     if frame.is_empty():
         return pl.DataFrame(schema=out_schema)
     left_is_query = pl.col("source_dataset_l") == "a_queries"
-    return (
-        frame.select(
-            pl.when(left_is_query).then(pl.col("unique_id_l")).otherwise(pl.col("unique_id_r")).alias("query_id"),
-            pl.when(left_is_query).then(pl.col("unique_id_r")).otherwise(pl.col("unique_id_l")).alias("person_id"),
-            (pl.col("match_weight") - prior).alias("weight"),
-            (pl.col("mw_name") + pl.col("mw_tf_adj_name").fill_null(0)).alias("mw_name"),
-            *[pl.col(f"mw_{c}") for c in COMPARISONS if c != "name"],
-        )
-        .select(list(out_schema))
-        .cast(out_schema)
-    )
+    return frame.select(
+        pl.when(left_is_query).then(pl.col("unique_id_l")).otherwise(pl.col("unique_id_r")).alias("query_id"),
+        pl.when(left_is_query).then(pl.col("unique_id_r")).otherwise(pl.col("unique_id_l")).alias("person_id"),
+        (pl.col("match_weight") - prior).alias("weight"),
+    ).cast(out_schema)
