@@ -138,7 +138,7 @@ def _cells(dataset: str, idn: str, p: dict, q: Quarter, rng: random.Random) -> t
             "completed_on": None,
         }
         return [idn, p["name"], p["town"], p["village"], grade, render_date(day, "iso"), "未改造", ""], clean
-    grade = rng.choice(["一级", "二级", "三级"])
+    grade = rng.choice(["一级", "二级"])
     clean = {
         "id_number": idn,
         "name": p["name"],
@@ -203,6 +203,8 @@ def write_typos(county: County, q: Quarter, inbox: Path, plan: Plan, seed: int, 
             taken.add(wrong)
             written = wrong if mistyped else p["id_number"]
             cells, clean = _cells(dataset, written, p, q, rng)
+            if dataset == "disability__certificates" and i % 4 == 3:  # every other valid wrong number: 三级
+                cells[3] = clean["grade"] = "三级"
             kind = "passes_check" if passes else "fails_check"
             if not mistyped or passes:
                 rows.append(Row(cells, clean))
