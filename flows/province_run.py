@@ -16,7 +16,7 @@ from prefect_dask import DaskTaskRunner
 from flows.prefect_api import prefect_api, start_server_if_needed
 from flows.quarterly_run import RunRefused, quarterly_run
 from transforms.deliver.province import CountyOutcome, county_roots, write_province_summary
-from transforms.deliver.publish import publish
+from transforms.kit.atomic import publish
 from transforms.settings import DataRoot, Quarter
 
 

@@ -17,10 +17,10 @@ from flows.console import install_refusal_filter
 from flows.tasks import check_quality, compare, prepare, publish_quarter, stage, suggest_identities, take_in_all
 from transforms.data_root_lock import data_root_lock
 from transforms.deliver.publication import ListsPlan, run_manifest, write_check, write_publication
-from transforms.deliver.publish import fault_point, publish
 from transforms.deliver.summary import RunSummary, StepClock
 from transforms.intake.inbox import open_inbox
 from transforms.intake.spill import work_folder
+from transforms.kit.atomic import fault_point, publish
 from transforms.settings import CHINA, Quarter, RunRefused
 from transforms.staging.quality_gates import preload_great_expectations
 

@@ -18,11 +18,11 @@ from transforms.compare.comparison import Comparison, compare_with_roster
 from transforms.config import CountyConfig
 from transforms.deliver.intake_outputs import combine_rejects
 from transforms.deliver.publication import prepare_lists
-from transforms.deliver.publish import publish
 from transforms.intake.accounting import RowCounts
 from transforms.intake.department import DepartmentIntake, take_in_department
 from transforms.intake.inbox import OpenedInbox
 from transforms.intake.validation import REJECT_SCHEMA
+from transforms.kit.atomic import publish
 from transforms.linkage.corrections import confirmed_by_department
 from transforms.linkage.one_person import one_visit, record_unlisted
 from transforms.linkage.suggestions import suggest

@@ -11,8 +11,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from transforms.deliver.publish import publish
 from transforms.intake.cells import id_check_char
+from transforms.kit.atomic import publish
 from transforms.settings import DataRoot
 
 from .conftest import Q3

@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from transforms.deliver.publish import FAULT_POINTS
+from transforms.kit.atomic import FAULT_POINTS
 from transforms.settings import DataRoot
 
 from .conftest import Q3

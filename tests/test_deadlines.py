@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from transforms.deliver.deadlines import WorkingCalendar
+from transforms.kit.deadlines import WorkingCalendar
 
 
 @pytest.mark.parametrize(

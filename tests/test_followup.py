@@ -20,9 +20,9 @@ import openpyxl
 import polars as pl
 import pytest
 
-from transforms.deliver.deadlines import WorkingCalendar
 from transforms.followup.returns import Issued
 from transforms.followup.status import Publication, followup_frame
+from transforms.kit.deadlines import WorkingCalendar
 from transforms.settings import DataRoot
 
 from .conftest import Q3

@@ -108,7 +108,7 @@ def test_lists_print_at_a_readable_size(sample_root, sample_run):
     """Fit to the page's width only, the header row on every page, office-only columns outside
     the print area, rows as high as their wrapped text, and widths that keep 11-point text at
     8 points or more on A4 (the same formula a spreadsheet's "fit to width" uses)."""
-    from transforms.deliver.excel import ExcelLayout, print_scale, printed_columns
+    from transforms.kit.workbook import ExcelLayout, print_scale, printed_columns
 
     layout = ExcelLayout.load()
     printing = layout.raw["print"]
@@ -207,7 +207,7 @@ def test_lists_are_written_inside_a_daemonic_process_as_a_dask_worker_is(tmp_pat
 
 
 def test_mask_id_shows_first_six_and_last_four_characters():
-    from transforms.deliver.lists import mask_id
+    from transforms.kit.masking import mask_id
 
     ids = pl.DataFrame({"id": ["43112519620127301X", "431125620127301", None]})
     assert ids.select(mask_id(pl.col("id"))).to_series().to_list() == ["431125********301X", "431125*****7301", ""]
@@ -286,8 +286,8 @@ def test_work_orders_say_what_to_fill_to_whom_and_carry_a_sign_off(sample_root, 
 def test_town_lists_carry_instructions_read_once_and_never_read_back(sample_root, sample_run, config):
     """填表说明: what 属实 / 不属实 / 风险已消除 mean and what goes in 帮扶措施 and 备注 — a sheet a
     cadre reads once; returned with the list, it is a sheet of notes, not a file error."""
-    from transforms.deliver.excel import ExcelLayout
     from transforms.followup.returns import Issued, read_returned_file, return_kinds
+    from transforms.kit.workbook import ExcelLayout
 
     path = _town_files(sample_root)[0]
     wb = openpyxl.load_workbook(path)

@@ -16,11 +16,11 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from transforms.deliver.excel import ExcelLayout, SheetJob, write_sheet
 from transforms.deliver.quality_workbook import OTHER_SHEET, SUMMARY_SHEET, write_quality_workbook
-from transforms.deliver.report import bar_chart, html_table
 from transforms.intake.department import FileReport
 from transforms.intake.reasons import REASONS
+from transforms.kit.html import bar_chart, html_table
+from transforms.kit.workbook import ExcelLayout, SheetJob, write_sheet
 
 LAYOUT = ExcelLayout.load()
 # Each list's dropdowns, as its writer sets them.
@@ -235,7 +235,7 @@ def test_writers_are_fed_a_department_with_both_kinds_of_other_problem(tmp_path,
 
 
 def test_parquet_and_manifest_round_trip_awkward_text(tmp_path):
-    from transforms.deliver.publish import write_manifest
+    from transforms.kit.atomic import write_manifest
 
     frame = pl.DataFrame({"evidence": ["=1+1", "\x07", "", None, "ＡＢＣ", "x" * 10_000]})
     frame.write_parquet(tmp_path / "w.parquet")

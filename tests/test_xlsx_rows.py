@@ -7,8 +7,8 @@ import fastexcel
 import openpyxl
 import xlsxwriter
 
-from transforms.deliver.excel import write_cell
-from transforms.deliver.xlsx_rows import SheetBody, insert_rows, style_index
+from transforms.kit.workbook import write_cell
+from transforms.kit.xlsx_rows import SheetBody, insert_rows, style_index
 
 COLUMNS = [
     ["431125199001011234", "=SUM(A1:A9)", "  leading and trailing  ", "a & b < c > d", None, "", "名单", "x"],

@@ -151,3 +151,6 @@ class DataRoot:
     def planted(self, quarter: Quarter) -> Path:
         """Sample counties only: what the generator planted, for the tests."""
         return self.path / "planted" / str(quarter)
+
+
+UNKNOWN_TOWN = "（乡镇不明）"  # people not on the roster whose town no department gave: the county office's list

@@ -13,8 +13,8 @@ import duckdb
 import polars as pl
 
 from transforms.config import CountyConfig
-from transforms.deliver.excel import ExcelLayout, SheetJob, row_place
 from transforms.deliver.lists import people_names
+from transforms.kit.workbook import ExcelLayout, SheetJob, row_place
 from transforms.linkage.suggestions import person_rows_sql
 from transforms.settings import quarter_label
 

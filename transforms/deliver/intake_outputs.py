@@ -14,10 +14,10 @@ import polars as pl
 
 from schemas.datasets import Rejects
 from transforms.config import CountyConfig
-from transforms.deliver.excel import ExcelLayout
 from transforms.deliver.quality_workbook import write_quality_workbook
 from transforms.intake.department import DepartmentIntake
 from transforms.intake.validation import REJECT_SCHEMA
+from transforms.kit.workbook import ExcelLayout
 from transforms.settings import ProgramDefect
 
 SKIPPED_LINK = "符号链接（快捷方式），未读取：请把文件本身放入收件箱"
@@ -104,14 +104,14 @@ def _write_named(path: Path, folder: Path, inputs: dict) -> None:
         raise ProgramDefect.at("写问题数据表", e, department=inputs["department_label"], file=rel) from e
 
 
-_WORKBOOK_CODE = ("quality_workbook.py", "xlsx_rows.py", "excel.py", "intake_outputs.py")
+_WORKBOOK_CODE = ("deliver/quality_workbook.py", "kit/xlsx_rows.py", "kit/workbook.py", "deliver/intake_outputs.py")
 
 
 def _workbook_key(config: CountyConfig, inputs: dict) -> str:
     """Digest of everything a department's workbook is made of."""
     h = hashlib.sha256()
     for name in _WORKBOOK_CODE:
-        h.update((Path(__file__).parent / name).read_bytes())
+        h.update((Path(__file__).parent.parent / name).read_bytes())  # under transforms/
     h.update(config.digest.encode())
     rejects: pl.DataFrame = inputs["rejects"]
     h.update(json.dumps({c: str(t) for c, t in rejects.schema.items()}).encode())

@@ -16,8 +16,9 @@ import duckdb
 import polars as pl
 
 from transforms.config import CountyConfig
-from transforms.deliver.excel import ExcelLayout, SheetJob
-from transforms.settings import quarter_label
+from transforms.kit.masking import mask_id
+from transforms.kit.workbook import ExcelLayout, SheetJob
+from transforms.settings import UNKNOWN_TOWN, quarter_label
 
 STATUS_ORDER = {"办结后仍预警": 5, "核实不属实后依据已变化": 4, "升级": 3, "新增": 2, "持续": 1}
 
@@ -37,12 +38,6 @@ def list_status() -> pl.Expr:
         .then(changed)
         .otherwise(pl.col("status"))
     )
-
-
-def mask_id(id_number: pl.Expr) -> pl.Expr:
-    """First 6 and last 4 characters shown: 431125********301X; a missing number is blank."""
-    stars = pl.lit("*").repeat_by((id_number.str.len_chars() - 10).clip(lower_bound=0)).list.join("")
-    return pl.concat_str([id_number.str.head(6), stars, id_number.str.tail(4)]).fill_null("")
 
 
 def assign_work_order_numbers(
@@ -274,7 +269,6 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
 
 
 LISTING_INFIX = "YJ"  # 预警
-UNKNOWN_TOWN = "（乡镇不明）"  # people not on the roster whose town no department gave: the county office's list
 COLOUR_ORDER = {"red": 0, "yellow": 1, "green": 2, "candidate": 3}
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from transforms.deliver.excel import write_cell
-from transforms.deliver.publish import write_manifest
+from transforms.kit.atomic import write_manifest
+from transforms.kit.workbook import write_cell
 from transforms.settings import Quarter
 
 STATUS_LABELS = {"published": "已发布", "refused": "未发布（质量关卡拒绝）", "failed": "运行失败"}

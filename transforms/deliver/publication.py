@@ -17,26 +17,25 @@ from transforms.compare.comparison import Comparison, write_comparison_outputs
 from transforms.config import CountyConfig
 from transforms.deliver.county_list import CLOSED_LIST, closed_list_job, county_list_job, county_list_rows
 from transforms.deliver.county_list import FOLDER as COUNTY_FOLDER
-from transforms.deliver.deadlines import WorkingCalendar
-from transforms.deliver.excel import ExcelLayout, sheets_written
 from transforms.deliver.intake_outputs import combine_rejects, inputs_manifest, write_intake_outputs
 from transforms.deliver.lists import (
-    UNKNOWN_TOWN,
     assign_listing_numbers,
     assign_work_order_numbers,
     town_list_jobs,
     town_list_rows,
     work_order_jobs,
 )
-from transforms.deliver.publish import write_manifest
 from transforms.deliver.report import write_report
 from transforms.deliver.summary import StepClock
 from transforms.intake.department import DepartmentIntake
 from transforms.intake.inbox import OpenedInbox
 from transforms.intake.reasons import REASON_LABELS
+from transforms.kit.atomic import write_manifest
+from transforms.kit.deadlines import WorkingCalendar
+from transforms.kit.workbook import ExcelLayout, sheets_written
 from transforms.linkage.one_person import rejects_with_suggestions
 from transforms.linkage.outputs import suggestion_counts, suggestion_job, write_suggestions
-from transforms.settings import Quarter
+from transforms.settings import UNKNOWN_TOWN, Quarter
 from transforms.staging.quality_gates import GateResult
 from transforms.staging.warehouse import connect
 

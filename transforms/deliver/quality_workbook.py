@@ -24,9 +24,9 @@ import polars as pl
 import xlsxwriter
 
 from transforms.config import DatasetSpec, fold_label
-from transforms.deliver.excel import DEFAULT_PRINTING, apply_printing, print_scale
-from transforms.deliver.xlsx_rows import SheetBody, insert_rows, style_index, wrapped_heights
 from transforms.intake.department import FileReport
+from transforms.kit.workbook import DEFAULT_PRINTING, apply_printing, print_scale
+from transforms.kit.xlsx_rows import SheetBody, insert_rows, style_index, wrapped_heights
 from transforms.settings import quarter_label
 
 EXCEL_MAX_ROWS = 1_000_000

@@ -10,7 +10,6 @@ from pathlib import Path
 import polars as pl
 
 from transforms.config import CountyConfig
-from transforms.deliver.excel import ExcelLayout
 from transforms.followup.returns import (
     RETURN_REJECT_SCHEMA,
     ReturnedFile,
@@ -26,6 +25,7 @@ from transforms.followup.status import (
     load_publication,
     record_answers,
 )
+from transforms.kit.workbook import ExcelLayout
 from transforms.linkage.corrections import record_corrections
 from transforms.settings import DataRoot, Quarter, RunRefused
 from transforms.staging.warehouse import connect, department_people_sql, params_named_in, read_sql

@@ -11,14 +11,14 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from transforms.deliver.deadlines import WorkingCalendar
-from transforms.deliver.excel import apply_printing
-from transforms.deliver.lists import UNKNOWN_TOWN, mask_id
-from transforms.deliver.publish import write_manifest
-from transforms.deliver.report import STYLE, bar_chart, html_table
-from transforms.deliver.xlsx_rows import SheetBody, insert_rows, style_index, wrapped_heights
 from transforms.followup.returns import RETURN_REJECT_SCHEMA, ReturnedFile
-from transforms.settings import quarter_label
+from transforms.kit.atomic import write_manifest
+from transforms.kit.deadlines import WorkingCalendar
+from transforms.kit.html import STYLE, bar_chart, html_table
+from transforms.kit.masking import mask_id
+from transforms.kit.workbook import apply_printing
+from transforms.kit.xlsx_rows import SheetBody, insert_rows, style_index, wrapped_heights
+from transforms.settings import UNKNOWN_TOWN, quarter_label
 
 VERIFICATIONS = ("属实", "不属实", "风险已消除")
 SETTLEMENTS = ("已办结", "办理中", "无法办结")

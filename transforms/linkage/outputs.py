@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms.config import CountyConfig
-from transforms.deliver.excel import ExcelLayout, SheetJob, row_place
+from transforms.kit.workbook import ExcelLayout, SheetJob, row_place
 from transforms.settings import quarter_label
 
 WORKBOOK = "身份证号疑似录错_建议.xlsx"

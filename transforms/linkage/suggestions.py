@@ -14,10 +14,10 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
-from transforms.config import CountyConfig
+from transforms.config import CountyConfig, LinkageSettings
 from transforms.intake.validation import SLIP_ID_PROBLEMS, written_name
 from transforms.linkage.corrections import denied
-from transforms.linkage.model import LinkageSettings, number_parts, roster_digest, score, train
+from transforms.linkage.model import number_parts, roster_digest, score, train
 from transforms.settings import Quarter
 
 SUGGESTION_COLUMNS = [

@@ -17,7 +17,7 @@ import xlsxwriter
 import yaml
 
 from transforms import settings
-from transforms.deliver.xlsx_rows import LINE_POINTS, SheetBody, insert_rows, style_index, wrapped_heights
+from transforms.kit.xlsx_rows import LINE_POINTS, SheetBody, insert_rows, style_index, wrapped_heights
 from transforms.settings import ProgramDefect
 
 # Below this many rows in all, workbooks are written in this process (a worker costs ~1 s to start).
@@ -229,7 +229,7 @@ def sheets_written(jobs: list[SheetJob], workers: int) -> Iterator[None]:
     # forkserver: workers fork from a fresh single-threaded server, never from this process
     # with its polars and Prefect threads.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["transforms.deliver.excel"])
+    context.set_forkserver_preload(["transforms.kit.workbook"])
     pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context)
     try:
         futures = [pool.submit(write_sheet, job) for job in jobs]
