@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from schemas.outputs import SUGGESTION_SCHEMA
 from transforms.compare.comparison import HOUSEHOLD_COLUMNS, WARNING_COLUMNS, Comparison
 from transforms.linkage.one_person import one_visit, rejects_with_suggestions
-from transforms.linkage.suggestions import SUGGESTION_SCHEMA
 
 STRANGER, OTHER = "431125199001011239", "431125198001011235"
 

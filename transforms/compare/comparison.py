@@ -10,11 +10,16 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from schemas.outputs import SUGGESTION_SCHEMA
 from transforms.config import CountyConfig, Thresholds
-from transforms.linkage.corrections import answers_in_force
-from transforms.linkage.suggestions import SUGGESTION_SCHEMA
 from transforms.settings import Quarter
-from transforms.staging.warehouse import department_people_sql, execute_model, params_named_in, read_sql
+from transforms.staging.warehouse import (
+    answers_in_force,
+    department_people_sql,
+    execute_model,
+    params_named_in,
+    read_sql,
+)
 
 INTERMEDIATE_MODELS = (
     "int_roster__persons",
@@ -54,7 +59,7 @@ class Comparison:
     all_households: pl.DataFrame
     people: pl.DataFrame  # id_number, name, household_id, relation: for the lists people receive only
     roster_by_cause: pl.DataFrame  # household_type, monitoring_type, risk_cause, households, persons
-    # suggestions for mistyped identity numbers (transforms.linkage.suggestions.SUGGESTION_COLUMNS)
+    # suggestions for mistyped identity numbers (schemas.outputs.SUGGESTION_COLUMNS)
     suggestions: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SUGGESTION_SCHEMA))
     # per roster household: income, yellow line, monitoring type, risk cause, last quarter's colour
     # (sql/outputs/out_listing_basis.sql) — why a household listed without a rule of its own is listed

@@ -17,7 +17,8 @@ import polars as pl
 from transforms.config import ReadingRules, fold_label
 from transforms.intake.cells import parse_dates
 from transforms.intake.inbox import walk_regular
-from transforms.intake.reading import UnreadableFile, read_extract, sha256_of
+from transforms.intake.reading import UnreadableFile, read_extract
+from transforms.kit.files import sha256_of
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,13 @@ from transforms.intake.reading import (
     UnreadableFile,
     read_delimited_batches,
     read_extract,
-    sha256_of,
 )
 from transforms.intake.reasons import explain
 from transforms.intake.reuse import FileKey, IntakeCache, corrections_digest, replay
 from transforms.intake.spill import LINEAGE, AcceptedRows, Settled, SpilledRows
 from transforms.intake.supplements import corrections_in_supplements, mark_corrected
 from transforms.intake.validation import REJECT_SCHEMA, as_rejects, sort_rows
+from transforms.kit.files import sha256_of
 from transforms.settings import Quarter
 
 

@@ -9,7 +9,6 @@ header and no skipped rows, so row numbers stay those of the sheet.
 from __future__ import annotations
 
 import codecs
-import hashlib
 import io
 import uuid
 from collections.abc import Iterator
@@ -37,15 +36,6 @@ class RawSheet:
     name: str
     cells: pl.DataFrame
     encoding: str | None = None
-
-
-def sha256_of(path: Path) -> str:
-    """The file's sha256, read in 1 MiB pieces."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # What a clerk is told when a text file cannot be decoded or parsed (shared by the whole-file

@@ -24,6 +24,7 @@ import polars as pl
 from transforms.config import DatasetSpec
 from transforms.intake.reasons import explain
 from transforms.intake.validation import REJECT_SCHEMA, as_rejects
+from transforms.kit.files import process_alive
 from transforms.settings import DUCKDB_MEMORY_LIMIT
 
 LINEAGE = ["source_file", "source_sheet", "source_row"]
@@ -46,17 +47,6 @@ def work_folder(data_root: Path, label: str) -> Iterator[Path]:
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def process_alive(pid: int) -> bool:
-    """Whether a process with this id is running (a working folder's owner)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @dataclass(frozen=True)

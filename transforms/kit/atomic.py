@@ -18,8 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms.intake.reading import sha256_of
-from transforms.intake.spill import process_alive
+from transforms.kit.files import process_alive, sha256_of
 from transforms.settings import DataRoot, Quarter
 
 KEEP_PUBLICATIONS = 3

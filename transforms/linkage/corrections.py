@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from transforms.staging.warehouse import connect, execute_model, read_sql
+from transforms.staging.warehouse import answers_in_force, connect, execute_model, read_sql
 
 
 def record_corrections(con: duckdb.DuckDBPyConnection, quarter: str) -> int:
@@ -20,11 +20,6 @@ def record_corrections(con: duckdb.DuckDBPyConnection, quarter: str) -> int:
     before = con.execute("select count(*) from id_corrections").fetchall()[0][0]
     execute_model(con, f"insert into id_corrections by name {sql}", {"quarter": quarter})
     return con.execute("select count(*) from id_corrections").fetchall()[0][0] - before
-
-
-def answers_in_force(con: duckdb.DuckDBPyConnection) -> None:
-    """`lnk_answers_in_force` as a temporary view, for the models that read it."""
-    con.execute(f"create or replace temp view lnk_answers_in_force as {read_sql('linkage/lnk_answers_in_force.sql')}")
 
 
 def confirmed(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

@@ -14,25 +14,13 @@ from datetime import datetime
 import duckdb
 import polars as pl
 
+from schemas.outputs import SUGGESTION_COLUMNS, SUGGESTION_SCHEMA
 from transforms.config import CountyConfig, LinkageSettings
 from transforms.intake.validation import SLIP_ID_PROBLEMS, written_name
 from transforms.linkage.corrections import denied
 from transforms.linkage.model import number_parts, roster_digest, score, train
 from transforms.settings import Quarter
 
-SUGGESTION_COLUMNS = [
-    "suggestion_id", "quarter", "department", "dataset", "file", "sheet", "row_number", "origin",
-    "id_as_written", "name_as_written", "suggested_id_number", "suggested_household_id", "suggested_name",
-    "suggested_town", "suggested_village", "match_probability", "row_probability", "agreement", "recommended",
-    "town_as_written", "village_as_written",  # the department row's own town and village, when it has them
-]  # fmt: skip
-SUGGESTION_SCHEMA = {
-    **dict.fromkeys(SUGGESTION_COLUMNS, pl.String),
-    "row_number": pl.Int64,
-    "match_probability": pl.Float64,  # Splink's, for the pair
-    "row_probability": pl.Float64,  # that the row is this person and none of its other candidates
-    "recommended": pl.Boolean,
-}
 SUGGESTION_INFIX = "ID"
 _ROW_SCHEMA = {
     "department": pl.String, "dataset": pl.String, "file": pl.String, "sheet": pl.String, "row_number": pl.Int64,

@@ -221,3 +221,9 @@ def department_people_sql(datasets: tuple[DatasetSpec, ...]) -> str:
         if ds.department != "roster" and {"id_number", "name"} <= {f.name for f in ds.fields}
     ]  # identifiers from our own registry, never from data
     return "create or replace temp view stg_all__people as\n" + "\nunion all\n".join(parts)
+
+
+def answers_in_force(con: duckdb.DuckDBPyConnection) -> None:
+    """`lnk_answers_in_force` (the county office's answers on identity suggestions in force) as a
+    temporary view, for the models that read it: the comparison's and linkage's."""
+    con.execute(f"create or replace temp view lnk_answers_in_force as {read_sql('linkage/lnk_answers_in_force.sql')}")
