@@ -17,6 +17,7 @@ import polars as pl
 from schemas.outputs import SUGGESTION_COLUMNS, SUGGESTION_SCHEMA
 from transforms.config import CountyConfig, LinkageSettings
 from transforms.intake.validation import SLIP_ID_PROBLEMS, written_name
+from transforms.kit.numbering import allocate
 from transforms.linkage.corrections import denied
 from transforms.linkage.model import number_parts, roster_digest, score, train
 from transforms.settings import Quarter
@@ -355,26 +356,6 @@ def _number(con: duckdb.DuckDBPyConnection, quarter: str, ranked: pl.DataFrame) 
             separator="|",
         ).alias("_key")
     )  # fmt: skip
-    known = dict(con.execute("select key, number from id_suggestion_numbers where quarter = ?", [quarter]).fetchall())
-    prefix = f"{quarter}-{SUGGESTION_INFIX}-"
-    last = max((int(n.rsplit("-", 1)[1]) for n in known.values()), default=0)
-    fresh, numbers = [], []
-    for key in keyed["_key"].to_list():
-        if key not in known:
-            last += 1
-            known[key] = f"{prefix}{last:06d}"
-            fresh.append((quarter, key, known[key]))
-        numbers.append(known[key])
-    if fresh:
-        new = (
-            pl.DataFrame(fresh, schema=["quarter", "_key", "number"], orient="row")
-            .join(keyed.unique("_key", keep="first"), on="_key")
-            .select("quarter", pl.col("_key").alias("key"), "number", "department", "id_as_written",
-                    "name_as_written", "suggested_id_number", "suggested_household_id")
-        )  # fmt: skip
-        con.register("new_suggestion_numbers", new.to_arrow())
-        try:
-            con.execute("insert into id_suggestion_numbers by name select * from new_suggestion_numbers")
-        finally:
-            con.unregister("new_suggestion_numbers")
-    return keyed.with_columns(pl.Series("suggestion_id", numbers, dtype=pl.String))
+    prefix = pl.lit(f"{quarter}-{SUGGESTION_INFIX}-")
+    numbered = allocate(con, "id_suggestion_numbers", quarter, keyed.rename({"_key": "key"}), prefix)
+    return numbered.rename({"key": "_key", "number": "suggestion_id"})
