@@ -203,8 +203,8 @@ def render_report(
     suggested = manifest.get("id_suggestions", [])
     if suggested:
         sections.append(
-            '<p class="note">身份证号疑似录错：校验位或出生日期不符、或报送的号码不在名册而疑似新致贫的行，系统按姓名、'
-            "出生日期、乡镇村在名册中找出最可能的人员，列于县级的身份证号疑似录错核对表，经县级确认后生效。"
+            '<p class="note">身份证号疑似录错：校验位或出生日期不符的行、以及报送的号码不在名册的行，系统按身份证号、姓名、'
+            "乡镇村在名册中找出最可能的人员，列于县级的身份证号疑似录错核对表，经县级确认后生效。"
             "请各部门核对录入。</p>"
         )
         sections.append(html_table(["部门", "身份证号疑似录错的行", "其中系统推荐了名册人员"], suggested))
