@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms.compare.comparison import Comparison
-from transforms.kit.html import STYLE, bar_chart, html_table, legend
+from transforms.kit.html import STYLE, bar_chart, drawn, html_table, legend, render_page
 from transforms.settings import quarter_label
 
 MONITORING_TYPES = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
@@ -55,18 +55,8 @@ def headline(comparison: Comparison, manifest: dict, department_labels: dict[str
     return f'<h2>本季度要点</h2><div class="headline">{body}</div>'
 
 
-def render_report(
-    *, county: str, quarter: str, comparison: Comparison, manifest: dict, rule_labels: dict[str, str],
-    department_labels: dict[str, str], dataset_labels: dict[str, str], cause_labels: dict[str, str],
-    dataset_departments: dict[str, str] | None = None,
-) -> str:  # fmt: skip
-    """The whole report as one HTML string."""
-    sections = [f"<h1>{escape(county)}{escape(quarter_label(quarter))} 防返贫动态监测季度报告</h1>",
-                '<p class="note">本报告由县防返贫动态监测系统根据各行业部门本季度报送的数据与监测对象名册比对生成，'
-                '只含统计数，不含个人信息。</p>',
-                headline(comparison, manifest, department_labels)]  # fmt: skip
-
-    # 1. The seed-004 table: monitoring households by category and risk cause, in 户 and 人.
+def _monitored(comparison: Comparison) -> dict:
+    """1. The seed-004 table: monitoring households by category and risk cause, in 户 and 人."""
     r = comparison.roster_by_cause
     monitored = r.filter(pl.col("household_type") == "监测户")
     rows = []
@@ -82,82 +72,97 @@ def render_report(
         for c in (monitored.filter(pl.col("risk_cause") == cause) for cause in RISK_CAUSES)
     ]
     lifted = r.filter(pl.col("household_type") == "脱贫户")
-    sections.append("<h2>一、监测对象按类别和风险类型（户、人）</h2>")
-    sections.append(html_table(["类别", "户数", "人数", *RISK_CAUSES], rows, footer=total))
-    sections.append(
-        f'<p class="note">口径与防止返贫监测和帮扶工作情况汇报的统计表式一致。另有脱贫户{int(lifted["households"].sum())}户'
-        f"{int(lifted['persons'].sum())}人。</p>"
-    )
+    return {
+        "monitored_table": drawn(html_table(["类别", "户数", "人数", *RISK_CAUSES], rows, footer=total)),
+        "lifted_households": int(lifted["households"].sum()),
+        "lifted_persons": int(lifted["persons"].sum()),
+    }
 
-    # 2. This quarter's warnings by cause and department.
-    w = comparison.warnings
+
+def _warnings(w: pl.DataFrame, rule_labels: dict, department_labels: dict, cause_labels: dict) -> dict:
+    """2. This quarter's warnings by cause and department."""
     by_rule = (
         w.group_by("rule_id", "department", "cause")
         .len()
         .sort(["len", "rule_id", "department", "cause"], descending=[True, False, False, False])
     )
     per_rule = w.group_by("rule_id").len().sort(["len", "rule_id"], descending=[True, False])
-    sections.append("<h2>二、本季度预警（按事项、风险类型、责任部门）</h2>")
-    sections.append(bar_chart("预警数（按事项）", [
-        (rule_labels.get(rid, rid), [("预警", n, "#4472C4")]) for rid, n in per_rule.iter_rows()
-    ]))  # fmt: skip
-    sections.append(html_table(["预警事项", "风险类型（责任部门）", "条数"], [
-        [rule_labels.get(rid, rid), f"{cause_labels.get(c, c)}（{department_labels.get(d, d)}）", n]
-        for rid, d, c, n in by_rule.iter_rows()
-    ]))  # fmt: skip
+    return {
+        "rules_chart": drawn(bar_chart("预警数（按事项）", [
+            (rule_labels.get(rid, rid), [("预警", n, "#4472C4")]) for rid, n in per_rule.iter_rows()
+        ])),
+        "rules_table": drawn(html_table(["预警事项", "风险类型（责任部门）", "条数"], [
+            [rule_labels.get(rid, rid), f"{cause_labels.get(c, c)}（{department_labels.get(d, d)}）", n]
+            for rid, d, c, n in by_rule.iter_rows()
+        ])),
+    }  # fmt: skip
 
-    # 3. Towns: what each town's list holds (the manifest's count of the lists as sent).
+
+def _towns(manifest: dict) -> dict:
+    """3. Towns: what each town's list holds (the manifest's count of the lists as sent)."""
     lists = manifest.get("town_lists") or {}
     towns = sorted(lists)
-    sections.append("<h2>三、各乡镇预警名单（户按颜色，另列非名册人员）</h2>")
     parts = [*COLOURS.items(), ("not_on_roster", ("非名册人员（人）", NOT_ON_ROSTER_COLOUR))]
-    sections.append(legend([(label, colour) for _, (label, colour) in parts]))
-    sections.append(bar_chart("各乡镇名单行数", [
-        (t, [(label, lists[t].get(k, 0), colour) for k, (label, colour) in parts]) for t in towns
-    ]))  # fmt: skip
     keys = [*COLOURS, "households", "not_on_roster", "rows"]
-    sections.append(html_table(["乡镇", "红色", "黄色", "绿色（有工单）", "户合计", "非名册人员（人）", "名单行数"],
-                               [[t, *[lists[t].get(k, 0) for k in keys]] for t in towns],
-                               footer=["合计", *[sum(lists[t].get(k, 0) for t in towns) for k in keys]]))  # fmt: skip
-    county_list = manifest.get("county_list") or {}
-    if county_list.get("people"):
-        sections.append(
-            f"<p>另有 {county_list['people']} 名非名册人员报送部门未注明乡镇，未列入任何乡镇名单，"
-            "由县级核查（县级乡镇不明人员名单）。</p>"
-        )
+    return {
+        "towns_legend": drawn(legend([(label, colour) for _, (label, colour) in parts])),
+        "towns_chart": drawn(bar_chart("各乡镇名单行数", [
+            (t, [(label, lists[t].get(k, 0), colour) for k, (label, colour) in parts]) for t in towns
+        ])),
+        "towns_table": drawn(html_table(
+            ["乡镇", "红色", "黄色", "绿色（有工单）", "户合计", "非名册人员（人）", "名单行数"],
+            [[t, *[lists[t].get(k, 0) for k in keys]] for t in towns],
+            footer=["合计", *[sum(lists[t].get(k, 0) for t in towns) for k in keys]],
+        )),
+        "county_list_people": (manifest.get("county_list") or {}).get("people") or 0,
+    }  # fmt: skip
 
-    # 4. Change since last quarter.
-    status = dict(w.group_by("status").len().iter_rows())
-    sections.append("<h2>四、与上季度相比</h2>")
-    sections.append(html_table(["新增", "持续", "升级", "已不再触发（销号候选）"], [
-        [status.get("新增", 0), status.get("持续", 0), status.get("升级", 0), comparison.closed.height]
-    ]))  # fmt: skip
 
-    # 4b. Last quarter's loop: answers, overdue, how warnings ended, still firing after 办结.
+def _last_quarter(comparison: Comparison, manifest: dict) -> dict:
+    """4. Change since last quarter; 4b. last quarter's loop: answers, overdue, how warnings
+    ended, still firing after 办结."""
+    status = dict(comparison.warnings.group_by("status").len().iter_rows())
+    out = {
+        "status_table": drawn(html_table(["新增", "持续", "升级", "已不再触发（销号候选）"], [
+            [status.get("新增", 0), status.get("持续", 0), status.get("升级", 0), comparison.closed.height]
+        ])),
+        "loop_table": "", "loop_quarter": "", "loop_note": "",
+    }  # fmt: skip
     loop = manifest.get("last_quarter_loop") or {}
-    if loop:
-        as_of = loop.get("followup_as_of")
-        sections.append(f"<h2>五、上季度（{escape(quarter_label(loop['quarter']))}）核实与办结情况</h2>")
-        dash = lambda v: "—" if v is None else v  # noqa: E731  (no follow-up read for last quarter)
-        sections.append(html_table(
-            ["名单行数", "已反馈核实", "逾期未反馈", "工单数", "已办结", "逾期未办结", "办结销号", "核实消除",
-             "自然消除", "办结后仍预警", "核实不属实、本季度不再下发"],
-            [[dash(loop.get("listed")), dash(loop.get("verified")), dash(loop.get("verification_overdue")),
-              dash(loop.get("work_orders")), dash(loop.get("settled")), dash(loop.get("settlement_overdue")),
-              loop["closed_by_settlement"], loop["closed_by_verification"], loop["closed_naturally"],
-              loop["still_firing_after_settlement"], loop["not_sent_again"]]],
-        ))  # fmt: skip
-        note = f"跟踪数据截至{as_of}" if as_of else "上季度退回的名单和交办单尚未读取"
-        if loop["still_firing_after_settlement"]:
-            note += "。办结后仍预警的事项已重新下发，请县级督办"
-        sections.append(f'<p class="note">{escape(note)}。</p>')
+    if not loop:
+        return out
+    dash = lambda v: "—" if v is None else v  # noqa: E731  (no follow-up read for last quarter)
+    out["loop_table"] = drawn(html_table(
+        ["名单行数", "已反馈核实", "逾期未反馈", "工单数", "已办结", "逾期未办结", "办结销号", "核实消除",
+         "自然消除", "办结后仍预警", "核实不属实、本季度不再下发"],
+        [[dash(loop.get("listed")), dash(loop.get("verified")), dash(loop.get("verification_overdue")),
+          dash(loop.get("work_orders")), dash(loop.get("settled")), dash(loop.get("settlement_overdue")),
+          loop["closed_by_settlement"], loop["closed_by_verification"], loop["closed_naturally"],
+          loop["still_firing_after_settlement"], loop["not_sent_again"]]],
+    ))  # fmt: skip
+    as_of = loop.get("followup_as_of")
+    note = f"跟踪数据截至{as_of}" if as_of else "上季度退回的名单和交办单尚未读取"
+    if loop["still_firing_after_settlement"]:
+        note += "。办结后仍预警的事项已重新下发，请县级督办"
+    out["loop_quarter"], out["loop_note"] = quarter_label(loop["quarter"]), note
+    return out
 
-    # 5. Data quality per department: one compact table, the details folded.
-    sections.append(f"<h2>{'六' if loop else '五'}、各部门数据质量</h2>")
+
+def _requirement(g: dict) -> str:
+    shown = _percent if g["gate"].endswith("share") else (lambda v: f"{v:g}")
+    if g["min"] is None and g["max"] == 0:  # "实际 0 要求 不高于0" reads as nothing: say what it means
+        return "不应出现"
+    parts = [f"不低于{shown(g['min'])}" if g["min"] is not None else "",
+             f"不高于{shown(g['max'])}" if g["max"] is not None else ""]  # fmt: skip
+    return "，".join(p for p in parts if p)
+
+
+def _quality(manifest: dict, department_labels: dict, dataset_labels: dict, dataset_departments: dict) -> dict:
+    """5. Data quality per department: one compact table, the details folded."""
     gates = manifest.get("quality_gates", [])
     share = {g["subject"]: g["value"] for g in gates if g["gate"] == "roster_match_share"}
     datasets_of: dict[str, list[str]] = {}
-    for code, department in (dataset_departments or {}).items():
+    for code, department in dataset_departments.items():
         datasets_of.setdefault(department, []).append(code)
     dept_rows = []
     for code, d in manifest.get("departments", {}).items():
@@ -172,47 +177,47 @@ def render_report(
             _percent(matched[0][1]) if len(matched) == 1
             else "、".join(f"{dataset_labels.get(s, s)} {_percent(m)}" for s, m in matched),
         ])  # fmt: skip
-    sections.append(html_table(["部门", "报送情况", "文件", "数据行", "采用率", "退回行", "重复行", "与名册匹配率"],
-                               dept_rows))  # fmt: skip
-    failed = [g for g in gates if not g["passed"]]
-    sections.append(
-        f'<p class="note">质量关卡 {len(gates)} 项，'
-        + (f"{len(failed)} 项未达要求（均为提示，不影响发布）。" if failed else "全部达到要求。")
-        + "退回的行已写入各部门的问题数据表，请各部门更正后重新报送。</p>"
-    )
-
-    def requirement(g: dict) -> str:
-        shown = _percent if g["gate"].endswith("share") else (lambda v: f"{v:g}")
-        if g["min"] is None and g["max"] == 0:  # "实际 0 要求 不高于0" reads as nothing: say what it means
-            return "不应出现"
-        parts = [f"不低于{shown(g['min'])}" if g["min"] is not None else "",
-                 f"不高于{shown(g['max'])}" if g["max"] is not None else ""]  # fmt: skip
-        return "，".join(p for p in parts if p)
-
-    detail = html_table(["检查内容", "数据", "实际", "要求", "结果"], [
+    gate_rows = [
         [g["label"], dataset_labels.get(g["subject"], g["subject"]),
-         _percent(g["value"]) if g["gate"].endswith("share") else f"{g['value']:g}", requirement(g),
+         _percent(g["value"]) if g["gate"].endswith("share") else f"{g['value']:g}", _requirement(g),
          "达到" if g["passed"] else ("未达到，停止发布" if g["severity"] == "blocking" else "未达到（提示）")]
         for g in gates
-    ])  # fmt: skip
-    sections.append(f"<details><summary>质量关卡明细</summary>{detail}</details>")
+    ]  # fmt: skip
     reasons = manifest.get("rejects_by_reason", [])
-    if reasons:
-        table = html_table(["部门", "退回原因", "行数"], [[department_labels.get(d, d), r, n] for d, r, n in reasons])
-        sections.append(f"<details><summary>退回原因明细</summary>{table}</details>")
     suggested = manifest.get("id_suggestions", [])
-    if suggested:
-        sections.append(
-            '<p class="note">身份证号疑似录错：校验位或出生日期不符的行、以及报送的号码不在名册的行，系统按身份证号、姓名、'
-            "乡镇村在名册中找出最可能的人员，列于县级的身份证号疑似录错核对表，经县级确认后生效。"
-            "请各部门核对录入。</p>"
-        )
-        sections.append(html_table(["部门", "身份证号疑似录错的行", "其中系统推荐了名册人员"], suggested))
-    body = "\n".join(sections)
-    return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(county)}{escape(quarter_label(quarter))} 防返贫监测报告</title><style>{STYLE}</style></head>"
-            f"<body>{body}</body></html>")  # fmt: skip
+    return {
+        "departments_table": drawn(html_table(
+            ["部门", "报送情况", "文件", "数据行", "采用率", "退回行", "重复行", "与名册匹配率"], dept_rows
+        )),
+        "gates": len(gates),
+        "gates_failed": sum(1 for g in gates if not g["passed"]),
+        "gates_table": drawn(html_table(["检查内容", "数据", "实际", "要求", "结果"], gate_rows)),
+        "reasons_table": drawn(html_table(["部门", "退回原因", "行数"],
+                                          [[department_labels.get(d, d), r, n] for d, r, n in reasons]))
+        if reasons else "",
+        "suggestions_table": drawn(html_table(["部门", "身份证号疑似录错的行", "其中系统推荐了名册人员"], suggested))
+        if suggested else "",
+    }  # fmt: skip
+
+
+def render_report(
+    *, county: str, quarter: str, comparison: Comparison, manifest: dict, rule_labels: dict[str, str],
+    department_labels: dict[str, str], dataset_labels: dict[str, str], cause_labels: dict[str, str],
+    dataset_departments: dict[str, str] | None = None,
+) -> str:  # fmt: skip
+    """The whole report as one HTML string: config/templates/report.html.j2 filled in."""
+    return render_page(
+        "report.html.j2",
+        county=county,
+        quarter=quarter_label(quarter),
+        style=drawn(STYLE),
+        headline=drawn(headline(comparison, manifest, department_labels)),
+        **_monitored(comparison),
+        **_warnings(comparison.warnings, rule_labels, department_labels, cause_labels),
+        **_towns(manifest),
+        **_last_quarter(comparison, manifest),
+        **_quality(manifest, department_labels, dataset_labels, dataset_departments or {}),
+    )
 
 
 def write_report(path: Path, **kwargs: object) -> None:

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from html import escape
 
+from markupsafe import Markup
+
+from transforms.settings import config_dir
+
 STYLE = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:24px;color:#222;max-width:1200px}
 h1{font-size:22px}h2{font-size:18px;border-bottom:2px solid #4472C4;padding-bottom:4px;margin-top:32px}
@@ -60,3 +64,18 @@ def bar_chart(title: str, items: list[tuple[str, list[tuple[str, float, str]]]])
         rows.append(f'<div class="bar"><span class="bar-label">{escape(label)}</span>'
                     f'<span class="bar-track">{segments}</span><span class="bar-value">{total:g}</span></div>')  # fmt: skip
     return f'<figure class="bars" role="img" aria-label="{escape(title)}"><figcaption>{escape(title)}</figcaption>{"".join(rows)}</figure>'
+
+
+def render_page(template: str, **context: object) -> str:
+    """A page from its template in the county's configuration (`config/templates/<template>`):
+    text is escaped; the pieces drawn here (tables, charts, legends) arrive as `Markup`. A name
+    the template uses and the caller did not give is an error, not a blank."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(loader=FileSystemLoader(config_dir() / "templates"), autoescape=True, undefined=StrictUndefined)
+    return env.get_template(template).render(**context)
+
+
+def drawn(piece: str) -> Markup:
+    """A piece of HTML drawn by this module (its text already escaped), for a template."""
+    return Markup(piece)
