@@ -14,7 +14,7 @@ import xlsxwriter
 from transforms.followup.returns import RETURN_REJECT_SCHEMA, ReturnedFile
 from transforms.kit.atomic import write_manifest
 from transforms.kit.deadlines import WorkingCalendar
-from transforms.kit.html import STYLE, bar_chart, html_table
+from transforms.kit.html import STYLE, bar_chart, drawn, html_table, render_page
 from transforms.kit.masking import mask_id
 from transforms.kit.workbook import apply_printing
 from transforms.kit.xlsx_rows import SheetBody, insert_rows, style_index, wrapped_heights
@@ -211,24 +211,27 @@ def render_followup_page(*, county: str, quarter: str, as_of: date, followup: pl
         for d in departments
     ])  # fmt: skip
     refused = refused_rows(rejects, owners_of(followup, department_labels))
-    body = [
-        f"<h1>{escape(county)}{escape(quarter_label(quarter))} 预警核实与工单办理进度</h1>",
-        f'<p class="note">截至{as_of:%Y年%-m月%-d日}。只含统计数，不含个人信息。逾期按工作日计（含法定节假日调休）。</p>',
-        "<h2>一、各乡镇入户核实</h2>", town_chart, _legend(colours),
-        html_table(["乡镇", "名单行数（户及非名册人员）", "已反馈", "属实", "不属实", "风险已消除", "退回重填", "逾期未反馈"], towns),
-        "<h2>二、各部门工单办理</h2>", dept_chart, _legend(dept_colours),
-        html_table(["部门", "工单数", "已办结", "办理中", "无法办结", "退回重填", "逾期未办结", "办结用时中位数（工作日）"],
-                   departments),
-        "<h2>三、退回重填的行</h2>",
-        '<p class="note">以下交回的行填写有误，未被采用，已计为“退回重填”（不计为逾期未反馈）：请按原因改正后重新交回。</p>'
-        if refused.height else '<p class="note">无。</p>',
-        html_table(["乡镇或部门", "文件", "行号", "列", "退回原因（应如何填写）"],
-                   refused.select("owner", "file", "row_number", "column", "reason").rows()) if refused.height else "",
-    ]  # fmt: skip
-    return (
-        f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(county)}{escape(quarter_label(quarter))} 跟踪</title>'
-        f"<style>{STYLE}</style></head><body>{''.join(body)}</body></html>"
-    )
+    refused_table = html_table(["乡镇或部门", "文件", "行号", "列", "退回原因（应如何填写）"],
+                               refused.select("owner", "file", "row_number", "column", "reason").rows())  # fmt: skip
+    return render_page(
+        "followup.html.j2",
+        county=county,
+        quarter=quarter_label(quarter),
+        style=drawn(STYLE),
+        as_of=f"{as_of:%Y年%-m月%-d日}",
+        towns_chart=drawn(town_chart),
+        towns_legend=drawn(_legend(colours)),
+        towns_table=drawn(html_table(
+            ["乡镇", "名单行数（户及非名册人员）", "已反馈", "属实", "不属实", "风险已消除", "退回重填", "逾期未反馈"], towns
+        )),
+        departments_chart=drawn(dept_chart),
+        departments_legend=drawn(_legend(dept_colours)),
+        departments_table=drawn(html_table(
+            ["部门", "工单数", "已办结", "办理中", "无法办结", "退回重填", "逾期未办结", "办结用时中位数（工作日）"],
+            departments,
+        )),
+        refused_table=drawn(refused_table) if refused.height else "",
+    )  # fmt: skip
 
 
 def owners_of(followup: pl.DataFrame, department_labels: dict[str, str]) -> dict[str, str]:
