@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from transforms.deliver.quality_workbook import OTHER_SHEET, SUMMARY_SHEET, write_quality_workbook
-from transforms.intake.department import FileReport
+from transforms.intake.file_report import FileReport
 from transforms.intake.reasons import REASONS
 from transforms.kit.html import bar_chart, html_table
 from transforms.kit.workbook import ExcelLayout, SheetJob, write_sheet

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -13,6 +13,7 @@ from typing import Literal
 
 import yaml
 
+from transforms.linkage_settings import LinkageSettings
 from transforms.settings import config_dir as default_config_dir
 
 CONFIG_FILES = (
@@ -30,53 +31,6 @@ def fold_label(text: str) -> str:
     True
     """
     return "".join(unicodedata.normalize("NFKC", text).split())
-
-
-# 疑似录错的身份证号 (id_linkage.yaml): the comparisons of transforms/linkage/model.py
-COMPARISONS = ("id_number", "name", "place")
-# The model's shape (comparisons, how u is had): a trained model kept in the warehouse by an
-# earlier shape is trained again.
-MODEL_SHAPE = 2
-
-
-@dataclass(frozen=True)
-class LinkageSettings:
-    """config/id_linkage.yaml."""
-
-    recommend_at: float
-    list_from: float
-    max_per_row: int
-    prior_rejected: float
-    valid_slips_per_caught: float
-    slip_single_row: float
-    u_max_pairs: float
-    u_seed: int
-    m_probabilities: dict[str, tuple[float, ...]]
-
-    @property
-    def digest(self) -> str:
-        """What a trained model depends on besides the roster."""
-        return hashlib.sha256(repr((MODEL_SHAPE, sorted(asdict(self).items()))).encode("utf-8")).hexdigest()
-
-    @classmethod
-    def from_yaml(cls, raw: dict) -> LinkageSettings:
-        m = {k: tuple(float(x) for x in v) for k, v in raw["m_probabilities"].items()}
-        for name, values in m.items():
-            if name not in COMPARISONS:
-                raise ValueError(f"id_linkage.yaml: unknown comparison {name!r} (one of {', '.join(COMPARISONS)})")
-            if abs(sum(values) - 1) > 1e-6:
-                raise ValueError(f"id_linkage.yaml: m_probabilities of {name} must add up to 1")
-        return cls(
-            recommend_at=float(raw["recommend_at"]),
-            list_from=float(raw["list_from"]),
-            max_per_row=int(raw["max_per_row"]),
-            prior_rejected=float(raw["prior_rejected"]),
-            valid_slips_per_caught=float(raw["valid_slips_per_caught"]),
-            slip_single_row=float(raw["slip_single_row"]),
-            u_max_pairs=float(raw["u_max_pairs"]),
-            u_seed=int(raw["u_seed"]),
-            m_probabilities=m,
-        )
 
 
 @dataclass(frozen=True)
@@ -284,12 +238,8 @@ def load_config(config_dir: Path | None = None) -> CountyConfig:
     return _load_config(str(config_dir or default_config_dir()))
 
 
-@cache
-def _load_config(config_dir: str) -> CountyConfig:
-    folder = Path(config_dir)
-    texts = {n: (folder / n).read_bytes() for n in CONFIG_FILES}
-    digest = hashlib.sha256(b"".join(texts[n] for n in sorted(texts))).hexdigest()
-    deps_yaml = yaml.safe_load(texts["departments.yaml"])
+def _departments(raw: dict) -> tuple[tuple[Department, ...], Department]:
+    """departments.yaml: the departments and the county office."""
     departments = tuple(
         Department(
             code=c,
@@ -298,16 +248,19 @@ def _load_config(config_dir: str) -> CountyConfig:
             name=str(v.get("name", "")),
             work_order_prefix=v.get("work_order_prefix"),
         )
-        for c, v in deps_yaml["departments"].items()
+        for c, v in raw["departments"].items()
     )
-    office = deps_yaml.get("county_office") or {"code": "county", "label": "县乡村振兴局"}
-    county_office = Department(code=str(office["code"]), label=str(office["label"]), folders=())
-    codes = {d.code for d in departments}
+    office = raw.get("county_office") or {"code": "county", "label": "县乡村振兴局"}
+    return departments, Department(code=str(office["code"]), label=str(office["label"]), folders=())
+
+
+def _datasets(raw: dict, codes: set[str]) -> tuple[DatasetSpec, ...]:
+    """datasets.yaml, each dataset's department known and each alias mapping to a known value."""
     datasets = []
-    for code, raw in yaml.safe_load(texts["datasets.yaml"])["datasets"].items():
-        if raw["department"] not in codes:
-            raise ValueError(f"dataset {code}: unknown department {raw['department']!r}")
-        fields = tuple(_field(n, f) for n, f in raw["fields"].items())
+    for code, spec in raw["datasets"].items():
+        if spec["department"] not in codes:
+            raise ValueError(f"dataset {code}: unknown department {spec['department']!r}")
+        fields = tuple(_field(n, f) for n, f in spec["fields"].items())
         for f in fields:
             for alias, target in f.aliases.items():
                 if target not in f.values:
@@ -315,14 +268,18 @@ def _load_config(config_dir: str) -> CountyConfig:
         datasets.append(
             DatasetSpec(
                 code=code,
-                department=raw["department"],
-                label=raw["label"],
+                department=spec["department"],
+                label=spec["label"],
                 fields=fields,
-                unique_by=tuple(raw.get("unique_by", ())),
+                unique_by=tuple(spec.get("unique_by", ())),
             )
         )
-    r = yaml.safe_load(texts["reading.yaml"])
-    reading = ReadingRules(
+    return tuple(datasets)
+
+
+def _reading(r: dict) -> ReadingRules:
+    """reading.yaml."""
+    return ReadingRules(
         header_search_rows=int(r["header_search_rows"]),
         footer_prefixes=tuple(r["footer_prefixes"]),
         excel_serial_range=(int(r["excel_serial_range"][0]), int(r["excel_serial_range"][1])),
@@ -332,10 +289,11 @@ def _load_config(config_dir: str) -> CountyConfig:
         spill_rows=int(r.get("spill_rows", 1_500_000)),
         note_sheets=tuple(str(n) for n in r.get("note_sheets", ())),
     )
-    county_name = str(yaml.safe_load(texts["county.yaml"])["county_name"])
-    thresholds = {k: tuple(v) for k, v in yaml.safe_load(texts["thresholds.yaml"])["thresholds"].items()}
-    catalogue = yaml.safe_load(texts["rules.yaml"])
-    rules = tuple(
+
+
+def _rules(catalogue: dict, county_office: Department) -> tuple[Rule, ...]:
+    """rules.yaml's rules."""
+    return tuple(
         Rule(
             rule_id=k,
             label=v["label"],
@@ -347,18 +305,29 @@ def _load_config(config_dir: str) -> CountyConfig:
         )
         for k, v in catalogue["rules"].items()
     )
+
+
+@cache
+def _load_config(config_dir: str) -> CountyConfig:
+    folder = Path(config_dir)
+    texts = {n: (folder / n).read_bytes() for n in CONFIG_FILES}
+    digest = hashlib.sha256(b"".join(texts[n] for n in sorted(texts))).hexdigest()
+    departments, county_office = _departments(yaml.safe_load(texts["departments.yaml"]))
+    datasets = _datasets(yaml.safe_load(texts["datasets.yaml"]), {d.code for d in departments})
+    thresholds = {k: tuple(v) for k, v in yaml.safe_load(texts["thresholds.yaml"])["thresholds"].items()}
+    catalogue = yaml.safe_load(texts["rules.yaml"])
+    labels = {key: {str(k): str(v) for k, v in (catalogue.get(key) or {}).items()}
+              for key in ("causes", "listing_reasons", "listing_evidence")}  # fmt: skip
     config = CountyConfig(
-        county_name,
+        str(yaml.safe_load(texts["county.yaml"])["county_name"]),
         departments,
-        tuple(datasets),
-        reading,
+        datasets,
+        _reading(yaml.safe_load(texts["reading.yaml"])),
         digest,
         thresholds,
-        rules,
+        _rules(catalogue, county_office),
         county_office=county_office,
-        causes={str(k): str(v) for k, v in (catalogue.get("causes") or {}).items()},
-        listing_reasons={str(k): str(v) for k, v in (catalogue.get("listing_reasons") or {}).items()},
-        listing_evidence={str(k): str(v) for k, v in (catalogue.get("listing_evidence") or {}).items()},
+        **labels,
         colour_parameters=tuple(catalogue.get("colour_parameters") or ()),
         material_change=dict(catalogue.get("material_change") or {}),
         linkage=LinkageSettings.from_yaml(yaml.safe_load(texts["id_linkage.yaml"])),

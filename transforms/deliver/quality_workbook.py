@@ -24,7 +24,7 @@ import polars as pl
 import xlsxwriter
 
 from transforms.config import DatasetSpec, fold_label
-from transforms.intake.department import FileReport
+from transforms.intake.file_report import FileReport
 from transforms.kit.workbook import DEFAULT_PRINTING, apply_printing, print_scale
 from transforms.kit.xlsx_rows import SheetBody, insert_rows, style_index, wrapped_heights
 from transforms.settings import quarter_label

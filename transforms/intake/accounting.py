@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-from transforms.intake.department import DepartmentIntake, FileReport
+from transforms.intake.department import DepartmentIntake
+from transforms.intake.file_report import FileReport
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ import math
 import duckdb
 import polars as pl
 
-from transforms.config import LinkageSettings
+from transforms.linkage_settings import LinkageSettings
 from transforms.settings import DUCKDB_MEMORY_LIMIT, sql_dir
 
 _QUIET = logging.ERROR  # Splink's own log (counts and advice, never a cell) stays out of the run's log

@@ -15,11 +15,12 @@ import duckdb
 import polars as pl
 
 from schemas.outputs import SUGGESTION_COLUMNS, SUGGESTION_SCHEMA
-from transforms.config import CountyConfig, LinkageSettings
+from transforms.config import CountyConfig
 from transforms.intake.validation import SLIP_ID_PROBLEMS, written_name
 from transforms.kit.numbering import allocate
 from transforms.linkage.corrections import denied
 from transforms.linkage.model import number_parts, roster_digest, score, train
+from transforms.linkage_settings import LinkageSettings
 from transforms.settings import Quarter
 
 SUGGESTION_INFIX = "ID"
@@ -229,39 +230,28 @@ def _ranked(candidates: pl.DataFrame, prior: pl.Expr, persons: int, settings: Li
     )
 
 
-def suggest(
-    con: duckdb.DuckDBPyConnection, quarter: Quarter, config: CountyConfig, rejects: pl.DataFrame,
-    warnings: pl.DataFrame, settings: LinkageSettings,
-) -> pl.DataFrame:  # fmt: skip
-    """The quarter's suggestions (SUGGESTION_COLUMNS), numbered; `con` is the warehouse with
-    the quarter staged. Rows looked at: those rejected for a slip in their number, and every
-    department row of a person not on the roster, in every extract."""
-    q = str(quarter)
-    roster = _roster(con, q)
-    rejected = rejected_rows(rejects)
-    strangers, stranger_rows_per_number = _strangers(con, config, q)
-    if roster.is_empty() or (rejected.is_empty() and strangers.is_empty()):
-        return pl.DataFrame(schema=SUGGESTION_SCHEMA)
-    folded = written_name(pl.col("name_as_written")).alias("name_as_written")
-    distinct = (
-        pl.concat([rejected.select(PEOPLE), strangers])
-        .with_columns(folded)
-        .unique(maintain_order=True)
-        .with_row_index("query_id")
-    )
-    # Only rows that can be blocked with somebody: their name is on the roster, or their birth date
-    # and village are (the blocking rules; a stranger sharing neither has no candidate).
+def _within_blocking(distinct: pl.DataFrame, roster: pl.DataFrame) -> pl.DataFrame:
+    """Only rows that can be blocked with somebody: their name is on the roster, or their birth
+    date and village are (the blocking rules; a stranger sharing neither has no candidate)."""
     on_roster = roster.select(
         written_name(pl.col("name")).alias("name_as_written"),
         pl.col("id_number").str.slice(6, 8).alias("_birth"),
         "village",
     )
-    distinct = distinct.filter(
+    return distinct.filter(
         pl.col("name_as_written").is_in(on_roster["name_as_written"].implode())
         | pl.struct(pl.col("id_as_written").str.slice(6, 8).alias("_birth"), "village").is_in(
             on_roster.select(pl.struct("_birth", "village").alias("k"))["k"].implode()
         )
     )
+
+
+def _found(
+    con: duckdb.DuckDBPyConnection, roster: pl.DataFrame, people: pl.DataFrame, settings: LinkageSettings
+) -> pl.DataFrame:
+    """Every candidate (a person as the rows write them, PEOPLE, with its name folded) scored
+    against the roster: person_id, weight and what the roster says of the person."""
+    distinct = _within_blocking(people.unique(maintain_order=True).with_row_index("query_id"), roster)
     queries = distinct.select(
         pl.col("query_id").cast(pl.String).alias("unique_id"),
         *number_parts(pl.col("id_as_written")),
@@ -287,38 +277,24 @@ def suggest(
         pl.col("village").alias("suggested_village"),
         pl.col("household_id").alias("suggested_household_id"),
     )
-    found = (
+    return (
         pairs.with_columns(pl.col("query_id").cast(pl.UInt32))
         .join(distinct, on="query_id")
         .join(named, on="person_id")
         .drop("query_id")
     )
-    new_candidates = warnings.filter(pl.col("rule_id") == "NEW_CANDIDATE")["id_number"].unique()
-    behind = (
-        strangers.with_columns(written_name(pl.col("name_as_written")).alias("_folded"))
-        .join(
-            found.select(PEOPLE).unique(), left_on=["id_as_written", "_folded", "town", "village"],
-            right_on=PEOPLE, how="semi", nulls_equal=True,
-        )
-        .drop("_folded")
-    )  # fmt: skip
-    no_denied = ["department", "id_as_written", "name_as_written", "person_id"]
-    candidates = [
-        rows.with_columns(folded)
-        .join(found, on=PEOPLE, how="inner", nulls_equal=True)
-        .join(denied(con), on=no_denied, how="anti")
-        for rows in (rejected, _stranger_rows(con, config, q, behind, new_candidates))
-    ]
-    # A rejected number is surely a slip of somebody's; a stranger's valid number is a slip of a
-    # roster person's as often as the file's caught slips say (config/id_linkage.yaml): a list
-    # typed by hand slips more than a system's export. Only slips of the number's 17 digits count
-    # (a slip of the check character alone can never make a valid number).
-    caught = _ranked(candidates[0], pl.lit(settings.prior_rejected), roster.height, settings)
+
+
+def _stranger_priors(caught: pl.DataFrame, rows_per_number: pl.DataFrame, settings: LinkageSettings) -> pl.DataFrame:
+    """A stranger's valid number is a slip of a roster person's as often as its file's caught
+    slips say (config/id_linkage.yaml): a list typed by hand slips more than a system's export.
+    Only slips of the number's 17 digits count (a slip of the check character alone can never
+    make a valid number). (dataset, file, _prior)."""
     body_slip = pl.col("id_as_written").str.slice(0, 17) != pl.col("person_id").str.slice(0, 17)
     in_file = ["dataset", "file"]
     caught_by_file = caught.filter(pl.col("recommended") & body_slip).group_by(in_file).len("caught")
-    stranger_prior = (
-        stranger_rows_per_number.group_by(in_file)
+    return (
+        rows_per_number.group_by(in_file)
         .agg(pl.col("id_as_written").n_unique().alias("strangers"))
         .join(caught_by_file, on=in_file, how="left")
         .select(
@@ -329,9 +305,46 @@ def suggest(
             ).alias("_prior"),
         )
     )
-    silent = candidates[1].join(stranger_prior, on=in_file, how="left")
-    prior = pl.col("_prior").fill_null(settings.prior_rejected)
+
+
+def suggest(
+    con: duckdb.DuckDBPyConnection, quarter: Quarter, config: CountyConfig, rejects: pl.DataFrame,
+    warnings: pl.DataFrame, settings: LinkageSettings,
+) -> pl.DataFrame:  # fmt: skip
+    """The quarter's suggestions (SUGGESTION_COLUMNS), numbered; `con` is the warehouse with
+    the quarter staged. Rows looked at: those rejected for a slip in their number, and every
+    department row of a person not on the roster, in every extract."""
+    q = str(quarter)
+    roster = _roster(con, q)
+    rejected = rejected_rows(rejects)
+    strangers, stranger_rows_per_number = _strangers(con, config, q)
+    if roster.is_empty() or (rejected.is_empty() and strangers.is_empty()):
+        return pl.DataFrame(schema=SUGGESTION_SCHEMA)
+    folded = written_name(pl.col("name_as_written")).alias("name_as_written")
+    found = _found(con, roster, pl.concat([rejected.select(PEOPLE), strangers]).with_columns(folded), settings)
+    new_candidates = warnings.filter(pl.col("rule_id") == "NEW_CANDIDATE")["id_number"].unique()
+    behind = (
+        strangers.with_columns(written_name(pl.col("name_as_written")).alias("_folded"))
+        .join(
+            found.select(PEOPLE).unique(), left_on=["id_as_written", "_folded", "town", "village"],
+            right_on=PEOPLE, how="semi", nulls_equal=True,
+        )
+        .drop("_folded")
+    )  # fmt: skip
+    no_denied = ["department", "id_as_written", "name_as_written", "person_id"]
+    rejected_found, strangers_found = [
+        rows.with_columns(folded)
+        .join(found, on=PEOPLE, how="inner", nulls_equal=True)
+        .join(denied(con), on=no_denied, how="anti")
+        for rows in (rejected, _stranger_rows(con, config, q, behind, new_candidates))
+    ]
+    # A rejected number is surely a slip of somebody's (prior_rejected); a stranger's, by its file.
+    caught = _ranked(rejected_found, pl.lit(settings.prior_rejected), roster.height, settings)
+    silent = strangers_found.join(
+        _stranger_priors(caught, stranger_rows_per_number, settings), on=["dataset", "file"], how="left"
+    )
     silent = _with_footprint(silent, stranger_rows_per_number, settings)
+    prior = pl.col("_prior").fill_null(settings.prior_rejected)
     ranked = pl.concat([caught, _ranked(silent, prior, roster.height, settings).drop("_prior")], how="diagonal_relaxed")
     if ranked.is_empty():
         return pl.DataFrame(schema=SUGGESTION_SCHEMA)
