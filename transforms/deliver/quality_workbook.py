@@ -100,6 +100,72 @@ def _fit_to_print(columns: list[dict], printing: dict | None) -> None:
         reason["width"] = max(12.0, reason["width"] * 0.9)
 
 
+def _open_problems(rejects: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """The rejects still open, and how many were corrected in a supplement (已在补报中更正)."""
+    corrected = 0
+    if "corrected_by" in rejects.columns:  # corrected in a supplement: not an open problem
+        corrected = int(rejects["corrected_by"].is_not_null().sum())
+        rejects = rejects.filter(pl.col("corrected_by").is_null())
+    if "resent_in" in rejects.columns:  # resent and rejected again: listed once, as the resent row
+        rejects = rejects.filter(pl.col("resent_in").is_null())
+    return rejects, corrected
+
+
+def _dataset_sheet(wb, sheet_no: int, ds: DatasetSpec, rows: pl.DataFrame, title: str, fmt: dict,
+                   printing: dict | None) -> SheetBody:  # fmt: skip
+    """One dataset's rejected rows, as the clerk sent them, to correct and resend."""
+    frame, headers = resend_frame(rows, ds)
+    frame = frame.head(EXCEL_MAX_ROWS)
+    ws = wb.add_worksheet(ds.label[:31])
+    columns = [{"header": headers[n], "width": _width(headers[n], frame[n].fill_null(""))} for n in headers]
+    columns.append({"header": REASON_HEADER, "width": 20})
+    columns += [{"header": h, "width": w, "print": False} for h, w in SOURCE_COLUMNS]
+    _fit_to_print(columns, printing)
+    last_printed = len(headers)
+    ws.set_row(0, 24)
+    ws.set_row(1, 45)
+    ws.merge_range(0, 0, 0, last_printed, f"{title} 问题数据：{ds.label}", fmt["title"])
+    ws.merge_range(
+        1, 0, 1, last_printed,
+        f"共{frame.height}行被退回。请直接在本表中更正标黄的单元格（其他单元格也可更正），"
+        f"保存后把本文件放回收件箱的本部门文件夹，即作为补报数据重新读取；"
+        f"“{REASON_HEADER}”及其右侧各列仅供参考，不会被读取。",
+        fmt["note"],
+    )  # fmt: skip
+    ws.set_row(2, wrapped_heights([[c["header"]] for c in columns], [c["width"] for c in columns])[0])
+    for c, col in enumerate(columns):
+        ws.write_string(2, c, col["header"], fmt["reason_head"] if col["header"] == REASON_HEADER else fmt["head"])
+        ws.set_column(c, c, col["width"] * 2 + 1.5)
+    problem = frame["_problem"]
+    styles: list = [
+        pl.Series([fmt["marked_style"] if p == n else fmt["plain_style"] for p in problem.to_list()]) for n in headers
+    ] + [fmt["plain_style"]] * 4
+    values = [frame[n] for n in headers] + [frame["reason"], frame["file"], frame["sheet"], frame["row_number"]]
+    heights = wrapped_heights(values, [c["width"] for c in columns])
+    ws.freeze_panes(3, 0)
+    ws.autofilter(2, 0, 2 + max(frame.height, 1), len(columns) - 1)
+    apply_printing(ws, printing, header_row=2, last_row=2 + max(frame.height, 1), last_column=last_printed)
+    return SheetBody(sheet=sheet_no, first_row=3, columns=values, styles=styles, heights=heights)
+
+
+def _summary_sheet(wb, heading: str, files: list[FileReport], datasets: dict[str, DatasetSpec],
+                   not_read: list[tuple[str, str]], fmt: dict, printing: dict | None) -> None:  # fmt: skip
+    """文件汇总: every file the department sent, and what became of its rows."""
+    summary = wb.add_worksheet(SUMMARY_SHEET)
+    summary.write(0, 0, heading, fmt["title"])
+    summary.set_row(1, wrapped_heights([[h] for h, _ in SUMMARY_COLUMNS], [w for _, w in SUMMARY_COLUMNS])[0])
+    for c, (label, width) in enumerate(SUMMARY_COLUMNS):
+        summary.write(1, c, label, fmt["head"])
+        summary.set_column(c, c, width * 2 + 1.5)
+    for i, f in enumerate(files):
+        kinds = "、".join(datasets[d].label if d in datasets else d for d in f.datasets) or "（未识别）"
+        row = [f.path, kinds, f.rows_read, f.accepted, f.rejected, f.duplicates, f.ignored, f.error or ""]
+        summary.write_row(2 + i, 0, row, fmt["wrap"])
+    for j, (name, why) in enumerate(not_read, start=2 + len(files)):
+        summary.write_row(j, 0, [name, "（未读取）", 0, 0, 0, 0, 0, why], fmt["wrap"])
+    apply_printing(summary, printing, header_row=1, last_row=1 + len(files) + len(not_read), last_column=7)
+
+
 def write_quality_workbook(
     path: Path,
     *,
@@ -116,102 +182,34 @@ def write_quality_workbook(
     """Write one department's workbook: a sheet per dataset to correct and resend, 其他问题 and
     文件汇总 (see the module's description)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    corrected = 0
-    if "corrected_by" in rejects.columns:  # corrected in a supplement (已在补报中更正): not an open problem
-        corrected = int(rejects["corrected_by"].is_not_null().sum())
-        rejects = rejects.filter(pl.col("corrected_by").is_null())
-    if "resent_in" in rejects.columns:  # resent and rejected again: listed once, as the resent row
-        rejects = rejects.filter(pl.col("resent_in").is_null())
+    rejects, corrected = _open_problems(rejects)
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     if created is not None:  # the publication's time, not the clock: a rerun writes the same bytes
         wb.set_properties({"created": created})
-    title_fmt = wb.add_format({"bold": True, "font_size": 14})
-    note_fmt = wb.add_format({"font_color": "#C00000", "text_wrap": True, "valign": "top"})
-    head_fmt = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "vcenter"})
-    reason_head = wb.add_format({"bold": True, "bg_color": "#F8CBAD", "border": 1, "text_wrap": True})
-    wrap = wb.add_format({"text_wrap": True, "valign": "top", "border": 1})
-    marked = wb.add_format({"text_wrap": True, "valign": "top", "border": 1, "bg_color": HIGHLIGHT})
-    plain_style, marked_style = style_index(wrap), style_index(marked)
+    # (created in this order: the workbook's style numbers, and so its bytes, follow it)
+    fmt = {
+        "title": wb.add_format({"bold": True, "font_size": 14}),
+        "note": wb.add_format({"font_color": "#C00000", "text_wrap": True, "valign": "top"}),
+        "head": wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "vcenter"}),
+        "reason_head": wb.add_format({"bold": True, "bg_color": "#F8CBAD", "border": 1, "text_wrap": True}),
+        "wrap": wb.add_format({"text_wrap": True, "valign": "top", "border": 1}),
+        "marked": wb.add_format({"text_wrap": True, "valign": "top", "border": 1, "bg_color": HIGHLIGHT}),
+    }  # fmt: skip
+    fmt["plain_style"], fmt["marked_style"] = style_index(fmt["wrap"]), style_index(fmt["marked"])
+    title = f"{county}{quarter_label(quarter)} {department_label}"
     bodies: list[SheetBody] = []
-    sheet_no = 0
     with_values = rejects.filter(pl.col("dataset").is_not_null() & pl.col("row_values").is_not_null())
     for code in sorted(with_values["dataset"].unique().to_list(), key=lambda c: list(datasets).index(c)):
-        ds = datasets[code]
-        frame, headers = resend_frame(with_values.filter(pl.col("dataset") == code), ds)
-        frame = frame.head(EXCEL_MAX_ROWS)
-        ws = wb.add_worksheet(ds.label[:31])
-        sheet_no += 1
-        columns = [{"header": headers[n], "width": _width(headers[n], frame[n].fill_null(""))} for n in headers]
-        columns.append({"header": REASON_HEADER, "width": 20})
-        columns += [{"header": h, "width": w, "print": False} for h, w in SOURCE_COLUMNS]
-        _fit_to_print(columns, printing)
-        last_printed = len(headers)
-        ws.set_row(0, 24)
-        ws.set_row(1, 45)
-        ws.merge_range(
-            0,
-            0,
-            0,
-            last_printed,
-            f"{county}{quarter_label(quarter)} {department_label} 问题数据：{ds.label}",
-            title_fmt,
-        )
-        ws.merge_range(
-            1, 0, 1, last_printed,
-            f"共{frame.height}行被退回。请直接在本表中更正标黄的单元格（其他单元格也可更正），"
-            f"保存后把本文件放回收件箱的本部门文件夹，即作为补报数据重新读取；"
-            f"“{REASON_HEADER}”及其右侧各列仅供参考，不会被读取。",
-            note_fmt,
-        )  # fmt: skip
-        ws.set_row(2, wrapped_heights([[c["header"]] for c in columns], [c["width"] for c in columns])[0])
-        for c, col in enumerate(columns):
-            ws.write_string(2, c, col["header"], reason_head if col["header"] == REASON_HEADER else head_fmt)
-            ws.set_column(c, c, col["width"] * 2 + 1.5)
-        problem = frame["_problem"]
-        styles: list = [
-            pl.Series([marked_style if p == n else plain_style for p in problem.to_list()]) for n in headers
-        ] + [plain_style] * 4
-        values = [frame[n] for n in headers] + [frame["reason"], frame["file"], frame["sheet"], frame["row_number"]]
-        heights = wrapped_heights(values, [c["width"] for c in columns])
-        bodies.append(SheetBody(sheet=sheet_no, first_row=3, columns=values, styles=styles, heights=heights))
-        ws.freeze_panes(3, 0)
-        ws.autofilter(2, 0, 2 + max(frame.height, 1), len(columns) - 1)
-        apply_printing(ws, printing, header_row=2, last_row=2 + max(frame.height, 1), last_column=last_printed)
-
+        rows = with_values.filter(pl.col("dataset") == code)
+        bodies.append(_dataset_sheet(wb, len(bodies) + 1, datasets[code], rows, title, fmt, printing))
     others = rejects.filter(pl.col("dataset").is_null() | pl.col("row_values").is_null()).sort(
         "file", "sheet", "row_number", nulls_last=False
     )
     if others.height:  # (none: no sheet, rather than a page printed blank)
-        sheet_no += 1
-        title = f"{county}{quarter_label(quarter)} {department_label}"
-        bodies.append(_other_problems(wb, sheet_no, others, title, (title_fmt, head_fmt, plain_style), printing))
-
-    summary = wb.add_worksheet(SUMMARY_SHEET)
+        formats = (fmt["title"], fmt["head"], fmt["plain_style"])
+        bodies.append(_other_problems(wb, len(bodies) + 1, others, title, formats, printing))
     done = f"（另有{corrected}行已在补报中更正，不再列出）" if corrected else ""
-    summary.write(0, 0, f"{county}{quarter_label(quarter)} {department_label} 报送文件汇总{done}", title_fmt)
-    summary.set_row(1, wrapped_heights([[h] for h, _ in SUMMARY_COLUMNS], [w for _, w in SUMMARY_COLUMNS])[0])
-    for c, (label, width) in enumerate(SUMMARY_COLUMNS):
-        summary.write(1, c, label, head_fmt)
-        summary.set_column(c, c, width * 2 + 1.5)
-    for i, f in enumerate(files):
-        summary.write_row(
-            2 + i,
-            0,
-            [
-                f.path,
-                "、".join(datasets[d].label if d in datasets else d for d in f.datasets) or "（未识别）",
-                f.rows_read,
-                f.accepted,
-                f.rejected,
-                f.duplicates,
-                f.ignored,
-                f.error or "",
-            ],
-            wrap,
-        )
-    for j, (name, why) in enumerate(not_read, start=2 + len(files)):
-        summary.write_row(j, 0, [name, "（未读取）", 0, 0, 0, 0, 0, why], wrap)
-    apply_printing(summary, printing, header_row=1, last_row=1 + len(files) + len(not_read), last_column=7)
+    _summary_sheet(wb, f"{title} 报送文件汇总{done}", files, datasets, not_read, fmt, printing)
     wb.close()
     insert_rows(path, bodies)
 
