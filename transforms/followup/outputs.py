@@ -50,6 +50,43 @@ def loop_counts(followup: pl.DataFrame, rows: pl.DataFrame) -> dict[str, int]:
     }
 
 
+def _chase_summary(wb, heading: str, households: pl.DataFrame, orders: pl.DataFrame,
+                   department_labels: dict[str, str], formats: tuple) -> None:  # fmt: skip
+    """汇总: per town its overdue verifications, per department its overdue work orders."""
+    title, head, cell = formats
+    summary = wb.add_worksheet("汇总")
+    summary.write(0, 0, heading, title)
+    summary.write_row(1, 0, ["对象", "逾期未反馈核实结果（户）", "逾期未办结工单（件）"], head)
+    row = 2
+    for town, group in sorted(households.partition_by("town", as_dict=True).items()):
+        label = "县级名单（乡镇不明人员）" if town[0] == UNKNOWN_TOWN else town[0]
+        summary.write_row(row, 0, [label, group.height, ""], cell)
+        row += 1
+    for dept, group in sorted(orders.partition_by("department", as_dict=True).items()):
+        summary.write_row(row, 0, [department_labels.get(dept[0], dept[0]), "", group.height], cell)
+        row += 1
+    if row == 2:
+        summary.write(2, 0, "无逾期事项", cell)
+    summary.set_column(0, 2, 24)
+    apply_printing(summary, None, header_row=1, last_row=max(row - 1, 2), last_column=2)
+
+
+def _overdue_verifications(group: pl.DataFrame, county_office: bool, without_rule: pl.Expr,
+                           rule_labels: dict[str, str], overdue) -> pl.DataFrame:  # fmt: skip
+    """A town's overdue rows as its sheet shows them (the county office's own list: full numbers)."""
+    number = pl.coalesce("id_number", "head_id")
+    return group.select(
+        "listing_no",
+        pl.col("name").fill_null(""),
+        (number.fill_null("") if county_office else mask_id(number)).alias("number"),
+        pl.when(pl.col("rules") == "")
+        .then(without_rule)
+        .otherwise(pl.col("rules").str.split("、").list.eval(pl.element().replace(rule_labels)).list.join("、")),
+        pl.col("verify_by").cast(pl.String).alias("deadline"),
+        overdue(pl.col("verify_by")).alias("days"),
+    )
+
+
 def write_chase_list(path: Path, *, county: str, quarter: str, as_of: date, followup: pl.DataFrame, rows: pl.DataFrame,
                      names: pl.DataFrame, department_labels: dict[str, str], rule_labels: dict[str, str],
                      calendar: WorkingCalendar, created: datetime,
@@ -66,21 +103,8 @@ def write_chase_list(path: Path, *, county: str, quarter: str, as_of: date, foll
     households = households.join(names, left_on=pl.coalesce("id_number", "household_id"), right_on="key", how="left")
     orders = orders_view(followup).filter(pl.col("settlement_overdue"))
     orders = orders.join(names, left_on=pl.coalesce("id_number", "household_id"), right_on="key", how="left")
-    summary = wb.add_worksheet("汇总")
-    summary.write(0, 0, f"{county}{quarter_label(quarter)} 催办清单（截至{as_of:%Y年%-m月%-d日}）", title)
-    summary.write_row(1, 0, ["对象", "逾期未反馈核实结果（户）", "逾期未办结工单（件）"], head)
-    row = 2
-    for town, group in sorted(households.partition_by("town", as_dict=True).items()):
-        label = "县级名单（乡镇不明人员）" if town[0] == UNKNOWN_TOWN else town[0]
-        summary.write_row(row, 0, [label, group.height, ""], cell)
-        row += 1
-    for dept, group in sorted(orders.partition_by("department", as_dict=True).items()):
-        summary.write_row(row, 0, [department_labels.get(dept[0], dept[0]), "", group.height], cell)
-        row += 1
-    if row == 2:
-        summary.write(2, 0, "无逾期事项", cell)
-    summary.set_column(0, 2, 24)
-    apply_printing(summary, None, header_row=1, last_row=max(row - 1, 2), last_column=2)
+    heading = f"{county}{quarter_label(quarter)} 催办清单（截至{as_of:%Y年%-m月%-d日}）"
+    _chase_summary(wb, heading, households, orders, department_labels, (title, head, cell))
     overdue = _overdue_days(calendar, as_of)
     bodies: list[SheetBody] = []
     style = style_index(cell)
@@ -92,25 +116,9 @@ def write_chase_list(path: Path, *, county: str, quarter: str, as_of: date, foll
     )  # fmt: skip
     for (town,), group in sorted(households.partition_by("town", as_dict=True).items()):
         county_office = town == UNKNOWN_TOWN  # the county office's own list: full numbers, not a town's
-        number = pl.coalesce("id_number", "head_id")
-        header = [
-            "预警编号",
-            "姓名",
-            "身份证号" if county_office else "身份证号（脱敏）",
-            "预警事项",
-            "核查截止日期",
-            "逾期工作日",
-        ]
-        frame = group.select(
-            "listing_no",
-            pl.col("name").fill_null(""),
-            (number.fill_null("") if county_office else mask_id(number)).alias("number"),
-            pl.when(pl.col("rules") == "")
-            .then(without_rule)
-            .otherwise(pl.col("rules").str.split("、").list.eval(pl.element().replace(rule_labels)).list.join("、")),
-            pl.col("verify_by").cast(pl.String).alias("deadline"),
-            overdue(pl.col("verify_by")).alias("days"),
-        )
+        header = ["预警编号", "姓名", "身份证号" if county_office else "身份证号（脱敏）", "预警事项", "核查截止日期",
+                  "逾期工作日"]  # fmt: skip
+        frame = _overdue_verifications(group, county_office, without_rule, rule_labels, overdue)
         heading = (f"{county}{quarter_label(quarter)} 县级名单（乡镇不明人员）逾期未反馈核实结果（仅限县级）" if county_office
                    else f"{county}{quarter_label(quarter)} {town} 逾期未反馈核实结果（仅限本乡镇）")  # fmt: skip
         name = "县级名单核查" if county_office else f"{town}核查"
