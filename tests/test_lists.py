@@ -175,7 +175,7 @@ def test_work_orders_carry_full_numbers_and_keep_them_on_rerun(sample_root, samp
 def _write_in_a_daemon(folder: str) -> None:
     from pathlib import Path
 
-    from transforms.deliver import excel as lists
+    from transforms.kit import workbook as lists
 
     lists.PARALLEL_FROM_ROWS = 0  # would use worker processes, if a daemon could have children
     columns = [{"key": "a", "header": "甲", "width": 8}]
