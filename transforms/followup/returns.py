@@ -18,6 +18,7 @@ from transforms.config import ReadingRules, fold_label
 from transforms.intake.cells import parse_dates
 from transforms.intake.inbox import walk_regular
 from transforms.intake.reading import UnreadableFile, read_extract
+from transforms.intake.reasons import RETURN_REASONS
 from transforms.kit.files import sha256_of
 
 
@@ -191,7 +192,8 @@ def read_returned_file(
         report.town = report.town or town
         report.ignored += cells.filter(pl.col("row_number") <= header_row).height
         body = cells.filter(pl.col("row_number") > header_row)
-        _read_rows(body, kind, columns, town, issued, as_of, rules, rel, sheet.name, report, answers, rejects)
+        reading = SheetReading(kind, columns, town, issued, as_of, rules, rel, sheet.name)
+        _read_rows(body, reading, Collected(report, answers, rejects))
     return (
         report,
         pl.DataFrame(answers, schema=ANSWER_SCHEMA),
@@ -199,21 +201,75 @@ def read_returned_file(
     )
 
 
-def _read_rows(body, kind, columns, town, issued, as_of, rules, rel, sheet, report, answers, rejects) -> None:  # fmt: skip
-    raw_dates = pl.Series([_clean(r.get(columns.get(kind.dated))) if columns.get(kind.dated) else None
-                           for r in body.iter_rows(named=True)], dtype=pl.String)  # fmt: skip
-    dates, date_problems = parse_dates(raw_dates, rules.excel_serial_range, rules.earliest_date)
+@dataclass(frozen=True)
+class SheetReading:
+    """What a returned sheet's rows are read against: its kind and columns, the town its title
+    names, what was issued, the as-of date, the reading rules and where the rows are."""
+
+    kind: ReturnKind
+    columns: dict[str, str | None]
+    town: str | None
+    issued: Issued
+    as_of: date
+    rules: ReadingRules
+    file: str
+    sheet: str | None
+
+
+@dataclass
+class Collected:
+    """A returned file's account and what its rows gave: answers applied, rows refused."""
+
+    report: ReturnedFile
+    answers: list[dict] = field(default_factory=list)
+    rejects: list[dict] = field(default_factory=list)
+
+
+def _refusal(r: SheetReading, values: dict, on: date | None, date_problem: object, raw_date: str | None):
+    """Why a filled-in row is refused — (column, value as written, reason code, the reason's
+    values) — or None when its answer can be applied."""
+    kind, issued = r.kind, r.issued
+    key, answer = values.get(kind.key), values.get(kind.answer)
+    if key is None:
+        return kind.key, None, "key_missing", {}
+    if kind.kind == "verification":
+        owner = issued.listing_towns.get(key)
+        if owner is None:
+            return kind.key, key, "key_unknown", {"key": key, "what": "预警编号"}
+        if r.town is not None and owner != r.town:
+            return kind.key, key, "other_town", {"owner": owner, "town": r.town}
+    elif kind.kind == "identity" and key not in issued.suggestions:
+        return kind.key, key, "key_unknown", {"key": key, "what": "建议编号"}
+    elif kind.kind not in ("verification", "identity") and key not in issued.work_orders:
+        return kind.key, key, "key_unknown", {"key": key, "what": "工单编号"}
+    if answer is None:
+        return kind.answer, None, "answer_missing", {}
+    if answer not in kind.allowed:
+        return kind.answer, answer, "answer_invalid", {"allowed": "、".join(kind.allowed), "optional": ""}
+    if date_problem is not None:
+        return kind.dated, raw_date, "date_invalid", {}
+    if on is None and answer in kind.date_required_for:
+        return kind.dated, None, "date_missing", {"answer_column": kind.answer, "answer": answer}
+    if on is not None and on < issued.published_on:
+        return kind.dated, raw_date, "date_before_publication", {"published_on": issued.published_on}
+    if on is not None and on > r.as_of:
+        return kind.dated, raw_date, "date_after_as_of", {"as_of": r.as_of}
+    for _, h, allowed in kind.extras:
+        if allowed and values.get(h) is not None and values.get(h) not in allowed:
+            return h, values.get(h), "answer_invalid", {"allowed": "、".join(allowed), "optional": "（或不填）"}
+    return None
+
+
+def _read_rows(body: pl.DataFrame, r: SheetReading, out: Collected) -> None:
+    """Each row of a returned sheet: blank, the header again, unanswered, refused (with why) or
+    applied — every row counted once in `out.report`."""
+    kind, columns, report = r.kind, r.columns, out.report
+    raw_dates = pl.Series([_clean(row.get(columns.get(kind.dated))) if columns.get(kind.dated) else None
+                           for row in body.iter_rows(named=True)], dtype=pl.String)  # fmt: skip
+    dates, date_problems = parse_dates(raw_dates, r.rules.excel_serial_range, r.rules.earliest_date)
     for i, row in enumerate(body.iter_rows(named=True)):
         values = {h: _clean(row[c]) if c else None for h, c in columns.items()}
-        number, row_key = row["row_number"], values.get(kind.key)
-
-        def reject(column: str, value: str | None, reason: str, code: str, number=number, key=row_key) -> None:
-            rejects.append({"kind": kind.kind, "key": key, "file": rel, "sheet": sheet,
-                            "row_number": number, "column": column, "value": value, "reason": reason,
-                            "reason_code": code})  # fmt: skip
-            report.rejected += 1
-
-        key, answer = values.get(kind.key), values.get(kind.answer)
+        key = values.get(kind.key)
         filled = [h for h, v in values.items() if v is not None and h != kind.key]
         if key is None and not filled:
             report.ignored += 1  # a blank row
@@ -224,66 +280,24 @@ def _read_rows(body, kind, columns, town, issued, as_of, rules, rel, sheet, repo
         if not filled:
             report.unanswered += 1  # a row sent out, nothing filled in
             continue
-        if key is None:
-            reject(kind.key, None, f"“{kind.key}”为空，无法对应到下发的名单", "key_missing")
-            continue
-        if kind.kind == "verification":
-            owner = issued.listing_towns.get(key)
-            if owner is None:
-                reject(kind.key, key, f"“{kind.key}”{key}不是本季度下发的预警编号，请核对", "key_unknown")
-                continue
-            if town is not None and owner != town:
-                reject(kind.key, key, f"该行属于{owner}的名单，不是{town}的户：请由{owner}反馈", "other_town")
-                continue
-        elif kind.kind == "identity":
-            if key not in issued.suggestions:
-                reject(kind.key, key, f"“{kind.key}”{key}不是本季度下发的建议编号，请核对", "key_unknown")
-                continue
-        elif key not in issued.work_orders:
-            reject(kind.key, key, f"“{kind.key}”{key}不是本季度下发的工单编号，请核对", "key_unknown")
-            continue
-        if answer is None:
-            reject(kind.answer, None, f"填写了其他内容但未填写“{kind.answer}”", "answer_missing")
-            continue
-        if answer not in kind.allowed:
-            reject(kind.answer, answer, f"“{kind.answer}”应为：{'、'.join(kind.allowed)}", "answer_invalid")
-            continue
-        on = dates[i]
-        if date_problems[i] is not None:
-            reject(
-                kind.dated,
-                raw_dates[i],
-                f"“{kind.dated}”不是可识别的日期（可用2026-12-05、2026/12/5或2026年12月5日）",
-                "date_invalid",
-            )
-            continue
-        if on is None and answer in kind.date_required_for:
-            reject(kind.dated, None, f"“{kind.answer}”为{answer}，但未填写“{kind.dated}”", "date_missing")
-            continue
-        if on is not None and on < issued.published_on:
-            reject(
-                kind.dated,
-                raw_dates[i],
-                f"“{kind.dated}”早于名单下发日期（{issued.published_on}），请核对",
-                "date_before_publication",
-            )
-            continue
-        if on is not None and on > as_of:
-            reject(kind.dated, raw_dates[i], f"“{kind.dated}”晚于统计截止日期（{as_of}），请核对", "date_after_as_of")
-            continue
-        wrong = next(((h, values.get(h), allowed) for _, h, allowed in kind.extras
-                      if allowed and values.get(h) is not None and values.get(h) not in allowed), None)  # fmt: skip
-        if wrong is not None:
-            reject(wrong[0], wrong[1], f"“{wrong[0]}”应为：{'、'.join(wrong[2])}（或不填）", "answer_invalid")
+        refused = _refusal(r, values, dates[i], date_problems[i], raw_dates[i])
+        if refused is not None:
+            column, value, code, fields = refused
+            out.rejects.append({"kind": kind.kind, "key": key, "file": r.file, "sheet": r.sheet,
+                                "row_number": row["row_number"], "column": column, "value": value,
+                                "reason": RETURN_REASONS[code].format(column=column, **fields),
+                                "reason_code": code})  # fmt: skip
+            report.rejected += 1
             continue
         # a choice as folded (是/否); free text as the cadre wrote it, only trimmed
         extras = {k: values.get(h) if allowed else _as_written(row.get(columns.get(h)))
                   for k, h, allowed in kind.extras if values.get(h) is not None}  # fmt: skip
         report.applied += 1
-        answers.append({"kind": kind.kind, "key": key, "value": answer, "answered_by": values.get(kind.person),
-                        "answered_on": on, "remarks": values.get(kind.remarks) if kind.remarks else None,
-                        "file": rel, "sheet": sheet, "row_number": number,
-                        "extras": json.dumps(extras, ensure_ascii=False, sort_keys=True) if extras else None})  # fmt: skip
+        out.answers.append({"kind": kind.kind, "key": key, "value": values.get(kind.answer),
+                            "answered_by": values.get(kind.person), "answered_on": dates[i],
+                            "remarks": values.get(kind.remarks) if kind.remarks else None,
+                            "file": r.file, "sheet": r.sheet, "row_number": row["row_number"],
+                            "extras": json.dumps(extras, ensure_ascii=False, sort_keys=True) if extras else None})  # fmt: skip
 
 
 def _as_written(value: object) -> str | None:

@@ -35,6 +35,22 @@ REASONS: dict[str, str] = {
 }
 
 
+# Why a returned row (a town's 核实结果, a department's 办理结果, the county office's 确认结果)
+# was refused, in words the cadre or clerk who filled it in understands. The code is kept in
+# returns_rejects.parquet as `reason_code`; `{column}` is the header as it stands in the workbook.
+RETURN_REASONS: dict[str, str] = {
+    "key_missing": "“{column}”为空，无法对应到下发的名单",
+    "key_unknown": "“{column}”{key}不是本季度下发的{what}，请核对",
+    "other_town": "该行属于{owner}的名单，不是{town}的户：请由{owner}反馈",
+    "answer_missing": "填写了其他内容但未填写“{column}”",
+    "answer_invalid": "“{column}”应为：{allowed}{optional}",
+    "date_invalid": "“{column}”不是可识别的日期（可用2026-12-05、2026/12/5或2026年12月5日）",
+    "date_missing": "“{answer_column}”为{answer}，但未填写“{column}”",
+    "date_before_publication": "“{column}”早于名单下发日期（{published_on}），请核对",
+    "date_after_as_of": "“{column}”晚于统计截止日期（{as_of}），请核对",
+}
+
+
 def explain(code: str, **values: object) -> str:
     """The Chinese sentence for a reason code, with the named values filled in."""
     template = REASONS[code]
