@@ -128,36 +128,15 @@ def _filled(template: str, values: dict[str, pl.Expr]) -> pl.Expr:
     return pl.concat_str([values[p] if i % 2 else pl.lit(p) for i, p in enumerate(pieces) if p or i % 2])
 
 
-def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.DataFrame, config: CountyConfig,
-                   colours: dict, deadline: date, basis: pl.DataFrame | None = None,
-                   notes: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:  # fmt: skip
-    """Rows of each town's list: one per listed household, then one per candidate not on the roster,
-    village by village, red first. Labels (rules, departments, causes, why a household is listed)
-    come from the registries; a household listed without a rule of its own says why with its
-    figures (`basis`: sql/outputs/out_listing_basis.sql). A household another department's row
-    probably belongs to (a pending suggestion: `notes`, linkage.one_person) says so on its row."""
-    if notes is None:
-        notes = pl.DataFrame(schema={"household_id": pl.String, "note": pl.String, "cause": pl.String,
-                                     "status": pl.String})  # fmt: skip
-    notes = notes.select(
-        "household_id", pl.col("note").alias("_note"), pl.col("cause").alias("_note_cause"),
-        pl.col("status").alias("_note_status"),
-    )  # fmt: skip
-    names, heads = people_names(people)
-    rule_labels, department_labels, office = (
-        {r.rule_id: r.label for r in config.rules},
-        config.department_labels,
-        config.county_office.label,
-    )
-    reasons = config.listing_reasons
-    colour_labels = {k: v["label"] for k, v in colours.items()}
-    # A warning on a person found in the roster names them: "张三：…"; the others carry the evidence alone.
+def _household_warnings(warnings: pl.DataFrame, names: pl.DataFrame, config: CountyConfig) -> pl.DataFrame:
+    """Per household, its listed warnings as its row shows them: the evidence (a warning on a person
+    found in the roster names them: "张三：…"), the rules, the departments, the weightiest status."""
+    rule_labels = {r.rule_id: r.label for r in config.rules}
+    department_labels, office = config.department_labels, config.county_office.label
     status_rank = (  # (a status may say more after its name: 核实不属实后依据已变化：个人自付由…)
         pl.col("status").str.split("：").list.first().replace_strict(STATUS_ORDER, default=0, return_dtype=pl.Int64)
     )
-    # a warning not sent (不属实, evidence unchanged) is in no list
-    warnings = warnings.filter(pl.col("listed")).with_columns(list_status().alias("status"))
-    by_household = (
+    return (
         warnings.filter(pl.col("household_id").is_not_null())
         .join(names, on="id_number", how="left", maintain_order="left")
         .group_by("household_id", maintain_order=True)
@@ -173,7 +152,15 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
             pl.col("status").sort_by(status_rank, descending=True).first().alias("status"),
         )
     )  # fmt: skip
-    listed = (
+
+
+def _listed_households(households: pl.DataFrame, by_household: pl.DataFrame, heads: pl.DataFrame,
+                       basis: pl.DataFrame | None, notes: pl.DataFrame, config: CountyConfig,
+                       colour_labels: dict[str, str]) -> pl.DataFrame:  # fmt: skip
+    """One row per listed household, with its warnings, or why it is listed without a rule of its
+    own, and what another department's row probably says of its person."""
+    reasons = config.listing_reasons
+    return (
         households.sort("town", "village", "household_id")
         .join(by_household, on="household_id", how="left", maintain_order="left")
         .join(heads, on="household_id", how="left", maintain_order="left")
@@ -213,7 +200,14 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
             pl.col("departments").fill_null(config.county_office.label), pl.col("status").fill_null(""),
         )
     )  # fmt: skip
-    candidates = (
+
+
+def _candidate_rows(warnings: pl.DataFrame, names: pl.DataFrame, config: CountyConfig,
+                    colour_labels: dict[str, str]) -> pl.DataFrame:  # fmt: skip
+    """One row per person not on the roster behind a NEW_CANDIDATE (乡镇不明: the county office's)."""
+    reasons, office = config.listing_reasons, config.county_office.label
+    rule_labels = {r.rule_id: r.label for r in config.rules}
+    return (
         warnings.filter(pl.col("rule_id") == "NEW_CANDIDATE")
         .sort("id_number")
         .join(names, on="id_number", how="left", maintain_order="left")
@@ -228,6 +222,30 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
             "status",
         )
     )  # fmt: skip
+
+
+def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.DataFrame, config: CountyConfig,
+                   colours: dict, deadline: date, basis: pl.DataFrame | None = None,
+                   notes: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:  # fmt: skip
+    """Rows of each town's list: one per listed household, then one per candidate not on the roster,
+    village by village, red first. Labels (rules, departments, causes, why a household is listed)
+    come from the registries; a household listed without a rule of its own says why with its
+    figures (`basis`: sql/outputs/out_listing_basis.sql). A household another department's row
+    probably belongs to (a pending suggestion: `notes`, linkage.one_person) says so on its row."""
+    if notes is None:
+        notes = pl.DataFrame(schema={"household_id": pl.String, "note": pl.String, "cause": pl.String,
+                                     "status": pl.String})  # fmt: skip
+    notes = notes.select(
+        "household_id", pl.col("note").alias("_note"), pl.col("cause").alias("_note_cause"),
+        pl.col("status").alias("_note_status"),
+    )  # fmt: skip
+    names, heads = people_names(people)
+    colour_labels = {k: v["label"] for k, v in colours.items()}
+    # a warning not sent (不属实, evidence unchanged) is in no list
+    warnings = warnings.filter(pl.col("listed")).with_columns(list_status().alias("status"))
+    by_household = _household_warnings(warnings, names, config)
+    listed = _listed_households(households, by_household, heads, basis, notes, config, colour_labels)
+    candidates = _candidate_rows(warnings, names, config, colour_labels)
     # The order a cadre works in: village by village, red first, then household (or person).
     colour_rank = pl.col("_fill").replace_strict(COLOUR_ORDER, default=len(COLOUR_ORDER), return_dtype=pl.Int64)
     rows = (
