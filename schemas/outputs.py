@@ -3,7 +3,10 @@ place for each: the writers cast to them, the readers and tests import them)."""
 
 from __future__ import annotations
 
+import pandera.polars as pa
 import polars as pl
+
+from transforms.config import load_config
 
 # out/<quarter>/id_suggestions.parquet (contract: identity numbers that were probably mistyped):
 # one row per suggestion, written by transforms.linkage.suggestions, carried by the comparison.
@@ -20,3 +23,94 @@ SUGGESTION_SCHEMA = {
     "row_probability": pl.Float64,  # that the row is this person and none of its other candidates
     "recommended": pl.Boolean,
 }
+
+
+# The published tables' contracts as pandera models (polars): types, allowed values and a
+# description a county officer can read. Each table is validated against its model before it is
+# written (transforms/compare/comparison.py, transforms/linkage/outputs.py); tests import them.
+QUARTER_PATTERN = r"^\d{4}Q[1-4]$"
+STATUSES = ["新增", "持续", "升级"]
+COLOURS = ["red", "yellow", "green"]
+CLOSURES = ["办结销号", "核实消除", "自然消除"]
+ORIGINS = ["rejected", "new_candidate", "stranger"]
+
+
+def _rule_ids() -> list[str]:
+    return [r.rule_id for r in load_config().rules]
+
+
+def _departments() -> list[str]:
+    config = load_config()
+    return [d.code for d in config.departments] + [config.county_office.code]
+
+
+def _causes() -> list[str]:
+    return list(load_config().causes)
+
+
+class WarningRows(pa.DataFrameModel):
+    """warnings.parquet：一行一条预警（某条规则对某户或某人触发）。"""
+
+    quarter: str = pa.Field(str_matches=QUARTER_PATTERN, description="季度，如2026Q3")
+    rule_id: str = pa.Field(isin=_rule_ids(), description="预警规则编号（rules.yaml）")
+    household_id: str = pa.Field(nullable=True, description="户编号；非名册人员为空")
+    id_number: str = pa.Field(nullable=True, description="身份证号（人员规则）；户规则为空")
+    town: str = pa.Field(nullable=True, description="乡镇")
+    village: str = pa.Field(nullable=True, description="村（社区）")
+    cause: str = pa.Field(isin=_causes(), description="风险类型代码（rules.yaml causes）")
+    department: str = pa.Field(isin=_departments(), description="责任部门代码")
+    evidence: str = pa.Field(description="预警依据（中文，含触发的数值）")
+    status: str = pa.Field(isin=STATUSES, description="与上季度相比：新增、持续、升级")
+    listed: bool = pa.Field(description="是否下发乡镇（核实不属实且依据未实质变化、或待县级确认的录错号码，不下发）")
+    id_corrected: bool = pa.Field(description="身份证号是否经县级确认更正")
+
+    class Config:
+        strict = False
+
+
+class HouseholdRows(pa.DataFrameModel):
+    """households.parquet：一行一户列入名单的户（红、黄，或有部门工单的绿色户）。"""
+
+    quarter: str = pa.Field(str_matches=QUARTER_PATTERN, description="季度")
+    household_id: str = pa.Field(unique=True, description="户编号")
+    town: str = pa.Field(description="乡镇")
+    village: str = pa.Field(description="村（社区）")
+    household_type: str = pa.Field(
+        isin=list(load_config().dataset("roster__persons").field("household_type").values), description="户类型"
+    )
+    colour: str = pa.Field(isin=COLOURS, description="预警颜色：red 红、yellow 黄、green 绿（有工单）")
+    members: int = pa.Field(ge=0, description="家庭人口数（名册）")
+
+    class Config:
+        strict = False
+
+
+class ClosedRows(pa.DataFrameModel):
+    """closed.parquet：上季度的预警本季度不再触发，以及如何结束。"""
+
+    quarter: str = pa.Field(str_matches=QUARTER_PATTERN, description="预警所属季度（上季度）")
+    rule_id: str = pa.Field(isin=_rule_ids(), description="预警规则编号")
+    closed_in: str = pa.Field(str_matches=QUARTER_PATTERN, description="不再触发的季度")
+    closure: str = pa.Field(isin=CLOSURES, description="办结销号、核实消除或自然消除")
+
+    class Config:
+        strict = False
+
+
+class SuggestionRows(pa.DataFrameModel):
+    """id_suggestions.parquet：一行一条身份证号疑似录错的建议（某部门数据行可能是名册中的某人）。"""
+
+    suggestion_id: str = pa.Field(unique=True, str_matches=r"^\d{4}Q[1-4]-ID-\d{6}$", description="建议编号")
+    department: str = pa.Field(isin=_departments(), description="报送部门代码")
+    row_number: int = pa.Field(nullable=True, ge=1, description="在文件中的行号")
+    origin: str = pa.Field(
+        isin=ORIGINS, description="rejected 被退回的行；new_candidate 疑似新致贫；stranger 其他非名册人员的行"
+    )
+    id_as_written: str = pa.Field(description="部门录入的身份证号")
+    suggested_id_number: str = pa.Field(str_matches=r"^\d{17}[\dX]$", description="名册中最可能的人员的身份证号")
+    match_probability: float = pa.Field(in_range={"min_value": 0, "max_value": 1}, description="该对的概率")
+    row_probability: float = pa.Field(in_range={"min_value": 0, "max_value": 1}, description="该行就是此人的概率")
+    recommended: bool = pa.Field(description="是否系统推荐（每行至多一条）")
+
+    class Config:
+        strict = False

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from schemas.outputs import SUGGESTION_SCHEMA
+from schemas.outputs import SUGGESTION_SCHEMA, ClosedRows, HouseholdRows, WarningRows
 from transforms.config import CountyConfig, Thresholds
 from transforms.settings import Quarter
 from transforms.staging.warehouse import (
@@ -69,10 +69,12 @@ class Comparison:
 
 
 def write_comparison_outputs(folder: Path, comparison: Comparison) -> None:
-    """warnings.parquet, households.parquet and closed.parquet, as the contract lists them."""
-    comparison.warnings.write_parquet(folder / "warnings.parquet")
-    comparison.households.write_parquet(folder / "households.parquet")
-    comparison.closed.write_parquet(folder / "closed.parquet")
+    """warnings.parquet, households.parquet and closed.parquet, as the contract lists them, each
+    validated against its model in schemas/outputs.py first (a table that breaks its contract is a
+    program defect, and nothing is published)."""
+    WarningRows.validate(comparison.warnings).write_parquet(folder / "warnings.parquet")
+    HouseholdRows.validate(comparison.households).write_parquet(folder / "households.parquet")
+    ClosedRows.validate(comparison.closed).write_parquet(folder / "closed.parquet")
 
 
 def material_change_params(settings: dict) -> dict[str, object]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
+from schemas.outputs import SuggestionRows
 from transforms.config import CountyConfig
 from transforms.kit.workbook import ExcelLayout, SheetJob, row_place
 from transforms.settings import quarter_label
@@ -19,7 +20,7 @@ WORKBOOK = "身份证号疑似录错_建议.xlsx"
 
 def write_suggestions(folder: Path, suggestions: pl.DataFrame) -> None:
     """id_suggestions.parquet: one row per suggestion, in 建议编号 order."""
-    suggestions.sort("suggestion_id").write_parquet(folder / "id_suggestions.parquet")
+    SuggestionRows.validate(suggestions.sort("suggestion_id")).write_parquet(folder / "id_suggestions.parquet")
 
 
 def suggestion_job(
