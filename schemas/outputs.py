@@ -35,6 +35,9 @@ CLOSURES = ["办结销号", "核实消除", "自然消除"]
 ORIGINS = ["rejected", "new_candidate", "stranger"]
 
 
+# Allowed values the county's configuration owns are read when a table is validated, not when
+# this module is imported: a county with its own configuration (a new rule, a new department)
+# validates against its own.
 def _rule_ids() -> list[str]:
     return [r.rule_id for r in load_config().rules]
 
@@ -48,21 +51,38 @@ def _causes() -> list[str]:
     return list(load_config().causes)
 
 
+def _household_types() -> list[str]:
+    return list(load_config().dataset("roster__persons").field("household_type").values)
+
+
+def _within(values) -> classmethod:
+    """A column check: every value is one of `values()` (the configuration's, at validation time)."""
+
+    def check(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col(data.key).is_in(values()))
+
+    return classmethod(check)
+
+
 class WarningRows(pa.DataFrameModel):
     """warnings.parquet：一行一条预警（某条规则对某户或某人触发）。"""
 
     quarter: str = pa.Field(str_matches=QUARTER_PATTERN, description="季度，如2026Q3")
-    rule_id: str = pa.Field(isin=_rule_ids(), description="预警规则编号（rules.yaml）")
+    rule_id: str = pa.Field(description="预警规则编号（rules.yaml）")
     household_id: str = pa.Field(nullable=True, description="户编号；非名册人员为空")
     id_number: str = pa.Field(nullable=True, description="身份证号（人员规则）；户规则为空")
     town: str = pa.Field(nullable=True, description="乡镇")
     village: str = pa.Field(nullable=True, description="村（社区）")
-    cause: str = pa.Field(isin=_causes(), description="风险类型代码（rules.yaml causes）")
-    department: str = pa.Field(isin=_departments(), description="责任部门代码")
+    cause: str = pa.Field(description="风险类型代码（rules.yaml causes）")
+    department: str = pa.Field(description="责任部门代码（departments.yaml）")
     evidence: str = pa.Field(description="预警依据（中文，含触发的数值）")
     status: str = pa.Field(isin=STATUSES, description="与上季度相比：新增、持续、升级")
     listed: bool = pa.Field(description="是否下发乡镇（核实不属实且依据未实质变化、或待县级确认的录错号码，不下发）")
     id_corrected: bool = pa.Field(description="身份证号是否经县级确认更正")
+
+    rule_known = pa.check("rule_id", name="rule_in_catalogue")(_within(_rule_ids))
+    cause_known = pa.check("cause", name="cause_in_catalogue")(_within(_causes))
+    department_known = pa.check("department", name="department_known")(_within(_departments))
 
     class Config:
         strict = False
@@ -75,11 +95,11 @@ class HouseholdRows(pa.DataFrameModel):
     household_id: str = pa.Field(unique=True, description="户编号")
     town: str = pa.Field(description="乡镇")
     village: str = pa.Field(description="村（社区）")
-    household_type: str = pa.Field(
-        isin=list(load_config().dataset("roster__persons").field("household_type").values), description="户类型"
-    )
+    household_type: str = pa.Field(description="户类型（名册的取值）")
     colour: str = pa.Field(isin=COLOURS, description="预警颜色：red 红、yellow 黄、green 绿（有工单）")
     members: int = pa.Field(ge=0, description="家庭人口数（名册）")
+
+    type_known = pa.check("household_type", name="household_type_known")(_within(_household_types))
 
     class Config:
         strict = False
@@ -89,9 +109,11 @@ class ClosedRows(pa.DataFrameModel):
     """closed.parquet：上季度的预警本季度不再触发，以及如何结束。"""
 
     quarter: str = pa.Field(str_matches=QUARTER_PATTERN, description="预警所属季度（上季度）")
-    rule_id: str = pa.Field(isin=_rule_ids(), description="预警规则编号")
+    rule_id: str = pa.Field(description="预警规则编号")
     closed_in: str = pa.Field(str_matches=QUARTER_PATTERN, description="不再触发的季度")
     closure: str = pa.Field(isin=CLOSURES, description="办结销号、核实消除或自然消除")
+
+    rule_known = pa.check("rule_id", name="rule_in_catalogue")(_within(_rule_ids))
 
     class Config:
         strict = False
@@ -101,7 +123,7 @@ class SuggestionRows(pa.DataFrameModel):
     """id_suggestions.parquet：一行一条身份证号疑似录错的建议（某部门数据行可能是名册中的某人）。"""
 
     suggestion_id: str = pa.Field(unique=True, str_matches=r"^\d{4}Q[1-4]-ID-\d{6}$", description="建议编号")
-    department: str = pa.Field(isin=_departments(), description="报送部门代码")
+    department: str = pa.Field(description="报送部门代码")
     row_number: int = pa.Field(nullable=True, ge=1, description="在文件中的行号")
     origin: str = pa.Field(
         isin=ORIGINS, description="rejected 被退回的行；new_candidate 疑似新致贫；stranger 其他非名册人员的行"
@@ -111,6 +133,8 @@ class SuggestionRows(pa.DataFrameModel):
     match_probability: float = pa.Field(in_range={"min_value": 0, "max_value": 1}, description="该对的概率")
     row_probability: float = pa.Field(in_range={"min_value": 0, "max_value": 1}, description="该行就是此人的概率")
     recommended: bool = pa.Field(description="是否系统推荐（每行至多一条）")
+
+    department_known = pa.check("department", name="department_known")(_within(_departments))
 
     class Config:
         strict = False
