@@ -47,6 +47,8 @@ def test_every_threshold_is_declared_and_every_model_parameter_is_known():
     assert declared == set(CONFIG.threshold_entries)
     known = RUN_PARAMS | set(CONFIG.threshold_entries)
     for path in sorted(SQL_DIR.rglob("*.sql")):
+        if path.parent.name == "bookkeeping":  # the warehouse's own records: their values are named there
+            continue
         assert set(PARAM.findall(path.read_text(encoding="utf-8"))) <= known, path
 
 

@@ -97,15 +97,15 @@ def stage_dataset(
     key = {"quarter": q, "table": ds.staging_table}
     try:
         con.execute("begin transaction")
-        con.execute("delete from meta_staged_slices where quarter = $quarter and staging_table = $table", key)
+        con.execute(read_sql("bookkeeping/meta_staged_slices__forget.sql"), key)
         if digest is not None:
-            con.execute("insert into meta_staged_slices values ($quarter, $table, $digest, $rows)",
+            con.execute(read_sql("bookkeeping/meta_staged_slices__record.sql"),
                         {**key, "digest": digest, "rows": rows.height})  # fmt: skip
         target = slices.rows_table(con, ds, model, as_files, empty_rows(ds))
         _insert_slice(con, target, model, params, empty_rows(ds) if as_files else rows)
-        con.execute("delete from meta_staged_files where quarter = $quarter and staging_table = $table", key)
+        con.execute(read_sql("bookkeeping/meta_staged_files__forget.sql"), key)
         if as_files:
-            con.execute("insert into meta_staged_files values ($table, $quarter, $folder, $parts, $excluded)",
+            con.execute(read_sql("bookkeeping/meta_staged_files__record.sql"),
                         {**key, "folder": folder, "parts": len(rows.parts), "excluded": rows.excluded is not None})  # fmt: skip
         if target != ds.staging_table:
             slices.rebuild_view(con, ds, model)
@@ -136,15 +136,27 @@ def _insert_slice(
     else:
         con.register("accepted_rows", frame.to_arrow())
     try:
-        con.execute(f"create table if not exists {table} as select * from ({model}) limit 0", params)
-        con.execute(f"delete from {table} where quarter = $quarter", params)
-        con.execute(f"insert into {table} by name {model}", params)
+        for statement in replace_slice_sql(table, model):
+            con.execute(statement, params)
     finally:
         if isinstance(frame, SpilledRows):
             con.execute("reset preserve_insertion_order")
             con.execute("drop view if exists accepted_rows")
         else:
             con.unregister("accepted_rows")
+
+
+def replace_slice_sql(table: str, model: str) -> list[str]:
+    """The statements that replace a quarter's rows of `table` with what the staging `model`
+    selects (made once, then the quarter's rows deleted and inserted again). `table` is one of
+    our own tables (a dataset's staging table or its parked_ twin), never a name from data."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", table):
+        raise ValueError(f"not a warehouse table name: {table!r}")
+    return [
+        f"create table if not exists {table} as select * from ({model}) limit 0",
+        f"delete from {table} where quarter = $quarter",
+        f"insert into {table} by name {model}",
+    ]
 
 
 def empty_rows(ds: DatasetSpec) -> pl.DataFrame:
@@ -158,10 +170,11 @@ def empty_rows(ds: DatasetSpec) -> pl.DataFrame:
 def record_files(con: duckdb.DuckDBPyConnection, quarter: Quarter, files: list[dict]) -> None:
     """Keep each quarter's per-file accounting, replacing a rerun's."""
     con.execute("begin transaction")
-    con.execute("delete from meta_ingest_files where quarter = $quarter", {"quarter": str(quarter)})
+    con.execute(read_sql("bookkeeping/meta_ingest_files__forget.sql"), {"quarter": str(quarter)})
+    record = read_sql("bookkeeping/meta_ingest_files__record.sql")
     for f in files:
         con.execute(
-            "insert into meta_ingest_files values ($q, $d, $p, $s, $ds, $r, $a, $rj, $du, $ig, $e)",
+            record,
             {
                 "q": str(quarter),
                 "d": f["department"],
@@ -201,11 +214,11 @@ def stage_quarter(
 def record_corrected(con: duckdb.DuckDBPyConnection, quarter: Quarter, corrected: pl.DataFrame | None) -> None:
     """Keep the quarter's rows read with a confirmed corrected number, replacing a rerun's."""
     con.execute("begin transaction")
-    con.execute("delete from stg_corrected_rows where quarter = $quarter", {"quarter": str(quarter)})
+    con.execute(read_sql("bookkeeping/stg_corrected_rows__forget.sql"), {"quarter": str(quarter)})
     if corrected is not None and corrected.height:
         con.register("corrected_rows", corrected.with_columns(pl.lit(str(quarter)).alias("quarter")).to_arrow())
         try:
-            con.execute("insert into stg_corrected_rows by name select * from corrected_rows")
+            con.execute(read_sql("bookkeeping/stg_corrected_rows__record.sql"))
         finally:
             con.unregister("corrected_rows")
     con.execute("commit")
