@@ -213,7 +213,7 @@ def _read_returns(data_root: Path, quarter: str, as_of: str | None) -> int:
 def _status(data_root: Path, quarter: str) -> int:
     if _bad_quarter(quarter):
         return 2
-    from transforms.followup.progress import progress_lines
+    from transforms.followup.status_table import progress_lines
 
     try:
         print("\n".join(progress_lines(data_root, quarter)))

@@ -15,7 +15,7 @@ from flows.console import install_refusal_filter
 from transforms.config import load_config
 from transforms.data_root_lock import data_root_lock
 from transforms.followup.loop import FollowUp, ensure_published, follow_up
-from transforms.followup.outputs import loop_counts, write_followup
+from transforms.followup.publish_followup import loop_counts, write_followup
 from transforms.kit.atomic import publish
 from transforms.kit.deadlines import WorkingCalendar
 from transforms.settings import CHINA, DataRoot, Quarter

@@ -27,7 +27,7 @@ SUGGESTION_SCHEMA = {
 
 # The published tables' contracts as pandera models (polars): types, allowed values and a
 # description a county officer can read. Each table is validated against its model before it is
-# written (transforms/compare/comparison.py, transforms/linkage/outputs.py); tests import them.
+# written (transforms/compare/comparison.py, transforms/linkage/publish_suggestions.py); tests import them.
 QUARTER_PATTERN = r"^\d{4}Q[1-4]$"
 STATUSES = ["新增", "持续", "升级"]
 COLOURS = ["red", "yellow", "green"]

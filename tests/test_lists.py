@@ -306,7 +306,7 @@ def test_town_lists_carry_instructions_read_once_and_never_read_back(sample_root
 def test_the_suggestions_workbook_shows_what_a_person_needs_to_decide(sample_root, sample_run):
     """The differing digits marked, both birth dates and both places side by side, and a
     judgement in words rather than a wall of 99.9 % and 推荐."""
-    from transforms.linkage.outputs import marked_digits
+    from transforms.linkage.publish_suggestions import marked_digits
 
     assert marked_digits("431125199001011234", "431125199001011243") == "4311251990010112[3][4]"
     assert marked_digits("43112519900101123X", None) == "43112519900101123X"

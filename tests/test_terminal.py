@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from transforms.followup.progress import aligned, display_width
+from transforms.followup.status_table import aligned, display_width
 
 NAMES = st.text(alphabet="城关镇河东乡abc东街社区ＡＢ1", min_size=1, max_size=8)
 

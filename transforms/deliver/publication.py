@@ -34,7 +34,7 @@ from transforms.kit.atomic import write_manifest
 from transforms.kit.deadlines import WorkingCalendar
 from transforms.kit.workbook import ExcelLayout, sheets_written
 from transforms.linkage.one_person import rejects_with_suggestions
-from transforms.linkage.outputs import suggestion_counts, suggestion_job, write_suggestions
+from transforms.linkage.publish_suggestions import suggestion_counts, suggestion_job, write_suggestions
 from transforms.settings import UNKNOWN_TOWN, Quarter
 from transforms.staging.quality_gates import GateResult
 from transforms.staging.warehouse import connect

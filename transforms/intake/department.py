@@ -32,7 +32,7 @@ from transforms.intake.reasons import explain
 from transforms.intake.reuse import FileKey, IntakeCache, corrections_digest, replay
 from transforms.intake.spill import LINEAGE, AcceptedRows, Settled, SpilledRows
 from transforms.intake.supplements import corrections_in_supplements, mark_corrected
-from transforms.intake.validation import REJECT_SCHEMA, as_rejects, sort_rows
+from transforms.intake.validation import REJECT_SCHEMA, as_rejects, split_rows
 from transforms.kit.files import sha256_of
 from transforms.settings import Quarter
 
@@ -128,7 +128,7 @@ def read_file(
     latest = quarter.last_day if quarter is not None else None
 
     def sort(sheet: RawSheet, header) -> SheetOutcome:
-        return _sort_sheet(sheet, header, department, rel, rules, latest, corrections)
+        return _split_sheet(sheet, header, department, rel, rules, latest, corrections)
 
     for trust_head in (True, False) if stream else (False,):
         try:
@@ -183,7 +183,7 @@ class SheetOutcome:
     parked: pl.DataFrame | None = None
 
 
-def _sort_sheet(
+def _split_sheet(
     sheet: RawSheet, header, department: str, rel: str, rules, latest_event_date: date | None = None,
     corrections: pl.DataFrame | None = None,
 ) -> SheetOutcome:  # fmt: skip
@@ -216,7 +216,7 @@ def _sort_sheet(
         rejected = _sheet_rejects(sheet, kinds, department, rel, reason, "doubled_column")
         return SheetOutcome(sheet, counts, rejected=rejected, no_header_reason=reason)
     data = kinds.filter(pl.col("row_kind") == "data")
-    sorted_rows = sort_rows(
+    sorted_rows = split_rows(
         data, matched, rules, department=department, file=rel, sheet=sheet.name,
         latest_event_date=latest_event_date, corrections=corrections,
     )  # fmt: skip

@@ -227,7 +227,7 @@ def _contract_failures(ds: DatasetSpec, frame: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(schema={"index": pl.Int64, "field": pl.String, "code": pl.String})
 
 
-def sort_rows(
+def split_rows(
     data: pl.DataFrame,
     header: HeaderMatch,
     rules: ReadingRules,

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms.config import load_config
-from transforms.followup.outputs import SETTLEMENTS, VERIFICATIONS, orders_view
+from transforms.followup.publish_followup import SETTLEMENTS, VERIFICATIONS, orders_view
 
 
 def progress_lines(data_root: Path, quarter: str) -> list[str]:
