@@ -283,3 +283,32 @@ def test_a_returned_list_filled_in_any_way_is_read_with_every_row_accounted_for(
     assert report.balanced and 3 <= report.rows_read <= 3 + len(rows)
     assert set(answers["value"]) <= set(LAYOUT.raw["town_list"]["verification_choices"])
     assert rejects["reason"].drop_nulls().str.len_chars().min() or rejects.is_empty()
+
+
+@PROPERTY
+@given(text=AWKWARD_TEXT, data=st.data())
+def test_the_page_templates_escape_any_text_they_are_given(text, data):
+    """report.html.j2 and followup.html.j2, every name they use given at once (read from the
+    templates themselves): any text is escaped and shown as text, drawn pieces are kept as drawn,
+    and the page parses with every tag closed."""
+    from jinja2 import Environment, FileSystemLoader, meta
+
+    from transforms.kit.html import drawn, render_page
+    from transforms.settings import config_dir
+
+    env = Environment(loader=FileSystemLoader(config_dir() / "templates"))
+    for template in ("report.html.j2", "followup.html.j2"):
+        source = env.loader.get_source(env, template)[0]
+        names = meta.find_undeclared_variables(env.parse(source))
+        context = {}
+        for name in names:
+            if name.endswith(("_table", "_chart", "_legend")) or name in ("headline", "style"):
+                context[name] = drawn(html_table(["列"], [[text]])) if name != "style" else drawn("")
+            else:
+                context[name] = data.draw(st.one_of(st.just(text), st.integers(0, 10**6)), label=name)
+        page = render_page(template, **context)
+        parsed = _parses(page)
+        assert parsed.open == []
+        shown = "".join(parsed.text)
+        if text.strip() and "\r" not in text:
+            assert text.strip() in shown or text in shown
