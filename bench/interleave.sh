@@ -8,8 +8,8 @@
 #   git worktree add /tmp/before <commit>
 #   bench/interleave.sh /tmp/pb/county 3 before=/tmp/before after=-     # "-": this checkout
 #
-# A checkout is put first on PYTHONPATH (its flows/, transforms/, sql/ and config/ are used with
-# this checkout's .venv). With a PREFECT_HOME not used before, the first run also creates
+# A checkout is put first on PYTHONPATH and run from its own folder (its flows/, transforms/, sql/
+# and config/ are used, with this checkout's .venv — a `python -m` it starts finds its modules). With a PREFECT_HOME not used before, the first run also creates
 # Prefect's database (seconds): leave out the first round. Not part of the test suite.
 set -euo pipefail
 root=$1
@@ -27,7 +27,7 @@ for _ in $(seq 1 "$rounds"); do
     if [ "$checkout" = "-" ]; then
       (cd "$here" && .venv/bin/povwatch run --data-root "$root" --quarter 2026Q3 >"$log" 2>&1)
     else
-      (cd "$here" && PYTHONPATH="$checkout" .venv/bin/povwatch run --data-root "$root" --quarter 2026Q3 >"$log" 2>&1)
+      (cd "$checkout" && PYTHONPATH="$checkout" "$here/.venv/bin/povwatch" run --data-root "$root" --quarter 2026Q3 >"$log" 2>&1)
     fi
     end=$(date +%s.%N)
     "$here/.venv/bin/python" - "$start" "$end" "$root" "$label" "$log" <<'PY'

@@ -11,7 +11,6 @@ import atexit
 import os
 import signal
 import sys
-import threading
 from datetime import date
 from pathlib import Path
 
@@ -93,7 +92,7 @@ def _in_flow(server, flow_fn, *args, log_dir: Path | None = None, steps: dict[st
     flow run's log and to `log_dir`, not to the terminal."""
     from flows import progress
     from flows.console import log_to_file, quiet_console
-    from flows.prefect_api import import_first_flow_modules, prefect_api
+    from flows.prefect_api import prefect_api
     from schemas.datasets import warm_up
     from transforms.settings import ProgramDefect, RunRefused
 
@@ -102,7 +101,7 @@ def _in_flow(server, flow_fn, *args, log_dir: Path | None = None, steps: dict[st
         log_to_file(log_dir)
     progress.show(progress.Progress(steps=steps) if steps else None)
     try:
-        with prefect_api(server, while_waiting=lambda: (warm_up(), import_first_flow_modules())):
+        with prefect_api(server, while_waiting=warm_up):
             return flow_fn(*args)
     except RunRefused as e:
         print(f"未发布 / not published: {e}", file=sys.stderr)
@@ -258,11 +257,20 @@ def _stop_on_signal(signum, frame) -> None:
 
 
 def entry() -> None:
-    """The `povwatch` command: `main`, then what the interpreter does on exit — join the threads
-    and run their exit hooks (Prefect's log and event workers drain to the API there), then the
-    exit handlers (the temporary API server stops, temporary folders go, logging flushes) — then
-    leave without tearing the interpreter down: freeing a multi-GB heap object by object costs
-    about a second after all the work is written and closed."""
+    """The `povwatch` command: `main`, then the interpreter's own exit — Prefect's log and event
+    workers drain to the API, then the exit handlers run (the temporary API server stops,
+    temporary folders go, logging flushes) — and last `leave`, registered first so it runs after
+    every other handler: the process ends there without tearing the interpreter down (freeing
+    every module and object one by one costs over a second after all the work is written and
+    closed; measured in docs/performance.md)."""
+    code = 1
+
+    def leave() -> None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+    atexit.register(leave)  # exit handlers run last-registered first: this one after all others
     signal.signal(signal.SIGTERM, _stop_on_signal)  # a service stop or a scheduler's timeout: as Ctrl-C
     try:
         code = main()
@@ -270,11 +278,7 @@ def entry() -> None:
         print("已中止，未发布（上次发布保持不变）/ stopped, nothing published (the previous publication stands)",
               file=sys.stderr)  # fmt: skip
         code = 1
-    threading._shutdown()  # what the interpreter does first on exit: joins threads, drains Prefect's workers
-    atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

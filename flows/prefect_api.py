@@ -1,20 +1,24 @@
-"""The Prefect API a command runs its flows against.
+"""The Prefect API a command runs its flows against — the one place povwatch starts a server.
 
 With a Prefect server configured (PREFECT_API_URL in the environment or the Prefect profile),
-that one. Without, Prefect would start a temporary server itself when the flow is first called:
-it imports the server's modules (≈ 3.5 s) into this process and then waits ≈ 4 s for the server
-process. `prefect_api()` starts the same temporary server process (the uvicorn command Prefect's
-own SubprocessASGIServer runs, through flows/prefect_server.py) at once — before even Prefect is
-imported here — so it boots while the run's modules are imported, and exports its address so
-Dask workers of a province run report to it too. It is stopped when the process exits, after
+that one. Without, a temporary server of this command's own: Prefect's supported command
+`prefect server start` (webserver only, no background services, no analytics, no UI) on a free
+local port, started at once — before even Prefect is imported here — so it boots while the
+run's modules are imported (Prefect's own temporary server would start only when the first flow
+is called, and import the server's modules into this process first). Its address is exported,
+so Dask workers of a province run report to it too. It stops when the command exits, after
 Prefect's log and event workers have drained.
+
+Only documented parts of Prefect are used: the `prefect server start` options below and the
+settings `PREFECT_API_URL`, `PREFECT_SERVER_*`, `PREFECT_FLOWS_HEARTBEAT_FREQUENCY`.
+`tests/test_prefect_api.py` starts this server and runs a flow on it: a Prefect release that
+changes any of them fails there, loudly, before a county's run does.
 """
 
 from __future__ import annotations
 
 import atexit
 import gc
-import importlib.util
 import os
 import socket
 import subprocess
@@ -22,34 +26,30 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 STARTUP_SECONDS = 60
 
+# `prefect server start` options: the API alone (the services schedule and supervise deployments'
+# runs, which a command's own server has none of), nothing sent outside this machine.
+SERVER_OPTIONS = ("--no-services", "--analytics-off", "--log-level", "ERROR")
+SERVER_SETTINGS = {"PREFECT_SERVER_UI_ENABLED": "false", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+
 
 class TemporaryServer:
-    """A Prefect API server process on a free local port."""
+    """`prefect server start` on a free local port, for as long as this command runs."""
 
     def __init__(self) -> None:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}/api"
-        env = {
-            **os.environ,
-            "PREFECT_UI_ENABLED": "0",
-            "PREFECT__SERVER_EPHEMERAL": "1",
-            "PREFECT__SERVER_FINAL": "1",
-            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # no network here; no telemetry attempts
-        }  # the server reads the same profile and settings files as this process
+        env = {**os.environ, **SERVER_SETTINGS}  # the same profile and PREFECT_HOME as this process
         env.pop("PREFECT_API_URL", None)
-        site = Path(importlib.util.find_spec("prefect").origin).parent.parent  # finding it imports nothing
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "flows.prefect_server", "--app-dir", str(site), "--factory",
-             "flows.prefect_server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--log-level", "error", "--lifespan", "on"],
-            env=env,
-        )  # fmt: skip
+        command = [sys.executable, "-m", "prefect", "server", "start",
+                   "--host", "127.0.0.1", "--port", str(self.port), *SERVER_OPTIONS]  # fmt: skip
+        # stdin closed: the command never asks which profile to use; stdout (its welcome text) not
+        # shown — the data officer's terminal shows the run's steps, not a server's address.
+        self.process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         atexit.register(self.stop)  # registered before the flow's workers: it runs after they drain
 
     def wait_until_healthy(self) -> None:
@@ -72,7 +72,7 @@ class TemporaryServer:
         if self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=5)
+                self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
@@ -82,8 +82,9 @@ def start_server_if_needed() -> TemporaryServer | None:
     """Start a temporary server now unless a Prefect server is configured. Started before
     Prefect's settings are read (importing them costs a second), and stopped again at once if
     they name a server. The garbage collector is held off from here until the flow is called
-    (`prefect_api`): what is imported meanwhile lives as long as the process, and full passes
-    over it while it grows cost ≈ 0.9 s of the start-up."""
+    (`prefect_api`): what is imported meanwhile lives as long as the process, and the
+    collector's full passes over it while it grows cost ≈ 0.7 s of the start-up (measured in
+    docs/performance.md)."""
     gc.disable()
     if os.environ.get("PREFECT_API_URL"):
         return None
@@ -96,29 +97,9 @@ def start_server_if_needed() -> TemporaryServer | None:
     return server
 
 
-# Modules Prefect imports on the first flow call of a process (its engines, parameter encoding,
-# telemetry, the flow graph), ≈ 0.6 s: imported while the temporary server boots instead.
-FIRST_FLOW_MODULES = (
-    "prefect.flow_engine",
-    "prefect.task_engine",
-    "prefect.utilities.visualization",
-    "prefect.telemetry.run_telemetry",
-    "prefect.concurrency.v1.context",
-    "prefect._internal.control_listener",
-    "fastapi.encoders",
-    "anyio._backends._asyncio",
-)
-
-
-def import_first_flow_modules() -> None:
-    for module in FIRST_FLOW_MODULES:
-        importlib.import_module(module)
-
-
 def collect_again() -> None:
     """The garbage collector back on, the long-lived objects made so far kept out of its passes
-    (until the process exits: then they are collected as usual — DuckDB would otherwise report
-    its objects caught in them as leaked)."""
+    (`gc.freeze`, undone at exit so DuckDB reports none of its objects as leaked)."""
     gc.freeze()
     atexit.register(gc.unfreeze)
     gc.enable()
