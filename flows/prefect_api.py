@@ -18,7 +18,6 @@ changes any of them fails there, loudly, before a county's run does.
 from __future__ import annotations
 
 import atexit
-import gc
 import os
 import socket
 import subprocess
@@ -81,11 +80,7 @@ class TemporaryServer:
 def start_server_if_needed() -> TemporaryServer | None:
     """Start a temporary server now unless a Prefect server is configured. Started before
     Prefect's settings are read (importing them costs a second), and stopped again at once if
-    they name a server. The garbage collector is held off from here until the flow is called
-    (`prefect_api`): what is imported meanwhile lives as long as the process, and the
-    collector's full passes over it while it grows cost ≈ 0.7 s of the start-up (measured in
-    docs/performance.md)."""
-    gc.disable()
+    they name a server."""
     if os.environ.get("PREFECT_API_URL"):
         return None
     server = TemporaryServer()
@@ -95,14 +90,6 @@ def start_server_if_needed() -> TemporaryServer | None:
         server.stop()
         return None
     return server
-
-
-def collect_again() -> None:
-    """The garbage collector back on, the long-lived objects made so far kept out of its passes
-    (`gc.freeze`, undone at exit so DuckDB reports none of its objects as leaked)."""
-    gc.freeze()
-    atexit.register(gc.unfreeze)
-    gc.enable()
 
 
 @contextmanager
@@ -122,14 +109,12 @@ def prefect_api(
         os.environ["PREFECT_API_URL"] = url
     try:
         if server is None:
-            collect_again()
             yield url
             return
         if while_waiting is not None:
             while_waiting()
         server.wait_until_healthy()
         with temporary_settings(updates={PREFECT_API_URL: url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-            collect_again()
             yield url
     finally:
         if previous is None:

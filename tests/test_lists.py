@@ -108,22 +108,23 @@ def test_lists_print_at_a_readable_size(sample_root, sample_run):
     """Fit to the page's width only, the header row on every page, office-only columns outside
     the print area, rows as high as their wrapped text, and widths that keep 11-point text at
     8 points or more on A4 (the same formula a spreadsheet's "fit to width" uses)."""
-    from transforms.kit.workbook import ExcelLayout, print_scale, printed_columns
+    from transforms.config_files import ExcelLayout
+    from transforms.kit.workbook import print_scale, printed_columns
 
     layout = ExcelLayout.load()
-    printing = layout.raw["print"]
+    printing = layout.print
     for kind in ("town_list", "work_orders", "county_list", "id_suggestions", "closed_list"):
-        assert print_scale(layout.raw[kind]["columns"], printing) >= printing["smallest_print_scale"] >= 0.72
+        assert print_scale(getattr(layout, kind).columns, printing) >= printing.smallest_print_scale >= 0.72
     out = DataRoot(sample_root).out(Q3)
     for kind, path in (
         ("town_list", _town_files(sample_root)[0]),
         ("work_orders", next((out / "departments").rglob("*.xlsx"))),
     ):
         ws = openpyxl.load_workbook(path).active
-        printed = printed_columns(layout.raw[kind]["columns"])
+        printed = printed_columns(getattr(layout, kind).columns)
         last = openpyxl.utils.get_column_letter(len(printed))
         assert ws.print_area == f"'名单'!$A$1:${last}${ws.max_row}", ws.print_area
-        assert [c.value for c in ws[3]][: len(printed)] == [c["header"] for c in printed]
+        assert [c.value for c in ws[3]][: len(printed)] == [c.header for c in printed]
         assert ws.print_title_rows == "$3:$3"
         assert int(ws.page_setup.fitToHeight) >= ws.max_row - 3  # the height never binds: as many pages as needed
         assert ws.page_setup.fitToWidth in (None, 1) and ws.sheet_properties.pageSetUpPr.fitToPage
@@ -286,8 +287,8 @@ def test_work_orders_say_what_to_fill_to_whom_and_carry_a_sign_off(sample_root, 
 def test_town_lists_carry_instructions_read_once_and_never_read_back(sample_root, sample_run, config):
     """填表说明: what 属实 / 不属实 / 风险已消除 mean and what goes in 帮扶措施 and 备注 — a sheet a
     cadre reads once; returned with the list, it is a sheet of notes, not a file error."""
+    from transforms.config_files import ExcelLayout
     from transforms.followup.returns import Issued, read_returned_file, return_kinds
-    from transforms.kit.workbook import ExcelLayout
 
     path = _town_files(sample_root)[0]
     wb = openpyxl.load_workbook(path)
@@ -297,7 +298,7 @@ def test_town_lists_carry_instructions_read_once_and_never_read_back(sample_root
         assert word in text
     issued = Issued(listing_towns={}, work_orders=set(), published_on=date(2026, 10, 9))
     report, _, rejects = read_returned_file(
-        path, path.name, issued, return_kinds(ExcelLayout.load().raw), date(2026, 10, 20), config.reading
+        path, path.name, issued, return_kinds(ExcelLayout.load()), date(2026, 10, 20), config.reading
     )
     assert report.error is None and "not_a_return" not in rejects["reason_code"].to_list()
     assert report.balanced

@@ -14,14 +14,14 @@ pytestmark = pytest.mark.slow
 
 def test_the_commands_own_server_starts_runs_a_flow_and_stops(monkeypatch):
     import prefect
+    import prefect.settings as settings
     from prefect import flow, get_client
     from prefect.client.schemas.objects import StateType
 
-    from flows.prefect_api import SERVER_SETTINGS, TemporaryServer, prefect_api
-
     # The settings povwatch names are Prefect's own (a renamed one would be ignored in silence).
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY  # noqa: F401
-    import prefect.settings as settings
+
+    from flows.prefect_api import SERVER_SETTINGS, TemporaryServer, prefect_api
 
     for name in SERVER_SETTINGS:
         assert hasattr(settings, name), f"Prefect no longer knows the setting {name} (flows/prefect_api.py)"

@@ -16,20 +16,21 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from transforms.config_files import ExcelLayout
 from transforms.deliver.quality_workbook import OTHER_SHEET, SUMMARY_SHEET, write_quality_workbook
 from transforms.intake.file_report import FileReport
 from transforms.intake.reasons import REASONS
 from transforms.kit.html import bar_chart, html_table
-from transforms.kit.workbook import ExcelLayout, SheetJob, write_sheet
+from transforms.kit.workbook import SheetJob, write_sheet
 
 LAYOUT = ExcelLayout.load()
 # Each list's dropdowns, as its writer sets them.
 CHOICES = {
-    "town_list": {"verification": LAYOUT.raw["town_list"]["verification_choices"],
-                  "propose_monitoring": LAYOUT.raw["town_list"]["monitoring_choices"]},
-    "county_list": {"verification": LAYOUT.raw["town_list"]["verification_choices"]},
-    "work_orders": {"result": LAYOUT.raw["work_orders"]["settlement_choices"]},
-    "id_suggestions": {"confirmation": LAYOUT.raw["id_suggestions"]["confirmation_choices"]},
+    "town_list": {"verification": LAYOUT.town_list.verification_choices,
+                  "propose_monitoring": LAYOUT.town_list.monitoring_choices},
+    "county_list": {"verification": LAYOUT.town_list.verification_choices},
+    "work_orders": {"result": LAYOUT.work_orders.settlement_choices},
+    "id_suggestions": {"confirmation": LAYOUT.id_suggestions.confirmation_choices},
     "closed_list": {},
 }  # fmt: skip
 CREATED = datetime(2026, 10, 9)
@@ -72,10 +73,10 @@ def _column(n: int) -> st.SearchStrategy[pl.Series]:
 
 @st.composite
 def list_rows(draw, spec: str) -> pl.DataFrame:
-    columns = LAYOUT.raw[spec]["columns"]
+    columns = getattr(LAYOUT, spec).columns
     n = draw(st.integers(0, 12))
-    data = {c["key"]: draw(_column(n)) for c in columns if draw(st.booleans()) or c["key"] == "listing_no"}
-    fills = st.sampled_from([*LAYOUT.raw["colours"], "unknown", ""])
+    data = {c.key: draw(_column(n)) for c in columns if draw(st.booleans()) or c.key == "listing_no"}
+    fills = st.sampled_from([*LAYOUT.colours, "unknown", ""])
     data["_fill"] = pl.Series(draw(st.lists(fills, min_size=n, max_size=n)), dtype=pl.String)
     return pl.DataFrame(data, schema={k: v.dtype for k, v in data.items()})
 
@@ -119,17 +120,17 @@ def _cell_text(value) -> str:
 def test_every_list_workbook_writes_and_reads_back(tmp_path_factory, data):
     """Town lists, the county list, work orders and the suggestions workbook share one writer."""
     spec_name = data.draw(st.sampled_from(list(CHOICES)))
-    spec = LAYOUT.raw[spec_name]
+    spec = getattr(LAYOUT, spec_name)
     rows = data.draw(list_rows(spec_name))
     path = tmp_path_factory.mktemp("list") / "名单.xlsx"
-    write_sheet(SheetJob(path, title=data.draw(AWKWARD_TEXT), note=data.draw(AWKWARD_TEXT), columns=spec["columns"],
-                         rows=rows, colours=LAYOUT.raw["colours"], created=CREATED, printing=LAYOUT.raw.get("print"),
+    write_sheet(SheetJob(path, title=data.draw(AWKWARD_TEXT), note=data.draw(AWKWARD_TEXT), columns=spec.columns,
+                         rows=rows, colours=LAYOUT.colours, created=CREATED, printing=LAYOUT.print,
                          choices=CHOICES[spec_name],
-                         freeze_through=spec.get("freeze_through"), sign_off=data.draw(AWKWARD_TEXT)[:100]))  # fmt: skip
+                         freeze_through=spec.freeze_through, sign_off=data.draw(AWKWARD_TEXT)[:100]))  # fmt: skip
     ws = openpyxl.load_workbook(path).active
     body = list(ws.iter_rows(min_row=4, values_only=True))
     assert len(body) == rows.height
-    keys = [c["key"] for c in spec["columns"]]
+    keys = [c.key for c in spec.columns]
     for key in rows.columns:
         if key not in keys or rows[key].dtype != pl.String:
             continue
@@ -183,7 +184,7 @@ def test_rejected_rows_workbook_takes_every_kind_of_problem_at_once(tmp_path_fac
     path = tmp_path_factory.mktemp("quality") / "民政局_问题数据.xlsx"
     write_quality_workbook(path, county="某县", quarter="2026Q3", department_label="民政局", rejects=rejects,
                            files=files, datasets={d.code: d for d in config.datasets}, created=CREATED,
-                           printing=LAYOUT.raw.get("print"))  # fmt: skip
+                           printing=LAYOUT.print)  # fmt: skip
     wb = openpyxl.load_workbook(path)
     data_rows = sum(ws.max_row - 3 for ws in wb.worksheets if ws.title not in (OTHER_SHEET, SUMMARY_SHEET))
     other_rows = 0
@@ -277,11 +278,11 @@ def test_a_returned_list_filled_in_any_way_is_read_with_every_row_accounted_for(
     issued = Issued(listing_towns={"2026Q3-YJ-000001": "城关镇", "2026Q3-YJ-000002": "河东镇"}, work_orders=set(),
                     published_on=date(2026, 10, 9))  # fmt: skip
     report, answers, rejects = read_returned_file(
-        path, path.name, issued, return_kinds(LAYOUT.raw), date(2026, 12, 20), config.reading
+        path, path.name, issued, return_kinds(LAYOUT), date(2026, 12, 20), config.reading
     )
     # every row the file holds (trailing blank rows are not stored in a workbook)
     assert report.balanced and 3 <= report.rows_read <= 3 + len(rows)
-    assert set(answers["value"]) <= set(LAYOUT.raw["town_list"]["verification_choices"])
+    assert set(answers["value"]) <= set(LAYOUT.town_list.verification_choices)
     assert rejects["reason"].drop_nulls().str.len_chars().min() or rejects.is_empty()
 
 

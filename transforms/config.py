@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
-import yaml
-
+import transforms.config_files as files
 from transforms.linkage_settings import LinkageSettings
 from transforms.settings import config_dir as default_config_dir
 
@@ -20,8 +19,8 @@ CONFIG_FILES = (
     "county.yaml", "departments.yaml", "datasets.yaml", "reading.yaml", "thresholds.yaml", "rules.yaml",
     "id_linkage.yaml",
 )  # fmt: skip
-FieldType = Literal["id_number", "text", "enum", "enum_list", "date", "amount", "integer"]
-FIELD_TYPES: tuple[str, ...] = ("id_number", "text", "enum", "enum_list", "date", "amount", "integer")
+FieldType = files.FieldType
+FIELD_TYPES: tuple[str, ...] = get_args(FieldType)
 
 
 def fold_label(text: str) -> str:
@@ -152,7 +151,7 @@ class CountyConfig:
     datasets: tuple[DatasetSpec, ...]
     reading: ReadingRules
     digest: str
-    threshold_entries: dict[str, tuple[dict, ...]] = field(default_factory=dict)
+    threshold_entries: dict[str, tuple[files.ThresholdEntry, ...]] = field(default_factory=dict)
     rules: tuple[Rule, ...] = ()
     county_office: Department = Department("county", "县乡村振兴局", ())
     causes: dict[str, str] = field(default_factory=dict)  # cause -> label (因病 …)
@@ -161,7 +160,7 @@ class CountyConfig:
     colour_parameters: tuple[str, ...] = ()
     linkage: LinkageSettings | None = None  # id_linkage.yaml: suggestions for mistyped identity numbers
     # rules.yaml material_change: when a town's 不属实 stops holding
-    material_change: dict = field(default_factory=dict)
+    material_change: files.MaterialChange = field(default_factory=files.MaterialChange)
 
     @property
     def department_labels(self) -> dict[str, str]:
@@ -184,11 +183,11 @@ class CountyConfig:
         chosen: dict[str, float] = {}
         sources: dict[str, str] = {}
         for name, entries in self.threshold_entries.items():
-            usable = [e for e in entries if int(e["from_year"]) <= year and e.get("county") in (None, self.county_name)]
+            usable = [e for e in entries if e.from_year <= year and e.county in (None, self.county_name)]
             if not usable:
                 raise ValueError(f"threshold {name}: no value in force in {year}")
-            best = max(usable, key=lambda e: (int(e["from_year"]), e.get("county") is not None))
-            chosen[name], sources[name] = float(best["value"]), str(best.get("source", ""))
+            best = max(usable, key=lambda e: (e.from_year, e.county is not None))
+            chosen[name], sources[name] = best.value, best.source
         return Thresholds(year=year, values=chosen, sources=sources)
 
     def department(self, code: str) -> Department:
@@ -214,22 +213,17 @@ class CountyConfig:
         return None
 
 
-def _field(name: str, raw: dict) -> FieldSpec:
-    ftype = raw["type"]
-    if ftype not in FIELD_TYPES:
-        raise ValueError(f"field {name}: unknown type {ftype!r}; expected one of {FIELD_TYPES}")
-    if raw.get("event") and ftype != "date":
-        raise ValueError(f"field {name}: only a date can be an event date")
+def _field(name: str, f: files.FieldEntry) -> FieldSpec:
     return FieldSpec(
         name=name,
-        type=ftype,
-        headers=tuple(raw["headers"]),
-        required=bool(raw.get("required", False)),
-        values=tuple(str(v) for v in raw.get("values", ())),
-        aliases={str(k): str(v) for k, v in (raw.get("aliases") or {}).items()},
-        separators=tuple(raw.get("separators", ())),
-        minimum=raw.get("minimum"),
-        event=bool(raw.get("event", False)),
+        type=f.type,
+        headers=tuple(f.headers),
+        required=f.required,
+        values=tuple(str(v) for v in f.values),
+        aliases={str(k): str(v) for k, v in f.aliases.items()},
+        separators=tuple(f.separators),
+        minimum=f.minimum,
+        event=f.event,
     )
 
 
@@ -238,73 +232,64 @@ def load_config(config_dir: Path | None = None) -> CountyConfig:
     return _load_config(str(config_dir or default_config_dir()))
 
 
-def _departments(raw: dict) -> tuple[tuple[Department, ...], Department]:
+def _departments(raw: files.DepartmentsFile) -> tuple[tuple[Department, ...], Department]:
     """departments.yaml: the departments and the county office."""
     departments = tuple(
-        Department(
-            code=c,
-            label=v["label"],
-            folders=tuple(v["folders"]),
-            name=str(v.get("name", "")),
-            work_order_prefix=v.get("work_order_prefix"),
-        )
-        for c, v in raw["departments"].items()
+        Department(code=c, label=d.label, folders=tuple(d.folders), name=d.name, work_order_prefix=d.work_order_prefix)
+        for c, d in raw.departments.items()
     )
-    office = raw.get("county_office") or {"code": "county", "label": "县乡村振兴局"}
-    return departments, Department(code=str(office["code"]), label=str(office["label"]), folders=())
+    office = raw.county_office
+    return departments, Department(code=office.code, label=office.label, folders=())
 
 
-def _datasets(raw: dict, codes: set[str]) -> tuple[DatasetSpec, ...]:
-    """datasets.yaml, each dataset's department known and each alias mapping to a known value."""
+def _datasets(raw: files.DatasetsFile, codes: set[str]) -> tuple[DatasetSpec, ...]:
+    """datasets.yaml, each dataset's department known."""
     datasets = []
-    for code, spec in raw["datasets"].items():
-        if spec["department"] not in codes:
-            raise ValueError(f"dataset {code}: unknown department {spec['department']!r}")
-        fields = tuple(_field(n, f) for n, f in spec["fields"].items())
-        for f in fields:
-            for alias, target in f.aliases.items():
-                if target not in f.values:
-                    raise ValueError(f"{code}.{f.name}: alias {alias!r} maps to unknown {target!r}")
-        datasets.append(
-            DatasetSpec(
-                code=code,
-                department=spec["department"],
-                label=spec["label"],
-                fields=fields,
-                unique_by=tuple(spec.get("unique_by", ())),
-            )
-        )
+    for code, spec in raw.datasets.items():
+        if spec.department not in codes:
+            raise files.ConfigError(f"config/datasets.yaml：数据集 {code} 的部门 {spec.department!r} 不在 departments.yaml 中 "
+                                    f"/ dataset {code}: unknown department")  # fmt: skip
+        fields = tuple(_field(n, f) for n, f in spec.fields.items())
+        datasets.append(DatasetSpec(code, spec.department, spec.label, fields, tuple(spec.unique_by)))
     return tuple(datasets)
 
 
-def _reading(r: dict) -> ReadingRules:
+def _reading(r: files.ReadingFile) -> ReadingRules:
     """reading.yaml."""
     return ReadingRules(
-        header_search_rows=int(r["header_search_rows"]),
-        footer_prefixes=tuple(r["footer_prefixes"]),
-        excel_serial_range=(int(r["excel_serial_range"][0]), int(r["excel_serial_range"][1])),
-        earliest_date=date.fromisoformat(str(r["earliest_date"])),
-        stream_from_bytes=int(float(r.get("stream_from_megabytes", 64)) * (1 << 20)),
-        batch_rows=int(r.get("batch_rows", 1_000_000)),
-        spill_rows=int(r.get("spill_rows", 1_500_000)),
-        note_sheets=tuple(str(n) for n in r.get("note_sheets", ())),
+        header_search_rows=r.header_search_rows,
+        footer_prefixes=tuple(r.footer_prefixes),
+        excel_serial_range=r.excel_serial_range,
+        earliest_date=r.earliest_date,
+        stream_from_bytes=int(r.stream_from_megabytes * (1 << 20)),
+        batch_rows=r.batch_rows,
+        spill_rows=r.spill_rows,
+        note_sheets=tuple(r.note_sheets),
     )
 
 
-def _rules(catalogue: dict, county_office: Department) -> tuple[Rule, ...]:
+def _rules(catalogue: files.RulesFile, county_office: Department) -> tuple[Rule, ...]:
     """rules.yaml's rules."""
     return tuple(
         Rule(
             rule_id=k,
-            label=v["label"],
-            subject=v["subject"],
-            red_making=bool(v["red_making"]),
-            department=str(v.get("department", county_office.code)),
-            cause=str(v.get("cause", "per_signal")),
-            parameters=tuple(v.get("parameters") or ()),
+            label=v.label,
+            subject=v.subject,
+            red_making=v.red_making,
+            department=v.department or county_office.code,
+            cause=v.cause,
+            parameters=tuple(v.parameters),
         )
-        for k, v in catalogue["rules"].items()
+        for k, v in catalogue.rules.items()
     )
+
+
+# Each file of CONFIG_FILES and the model that says what it may hold (transforms/config_files.py).
+MODELS = {
+    "county.yaml": files.CountyFile, "departments.yaml": files.DepartmentsFile, "datasets.yaml": files.DatasetsFile,
+    "reading.yaml": files.ReadingFile, "thresholds.yaml": files.ThresholdsFile, "rules.yaml": files.RulesFile,
+    "id_linkage.yaml": files.IdLinkageFile,
+}  # fmt: skip
 
 
 @cache
@@ -312,28 +297,28 @@ def _load_config(config_dir: str) -> CountyConfig:
     folder = Path(config_dir)
     texts = {n: (folder / n).read_bytes() for n in CONFIG_FILES}
     digest = hashlib.sha256(b"".join(texts[n] for n in sorted(texts))).hexdigest()
-    departments, county_office = _departments(yaml.safe_load(texts["departments.yaml"]))
-    datasets = _datasets(yaml.safe_load(texts["datasets.yaml"]), {d.code for d in departments})
-    thresholds = {k: tuple(v) for k, v in yaml.safe_load(texts["thresholds.yaml"])["thresholds"].items()}
-    catalogue = yaml.safe_load(texts["rules.yaml"])
-    labels = {key: {str(k): str(v) for k, v in (catalogue.get(key) or {}).items()}
-              for key in ("causes", "listing_reasons", "listing_evidence")}  # fmt: skip
+    read = {n: files.parse_config_text(n, texts[n], MODELS[n]) for n in CONFIG_FILES}
+    departments, county_office = _departments(read["departments.yaml"])
+    catalogue: files.RulesFile = read["rules.yaml"]
+    thresholds = {k: tuple(v) for k, v in read["thresholds.yaml"].thresholds.items()}
     config = CountyConfig(
-        str(yaml.safe_load(texts["county.yaml"])["county_name"]),
+        read["county.yaml"].county_name,
         departments,
-        datasets,
-        _reading(yaml.safe_load(texts["reading.yaml"])),
+        _datasets(read["datasets.yaml"], {d.code for d in departments}),
+        _reading(read["reading.yaml"]),
         digest,
         thresholds,
         _rules(catalogue, county_office),
         county_office=county_office,
-        **labels,
-        colour_parameters=tuple(catalogue.get("colour_parameters") or ()),
-        material_change=dict(catalogue.get("material_change") or {}),
-        linkage=LinkageSettings.from_yaml(yaml.safe_load(texts["id_linkage.yaml"])),
+        causes=dict(catalogue.causes),
+        listing_reasons=dict(catalogue.listing_reasons),
+        listing_evidence=dict(catalogue.listing_evidence),
+        colour_parameters=tuple(catalogue.colour_parameters),
+        material_change=catalogue.material_change,
+        linkage=LinkageSettings.from_yaml(read["id_linkage.yaml"].model_dump()),
     )
     _check_catalogue(config)
-    config.thresholds(max(int(e["from_year"]) for v in thresholds.values() for e in v))  # every name known
+    config.thresholds(max(e.from_year for v in thresholds.values() for e in v))  # every name known
     return config
 
 

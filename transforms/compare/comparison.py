@@ -12,6 +12,7 @@ import polars as pl
 
 from schemas.outputs import SUGGESTION_SCHEMA, ClosedRows, HouseholdRows, WarningRows
 from transforms.config import CountyConfig, Thresholds
+from transforms.config_files import MaterialChange
 from transforms.settings import Quarter
 from transforms.staging.warehouse import (
     answers_in_force,
@@ -77,13 +78,13 @@ def write_comparison_outputs(folder: Path, comparison: Comparison) -> None:
     ClosedRows.validate(comparison.closed).write_parquet(folder / "closed.parquet")
 
 
-def material_change_params(settings: dict) -> dict[str, object]:
+def material_change_params(settings: MaterialChange) -> dict[str, object]:
     """When a town's 不属实 stops holding (rules.yaml material_change), as SQL parameters."""
     return {
-        "material_spending_rules": [str(r) for r in settings["spending_rules"]],
-        "material_share": float(settings["grows_by_share"]),
-        "material_amount": float(settings["grows_by_at_least"]),
-        "period_pattern": str(settings["period_pattern"]),
+        "material_spending_rules": list(settings.spending_rules),
+        "material_share": settings.grows_by_share,
+        "material_amount": settings.grows_by_at_least,
+        "period_pattern": settings.period_pattern,
     }
 
 

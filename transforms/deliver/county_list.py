@@ -13,8 +13,9 @@ import duckdb
 import polars as pl
 
 from transforms.config import CountyConfig
+from transforms.config_files import ExcelLayout
 from transforms.deliver.lists import people_names
-from transforms.kit.workbook import ExcelLayout, SheetJob, row_place
+from transforms.kit.workbook import SheetJob, row_place
 from transforms.linkage.suggestions import person_rows_sql
 from transforms.settings import quarter_label
 
@@ -75,19 +76,19 @@ def county_list_rows(con: duckdb.DuckDBPyConnection, quarter: str, rows: pl.Data
 
 def county_list_job(folder: Path, quarter: str, config: CountyConfig, layout: ExcelLayout, rows: pl.DataFrame,
                     deadline: date, created: datetime | None) -> SheetJob:  # fmt: skip
-    spec = layout.raw["county_list"]
+    spec = layout.county_list
     return SheetJob(
         folder / FOLDER / f"{quarter}_县级_乡镇不明人员名单.xlsx",
-        title=spec["title"].format(county=config.county_name, quarter=quarter_label(quarter)),
-        note=spec["note"].format(deadline=f"{deadline:%Y年%-m月%-d日}", return_to=spec.get("return_to", "")),
-        sign_off=spec.get("sign_off"),
-        columns=spec["columns"],
+        title=spec.title.format(county=config.county_name, quarter=quarter_label(quarter)),
+        note=spec.note.format(deadline=f"{deadline:%Y年%-m月%-d日}", return_to=spec.return_to),
+        sign_off=spec.sign_off,
+        columns=spec.columns,
         rows=rows,
-        colours=layout.raw["colours"],
-        choices={"verification": layout.raw["town_list"]["verification_choices"]},
+        colours=layout.colours,
+        choices={"verification": layout.town_list.verification_choices},
         created=created,
-        printing=layout.raw.get("print"),
-        freeze_through=spec.get("freeze_through"),
+        printing=layout.print,
+        freeze_through=spec.freeze_through,
     )
 
 
@@ -101,10 +102,10 @@ def closed_list_job(folder: Path, quarter: str, config: CountyConfig, layout: Ex
     full numbers: the county office holds the roster). None when nothing closed."""
     if closed.is_empty():
         return None
-    spec = layout.raw["closed_list"]
+    spec = layout.closed_list
     names, heads = people_names(people)
     rule_labels = {r.rule_id: r.label for r in config.rules}
-    order = {c: i for i, c in enumerate(spec["closure_order"])}
+    order = {c: i for i, c in enumerate(spec.closure_order)}
     rows = (
         closed.join(names.drop("_known"), on="id_number", how="left", maintain_order="left")
         .join(heads, on="household_id", how="left", maintain_order="left")
@@ -126,13 +127,13 @@ def closed_list_job(folder: Path, quarter: str, config: CountyConfig, layout: Ex
     )  # fmt: skip
     return SheetJob(
         folder / FOLDER / CLOSED_LIST.format(quarter=quarter),
-        title=spec["title"].format(county=config.county_name, quarter=quarter_label(quarter)),
-        note=spec["note"],
-        sign_off=spec.get("sign_off"),
-        columns=spec["columns"],
+        title=spec.title.format(county=config.county_name, quarter=quarter_label(quarter)),
+        note=spec.note,
+        sign_off=spec.sign_off,
+        columns=spec.columns,
         rows=rows,
-        colours=layout.raw["colours"],
+        colours=layout.colours,
         created=created,
-        printing=layout.raw.get("print"),
-        freeze_through=spec.get("freeze_through"),
+        printing=layout.print,
+        freeze_through=spec.freeze_through,
     )

@@ -14,10 +14,10 @@ import polars as pl
 
 from schemas.datasets import Rejects
 from transforms.config import CountyConfig
+from transforms.config_files import ExcelLayout
 from transforms.deliver.quality_workbook import write_quality_workbook
 from transforms.intake.department import DepartmentIntake
 from transforms.intake.validation import REJECT_SCHEMA
-from transforms.kit.workbook import ExcelLayout
 from transforms.settings import ProgramDefect
 
 SKIPPED_LINK = "符号链接（快捷方式），未读取：请把文件本身放入收件箱"
@@ -61,7 +61,7 @@ def write_intake_outputs(
     again (a check after one department resent a file rewrites that department's workbook alone)."""
     combine_rejects(intakes).write_parquet(folder / "rejects.parquet")
     datasets = {d.code: d for d in config.datasets}
-    printing = ExcelLayout.load().raw.get("print")
+    printing = ExcelLayout.load().print
     for intake in intakes:
         if not intake.files:
             continue

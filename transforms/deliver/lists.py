@@ -16,9 +16,10 @@ import duckdb
 import polars as pl
 
 from transforms.config import CountyConfig
+from transforms.config_files import ExcelLayout
 from transforms.kit.masking import mask_id
 from transforms.kit.numbering import allocate
-from transforms.kit.workbook import ExcelLayout, SheetJob
+from transforms.kit.workbook import SheetJob
 from transforms.settings import UNKNOWN_TOWN, quarter_label
 
 STATUS_ORDER = {"办结后仍预警": 5, "核实不属实后依据已变化": 4, "升级": 3, "新增": 2, "持续": 1}
@@ -240,7 +241,7 @@ def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.
         pl.col("status").alias("_note_status"),
     )  # fmt: skip
     names, heads = people_names(people)
-    colour_labels = {k: v["label"] for k, v in colours.items()}
+    colour_labels = {k: v.label for k, v in colours.items()}
     # a warning not sent (不属实, evidence unchanged) is in no list
     warnings = warnings.filter(pl.col("listed")).with_columns(list_status().alias("status"))
     by_household = _household_warnings(warnings, names, config)
@@ -294,22 +295,22 @@ def assign_listing_numbers(
 def town_list_jobs(folder: Path, quarter: str, config: CountyConfig, layout: ExcelLayout, towns: dict[str, list[dict]],
                    deadline: date, created: datetime | None = None) -> list[SheetJob]:  # fmt: skip
     """One workbook per town: its own households only."""
-    spec = layout.raw["town_list"]
+    spec = layout.town_list
     return [
         SheetJob(
             folder / "towns" / town / f"{quarter}_{town}_预警名单.xlsx",
-            title=spec["title"].format(county=config.county_name, quarter=quarter_label(quarter), town=town),
-            note=spec["note"].format(deadline=f"{deadline:%Y年%-m月%-d日}", return_to=spec.get("return_to", "")),
-            columns=spec["columns"],
+            title=spec.title.format(county=config.county_name, quarter=quarter_label(quarter), town=town),
+            note=spec.note.format(deadline=f"{deadline:%Y年%-m月%-d日}", return_to=spec.return_to),
+            columns=spec.columns,
             rows=rows,
-            colours=layout.raw["colours"],
+            colours=layout.colours,
             # (the key: `listing_no`, 预警编号)
-            choices={"verification": spec["verification_choices"], "propose_monitoring": spec["monitoring_choices"]},
+            choices={"verification": spec.verification_choices, "propose_monitoring": spec.monitoring_choices},
             created=created,
-            printing=layout.raw.get("print"),
-            freeze_through=spec.get("freeze_through"),
-            sign_off=spec.get("sign_off"),
-            instructions=tuple(spec.get("instructions", ())),
+            printing=layout.print,
+            freeze_through=spec.freeze_through,
+            sign_off=spec.sign_off,
+            instructions=tuple(spec.instructions),
         )
         for town, rows in sorted(towns.items())
     ]
@@ -319,7 +320,7 @@ def work_order_jobs(folder: Path, quarter: str, config: CountyConfig, layout: Ex
                     people: pl.DataFrame, rule_labels: dict[str, str], deadline: date,
                     created: datetime | None = None) -> list[SheetJob]:  # fmt: skip
     """One workbook per department: its work orders, with full identity numbers."""
-    spec = layout.raw["work_orders"]
+    spec = layout.work_orders
     names, heads = people_names(people)
     # A work order on a person names that person (when on the roster); one on a household, its 户主.
     rows = (
@@ -342,11 +343,11 @@ def work_order_jobs(folder: Path, quarter: str, config: CountyConfig, layout: Ex
         label, name = config.department(dept).label, config.department(dept).file_name
         written.append(SheetJob(
             folder / "departments" / name / f"{quarter}_{name}_交办单.xlsx",
-            title=spec["title"].format(county=config.county_name, quarter=quarter_label(quarter), department=label),
-            note=spec["note"].format(deadline=f"{deadline:%Y年%-m月%-d日}", return_to=spec.get("return_to", "")),
-            columns=spec["columns"], sign_off=spec.get("sign_off"),
-            rows=group.sort("number"), colours=layout.raw["colours"], created=created,
-            printing=layout.raw.get("print"), choices={"result": spec["settlement_choices"]},
-            freeze_through=spec.get("freeze_through"),
+            title=spec.title.format(county=config.county_name, quarter=quarter_label(quarter), department=label),
+            note=spec.note.format(deadline=f"{deadline:%Y年%-m月%-d日}", return_to=spec.return_to),
+            columns=spec.columns, sign_off=spec.sign_off,
+            rows=group.sort("number"), colours=layout.colours, created=created,
+            printing=layout.print, choices={"result": spec.settlement_choices},
+            freeze_through=spec.freeze_through,
         ))  # fmt: skip
     return written

@@ -15,6 +15,7 @@ import polars as pl
 
 from transforms.compare.comparison import Comparison, write_comparison_outputs
 from transforms.config import CountyConfig
+from transforms.config_files import ExcelLayout
 from transforms.deliver.county_list import CLOSED_LIST, closed_list_job, county_list_job, county_list_rows
 from transforms.deliver.county_list import FOLDER as COUNTY_FOLDER
 from transforms.deliver.intake_outputs import combine_rejects, inputs_manifest, write_intake_outputs
@@ -32,7 +33,7 @@ from transforms.intake.inbox import OpenedInbox
 from transforms.intake.reasons import REASON_LABELS
 from transforms.kit.atomic import write_manifest
 from transforms.kit.deadlines import WorkingCalendar
-from transforms.kit.workbook import ExcelLayout, sheets_written
+from transforms.kit.workbook import sheets_written
 from transforms.linkage.one_person import rejects_with_suggestions
 from transforms.linkage.publish_suggestions import suggestion_counts, suggestion_job, write_suggestions
 from transforms.settings import UNKNOWN_TOWN, Quarter
@@ -76,7 +77,7 @@ def prepare_lists(
         households,
         comparison.people,
         config,
-        ExcelLayout.load().raw["colours"],
+        ExcelLayout.load().colours,
         verify_by,
         comparison.listing_basis,
         comparison.pending_notes,

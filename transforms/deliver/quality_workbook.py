@@ -24,6 +24,7 @@ import polars as pl
 import xlsxwriter
 
 from transforms.config import DatasetSpec, fold_label
+from transforms.config_files import Column, Printing
 from transforms.intake.file_report import FileReport
 from transforms.kit.workbook import DEFAULT_PRINTING, apply_printing, print_scale
 from transforms.kit.xlsx_rows import SheetBody, insert_rows, style_index, wrapped_heights
@@ -85,19 +86,21 @@ def _width(header: str, values: pl.Series) -> float:
     return max(2.5, min(12.0, max(len(header) / 3 + 0.5, typical)))
 
 
-def _fit_to_print(columns: list[dict], printing: dict | None) -> None:
-    """Narrow the data columns (their text wraps) until the printed ones fit the page's width at
-    the smallest readable scale."""
+def _fit_to_print(columns: list[Column], printing: Printing | None) -> list[Column]:
+    """The columns, the data ones narrowed (their text wraps) until the printed ones fit the
+    page's width at the smallest readable scale."""
     printing = printing or DEFAULT_PRINTING
-    smallest = float(printing.get("smallest_print_scale", 0.75))
+
+    def narrower(col: Column) -> Column:
+        if col.header == REASON_HEADER:
+            return col.model_copy(update={"width": max(12.0, col.width * 0.9)})
+        return col.model_copy(update={"width": max(2.5, col.width * 0.9)}) if col.print else col
+
     for _ in range(20):
-        if print_scale(columns, printing) >= smallest:
-            return
-        for col in columns:
-            if col.get("print", True) and col["header"] != REASON_HEADER:
-                col["width"] = max(2.5, col["width"] * 0.9)
-        reason = next(c for c in columns if c["header"] == REASON_HEADER)
-        reason["width"] = max(12.0, reason["width"] * 0.9)
+        if print_scale(columns, printing) >= printing.smallest_print_scale:
+            break
+        columns = [narrower(c) for c in columns]
+    return columns
 
 
 def _open_problems(rejects: pl.DataFrame) -> tuple[pl.DataFrame, int]:
@@ -112,15 +115,15 @@ def _open_problems(rejects: pl.DataFrame) -> tuple[pl.DataFrame, int]:
 
 
 def _dataset_sheet(wb, sheet_no: int, ds: DatasetSpec, rows: pl.DataFrame, title: str, fmt: dict,
-                   printing: dict | None) -> SheetBody:  # fmt: skip
+                   printing: Printing | None) -> SheetBody:  # fmt: skip
     """One dataset's rejected rows, as the clerk sent them, to correct and resend."""
     frame, headers = resend_frame(rows, ds)
     frame = frame.head(EXCEL_MAX_ROWS)
     ws = wb.add_worksheet(ds.label[:31])
-    columns = [{"header": headers[n], "width": _width(headers[n], frame[n].fill_null(""))} for n in headers]
-    columns.append({"header": REASON_HEADER, "width": 20})
-    columns += [{"header": h, "width": w, "print": False} for h, w in SOURCE_COLUMNS]
-    _fit_to_print(columns, printing)
+    columns = [Column(key=n, header=headers[n], width=_width(headers[n], frame[n].fill_null(""))) for n in headers]
+    columns.append(Column(key="reason", header=REASON_HEADER, width=20))
+    columns += [Column(key=h, header=h, width=w, print=False) for h, w in SOURCE_COLUMNS]
+    columns = _fit_to_print(columns, printing)
     last_printed = len(headers)
     ws.set_row(0, 24)
     ws.set_row(1, 45)
@@ -132,16 +135,16 @@ def _dataset_sheet(wb, sheet_no: int, ds: DatasetSpec, rows: pl.DataFrame, title
         f"“{REASON_HEADER}”及其右侧各列仅供参考，不会被读取。",
         fmt["note"],
     )  # fmt: skip
-    ws.set_row(2, wrapped_heights([[c["header"]] for c in columns], [c["width"] for c in columns])[0])
+    ws.set_row(2, wrapped_heights([[c.header] for c in columns], [c.width for c in columns])[0])
     for c, col in enumerate(columns):
-        ws.write_string(2, c, col["header"], fmt["reason_head"] if col["header"] == REASON_HEADER else fmt["head"])
-        ws.set_column(c, c, col["width"] * 2 + 1.5)
+        ws.write_string(2, c, col.header, fmt["reason_head"] if col.header == REASON_HEADER else fmt["head"])
+        ws.set_column(c, c, col.width * 2 + 1.5)
     problem = frame["_problem"]
     styles: list = [
         pl.Series([fmt["marked_style"] if p == n else fmt["plain_style"] for p in problem.to_list()]) for n in headers
     ] + [fmt["plain_style"]] * 4
     values = [frame[n] for n in headers] + [frame["reason"], frame["file"], frame["sheet"], frame["row_number"]]
-    heights = wrapped_heights(values, [c["width"] for c in columns])
+    heights = wrapped_heights(values, [c.width for c in columns])
     ws.freeze_panes(3, 0)
     ws.autofilter(2, 0, 2 + max(frame.height, 1), len(columns) - 1)
     apply_printing(ws, printing, header_row=2, last_row=2 + max(frame.height, 1), last_column=last_printed)
@@ -149,7 +152,7 @@ def _dataset_sheet(wb, sheet_no: int, ds: DatasetSpec, rows: pl.DataFrame, title
 
 
 def _summary_sheet(wb, heading: str, files: list[FileReport], datasets: dict[str, DatasetSpec],
-                   not_read: list[tuple[str, str]], fmt: dict, printing: dict | None) -> None:  # fmt: skip
+                   not_read: list[tuple[str, str]], fmt: dict, printing: Printing | None) -> None:  # fmt: skip
     """文件汇总: every file the department sent, and what became of its rows."""
     summary = wb.add_worksheet(SUMMARY_SHEET)
     summary.write(0, 0, heading, fmt["title"])
@@ -177,7 +180,7 @@ def write_quality_workbook(
     datasets: dict[str, DatasetSpec],
     not_read: list[tuple[str, str]] = (),
     created: datetime | None = None,
-    printing: dict | None = None,
+    printing: Printing | None = None,
 ) -> None:
     """Write one department's workbook: a sheet per dataset to correct and resend, 其他问题 and
     文件汇总 (see the module's description)."""
@@ -215,7 +218,7 @@ def write_quality_workbook(
 
 
 def _other_problems(
-    wb, sheet_no: int, others: pl.DataFrame, title: str, formats: tuple, printing: dict | None
+    wb, sheet_no: int, others: pl.DataFrame, title: str, formats: tuple, printing: Printing | None
 ) -> SheetBody:
     """The 其他问题 sheet: rows that cannot go back as data (a whole file or sheet, a conflict)."""
     title_fmt, head_fmt, plain_style = formats

@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms.config import CountyConfig
+from transforms.config_files import ExcelLayout
 from transforms.followup.returns import (
     RETURN_REJECT_SCHEMA,
     ReturnedFile,
@@ -25,7 +26,6 @@ from transforms.followup.status import (
     load_publication,
     record_answers,
 )
-from transforms.kit.workbook import ExcelLayout
 from transforms.linkage.corrections import record_corrections
 from transforms.settings import DataRoot, Quarter, RunRefused
 from transforms.staging.warehouse import connect, department_people_sql, params_named_in, read_sql
@@ -64,7 +64,7 @@ def follow_up(root: DataRoot, quarter: Quarter, as_of: date, config: CountyConfi
     """Read `returns/<quarter>/`, record what is new (append-only), and compute the follow-up."""
     ensure_published(root, quarter)
     out_dir = root.out(quarter)
-    kinds = return_kinds(ExcelLayout.load().raw)
+    kinds = return_kinds(ExcelLayout.load())
     folder = returns_folder(root, quarter)
     paths, others = list_returns(folder)
     with connect(root.warehouse) as con:

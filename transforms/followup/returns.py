@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms.config import ReadingRules, fold_label
+from transforms.config_files import ExcelLayout
 from transforms.intake.cells import parse_dates
 from transforms.intake.inbox import walk_regular
 from transforms.intake.reading import UnreadableFile, read_extract
@@ -40,21 +41,21 @@ class ReturnKind:
     extras: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
 
-def return_kinds(layout: dict) -> tuple[ReturnKind, ...]:
+def return_kinds(layout: ExcelLayout) -> tuple[ReturnKind, ...]:
     """The returned workbooks' columns, from the layout the lists were written with."""
-    town = {c["key"]: c["header"] for c in layout["town_list"]["columns"]}
-    order = {c["key"]: c["header"] for c in layout["work_orders"]["columns"]}
-    ids = {c["key"]: c["header"] for c in layout["id_suggestions"]["columns"]}
+    town = {c.key: c.header for c in layout.town_list.columns}
+    order = {c.key: c.header for c in layout.work_orders.columns}
+    ids = {c.key: c.header for c in layout.id_suggestions.columns}
     return (
         ReturnKind("identity", "县级身份证号确认", ids["suggestion_id"], ids["confirmation"],
-                   tuple(layout["id_suggestions"]["confirmation_choices"]), ids["confirmer"], ids["confirmed_on"]),
+                   tuple(layout.id_suggestions.confirmation_choices), ids["confirmer"], ids["confirmed_on"]),
         ReturnKind("verification", "乡镇核实结果", town["listing_no"], town["verification"],
-                   tuple(layout["town_list"]["verification_choices"]), town["verifier"], town["verified_on"],
+                   tuple(layout.town_list.verification_choices), town["verifier"], town["verified_on"],
                    town["remarks"], extras=(("propose_monitoring", town["propose_monitoring"],
-                                             tuple(layout["town_list"]["monitoring_choices"])),
+                                             tuple(layout.town_list.monitoring_choices)),
                                             ("help_measures", town["help_measures"], ()))),
         ReturnKind("settlement", "部门办理结果", order["number"], order["result"],
-                   tuple(layout["work_orders"]["settlement_choices"]), order["handler"], order["done_on"],
+                   tuple(layout.work_orders.settlement_choices), order["handler"], order["done_on"],
                    date_required_for=("已办结",), extras=(("situation", order["situation"], ()),)),
     )  # fmt: skip
 

@@ -8,9 +8,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import chinese_calendar
-import yaml
 
-from transforms import settings
+from transforms.config_files import CalendarFile, read_config_file
 
 
 @dataclass(frozen=True)
@@ -25,12 +24,12 @@ class WorkingCalendar:
 
     @classmethod
     def load(cls, config_dir: Path | None = None) -> WorkingCalendar:
-        raw = yaml.safe_load(((config_dir or settings.config_dir()) / "calendar.yaml").read_text(encoding="utf-8"))
+        raw = read_config_file("calendar.yaml", CalendarFile, config_dir)
         return cls(
-            extra_holidays=frozenset(date.fromisoformat(str(d)) for d in raw.get("extra_holidays") or []),
-            extra_workdays=frozenset(date.fromisoformat(str(d)) for d in raw.get("extra_workdays") or []),
-            verification_working_days=int(raw["deadlines"]["verification_working_days"]),
-            work_order_working_days=int(raw["deadlines"]["work_order_working_days"]),
+            extra_holidays=frozenset(raw.extra_holidays),
+            extra_workdays=frozenset(raw.extra_workdays),
+            verification_working_days=raw.deadlines.verification_working_days,
+            work_order_working_days=raw.deadlines.work_order_working_days,
         )
 
     def is_working_day(self, day: date) -> bool:

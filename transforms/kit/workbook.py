@@ -14,27 +14,13 @@ from pathlib import Path
 
 import polars as pl
 import xlsxwriter
-import yaml
 
-from transforms import settings
+from transforms.config_files import Colour, Column, Printing
 from transforms.kit.xlsx_rows import LINE_POINTS, SheetBody, insert_rows, style_index, wrapped_heights
 from transforms.settings import ProgramDefect
 
 # Below this many rows in all, workbooks are written in this process (a worker costs ~1 s to start).
 PARALLEL_FROM_ROWS = 20_000
-
-
-@dataclass(frozen=True)
-class ExcelLayout:
-    """The layout of the workbooks people receive (`config/excel_layout.yaml`): titles, notes,
-    columns, widths, colours, printing."""
-
-    raw: dict
-
-    @classmethod
-    def load(cls, config_dir: Path | None = None) -> ExcelLayout:
-        folder = config_dir or settings.config_dir()
-        return cls(yaml.safe_load((folder / "excel_layout.yaml").read_text(encoding="utf-8")))
 
 
 def _excel_width(chars: float) -> float:
@@ -45,11 +31,11 @@ def _excel_width(chars: float) -> float:
 _PAPER_MM = {9: (297.0, 210.0)}
 
 
-DEFAULT_PRINTING = {"paper": 9, "margins_inches": {"left": 0.25, "right": 0.25, "top": 0.4, "bottom": 0.5}}
+DEFAULT_PRINTING = Printing()
 
 
 def apply_printing(
-    ws, printing: dict | None, *, header_row: int, last_row: int, last_column: int, sign_off: str | None = None
+    ws, printing: Printing | None, *, header_row: int, last_row: int, last_column: int, sign_off: str | None = None
 ) -> None:
     """Print set-up for a sheet people print: landscape, fit to the page's width only (as many
     pages down as the rows need — a height of one page per row never binds, while Excel's
@@ -57,11 +43,11 @@ def apply_printing(
     on every page, columns after `last_column` (office-only) outside the print area, page
     numbers in the footer."""
     printing = printing or DEFAULT_PRINTING
-    margins = printing["margins_inches"]
+    margins = printing.margins_inches
     ws.set_landscape()
-    ws.set_paper(printing["paper"])
-    bottom = max(margins["bottom"], 0.9) if sign_off else margins["bottom"]  # room for the sign-off line
-    ws.set_margins(margins["left"], margins["right"], margins["top"], bottom)
+    ws.set_paper(printing.paper)
+    bottom = max(margins.bottom, 0.9) if sign_off else margins.bottom  # room for the sign-off line
+    ws.set_margins(margins.left, margins.right, margins.top, bottom)
     ws.print_area(0, 0, last_row, last_column)
     ws.fit_to_pages(1, max(1, last_row - header_row))
     ws.repeat_rows(header_row)
@@ -71,20 +57,20 @@ def apply_printing(
         ws.set_footer("&C第 &P 页，共 &N 页")
 
 
-def printed_columns(columns: list[dict]) -> list[dict]:
+def printed_columns(columns: list[Column]) -> list[Column]:
     """The columns inside the print area: all but the trailing office-only ones (`print: false`)."""
-    printed = [c for c in columns if c.get("print", True)]
-    if any(not c.get("print", True) for c in columns[: len(printed)]):
+    printed = [c for c in columns if c.print]
+    if any(not c.print for c in columns[: len(printed)]):
         raise ValueError("excel_layout.yaml: columns with `print: false` must come after every printed column")
     return printed
 
 
-def print_scale(columns: list[dict], printing: dict) -> float:
+def print_scale(columns: list[Column], printing: Printing) -> float:
     """The scale at which the printed columns fill the width of the page (landscape), as a
     spreadsheet's "fit to one page wide" computes it; capped at 1."""
-    pixels = sum(round(7 * _excel_width(c["width"])) + 5 for c in printed_columns(columns))
-    margins = printing["margins_inches"]
-    width_mm = max(_PAPER_MM[printing["paper"]]) - 25.4 * (margins["left"] + margins["right"])
+    pixels = sum(round(7 * _excel_width(c.width)) + 5 for c in printed_columns(columns))
+    margins = printing.margins_inches
+    width_mm = max(_PAPER_MM[printing.paper]) - 25.4 * (margins.left + margins.right)
     return min(1.0, width_mm / (pixels * 25.4 / 96))
 
 
@@ -116,12 +102,12 @@ class SheetJob:
     path: Path
     title: str
     note: str
-    columns: list[dict]
+    columns: list[Column]
     rows: pl.DataFrame  # one column per `columns` key (a missing one is blank), `_fill` the row's colour
-    colours: dict
+    colours: dict[str, Colour]
     choices: dict[str, list[str]] | None = None
     created: datetime | None = None  # the workbook's creation time: the publication's, never the clock
-    printing: dict | None = None  # excel_layout.yaml `print`: paper and margins
+    printing: Printing | None = None  # excel_layout.yaml `print`: paper and margins
     freeze_through: str | None = None  # the key of the last column kept in view when scrolling right
     sign_off: str | None = None  # printed at the foot of every page (excel_layout.yaml town_list sign_off)
     instructions: tuple[str, ...] = ()  # a second sheet, 填表说明, read once (a note sheet: never read back)
@@ -152,19 +138,19 @@ def _write_sheet(job: SheetJob) -> Path:
     head = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "align": "center",
                           "valign": "vcenter", "locked": True})  # fmt: skip
     cell = {"border": 1, "text_wrap": True, "valign": "top", "locked": True}
-    fills = {k: wb.add_format({**cell, "bg_color": v["fill"]}) for k, v in colours.items()}
+    fills = {k: wb.add_format({**cell, "bg_color": v.fill}) for k, v in colours.items()}
     plain = wb.add_format(cell)
     open_cell = wb.add_format({**cell, "locked": False, "bg_color": "#FFFFFF"})
     last = len(printed_columns(columns)) - 1  # the title and note span the printed columns
     ws.set_row(0, 30)
     ws.set_row(1, 30 if len(note) <= 90 else 45)  # the note (return instructions) wraps
     for c, col in enumerate(columns):
-        ws.set_column(c, c, _excel_width(col["width"]), open_cell if col.get("fill") else None)
+        ws.set_column(c, c, _excel_width(col.width), open_cell if col.fill else None)
     ws.merge_range(0, 0, 0, last, title, title_fmt)
     ws.merge_range(1, 0, 1, last, note, note_fmt)
-    ws.set_row(2, wrapped_heights([[c["header"]] for c in columns], [c["width"] for c in columns])[0])
+    ws.set_row(2, wrapped_heights([[c.header] for c in columns], [c.width for c in columns])[0])
     for c, col in enumerate(columns):
-        ws.write_string(2, c, col["header"], head)
+        ws.write_string(2, c, col.header, head)
     fill_styles = {k: style_index(f) for k, f in fills.items()}
     plain_style, open_style = style_index(plain), style_index(open_cell)
     n = rows.height
@@ -174,16 +160,16 @@ def _write_sheet(job: SheetJob) -> Path:
         else pl.repeat(plain_style, n, eager=True)
     )
     styles: list[int | pl.Series] = [
-        open_style if col.get("fill") else colour_styles if col["key"] == "colour" else plain_style for col in columns
+        open_style if col.fill else colour_styles if col.key == "colour" else plain_style for col in columns
     ]
     blank = pl.Series([None] * n, dtype=pl.String)
-    values = [rows[c["key"]] if c["key"] in rows.columns else blank for c in columns]
-    heights = wrapped_heights(values, [c["width"] for c in columns])
+    values = [rows[c.key] if c.key in rows.columns else blank for c in columns]
+    heights = wrapped_heights(values, [c.width for c in columns])
     body = SheetBody(sheet=1, first_row=3, columns=values, styles=styles, heights=heights)
     for key, values in (choices or {}).items():
-        c = next(i for i, col in enumerate(columns) if col["key"] == key)
+        c = next(i for i, col in enumerate(columns) if col.key == key)
         ws.data_validation(3, c, max(3, 2 + n), c, {"validate": "list", "source": values})
-    frozen = next((i + 1 for i, col in enumerate(columns) if col["key"] == job.freeze_through), 0)
+    frozen = next((i + 1 for i, col in enumerate(columns) if col.key == job.freeze_through), 0)
     ws.freeze_panes(3, frozen)
     ws.autofilter(2, 0, 2 + n, len(columns) - 1)
     ws.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
@@ -198,7 +184,7 @@ def _write_sheet(job: SheetJob) -> Path:
 INSTRUCTIONS_SHEET = "填表说明"  # (reading.yaml note_sheets: its rows are notes, never data)
 
 
-def _instructions_sheet(wb, lines: tuple[str, ...], title_fmt, printing: dict | None) -> None:
+def _instructions_sheet(wb, lines: tuple[str, ...], title_fmt, printing: Printing | None) -> None:
     """填表说明: what each column to fill means, one paragraph a row, on one printed page."""
     ws = wb.add_worksheet(INSTRUCTIONS_SHEET)
     text = wb.add_format({"text_wrap": True, "valign": "top", "font_size": 12})

@@ -12,7 +12,8 @@ import polars as pl
 
 from schemas.outputs import SuggestionRows
 from transforms.config import CountyConfig
-from transforms.kit.workbook import ExcelLayout, SheetJob, row_place
+from transforms.config_files import ExcelLayout, Likelihood
+from transforms.kit.workbook import SheetJob, row_place
 from transforms.settings import quarter_label
 
 WORKBOOK = "身份证号疑似录错_建议.xlsx"
@@ -28,7 +29,7 @@ def suggestion_job(
     created: datetime | None, deadline: date | None = None,
 ) -> SheetJob:  # fmt: skip
     """The county office's workbook: one row per suggestion headed by its 建议编号."""
-    spec = layout.raw["id_suggestions"]
+    spec = layout.id_suggestions
     labels = config.department_labels
     rows = suggestions.sort("suggestion_id").select(
         "suggestion_id",
@@ -44,21 +45,21 @@ def suggestion_job(
         .alias("birth_dates"),
         pl.concat_str([_place("town_as_written", "village_as_written"), _place("suggested_town", "suggested_village")],
                       separator="／").alias("places"),
-        "agreement", _likelihood(spec.get("likelihood") or {}).alias("likelihood"), "suggested_household_id",
+        "agreement", _likelihood(spec.likelihood).alias("likelihood"), "suggested_household_id",
     )  # fmt: skip
     return SheetJob(
         folder / "quality" / WORKBOOK,
-        title=spec["title"].format(county=config.county_name, quarter=quarter_label(quarter)),
-        note=spec["note"].format(
-            deadline=f"{deadline:%Y年%-m月%-d日}" if deadline else "下次运行", return_to=spec.get("return_to", "")
+        title=spec.title.format(county=config.county_name, quarter=quarter_label(quarter)),
+        note=spec.note.format(
+            deadline=f"{deadline:%Y年%-m月%-d日}" if deadline else "下次运行", return_to=spec.return_to
         ),
-        sign_off=spec.get("sign_off"),
-        columns=spec["columns"],
+        sign_off=spec.sign_off,
+        columns=spec.columns,
         rows=rows,
-        colours=layout.raw["colours"],
-        choices={"confirmation": spec["confirmation_choices"]},
+        colours=layout.colours,
+        choices={"confirmation": spec.confirmation_choices},
         created=created,
-        printing=layout.raw.get("print"),
+        printing=layout.print,
     )
 
 
@@ -85,13 +86,15 @@ def _place(town: str, village: str) -> pl.Expr:
     return pl.concat_str([pl.col(town), pl.col(village)], ignore_nulls=True).replace("", None).fill_null("未注明")
 
 
-def _likelihood(words: dict) -> pl.Expr:
+def _likelihood(words: Likelihood) -> pl.Expr:
     """判断参考: what the model's figures mean for the decision (excel_layout.yaml likelihood)."""
     return (
-        pl.when(pl.col("recommended")).then(pl.lit(words.get("recommended", "很可能是本人")))
-        .when(pl.col("row_probability") >= float(words.get("possible_from", 0.5))).then(pl.lit(words.get("possible", "可能是本人")))
-        .otherwise(pl.lit(words.get("doubtful", "把握不大")))
-    )  # fmt: skip
+        pl.when(pl.col("recommended"))
+        .then(pl.lit(words.recommended))
+        .when(pl.col("row_probability") >= words.possible_from)
+        .then(pl.lit(words.possible))
+        .otherwise(pl.lit(words.doubtful))
+    )
 
 
 def suggestion_counts(suggestions: pl.DataFrame, department_labels: dict[str, str]) -> list[list]:

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-import yaml
 
 from transforms.config import load_config
-from transforms.settings import Quarter, config_dir, sql_dir
+from transforms.config_files import Gate, QualityGatesFile, read_config_file
+from transforms.settings import Quarter, sql_dir
 from transforms.staging.warehouse import connect, department_people_sql, execute_model, read_sql
 
 ALL_SUBJECTS = "全部"
@@ -56,12 +56,13 @@ class GateResult:
         )
 
 
-def load_gates(folder: Path | None = None) -> dict[str, dict]:
-    return yaml.safe_load(((folder or config_dir()) / "quality_gates.yaml").read_text(encoding="utf-8"))["gates"]
+def load_gates(folder: Path | None = None) -> dict[str, Gate]:
+    """config/quality_gates.yaml's gates, checked (transforms/config_files.py)."""
+    return read_config_file("quality_gates.yaml", QualityGatesFile, folder).gates
 
 
 def measure(
-    con: duckdb.DuckDBPyConnection, quarter: Quarter, gates: dict[str, dict], datasets: tuple | None = None
+    con: duckdb.DuckDBPyConnection, quarter: Quarter, gates: dict[str, Gate], datasets: tuple | None = None
 ) -> pl.DataFrame:
     """The metrics frame (gate, subject, value) for every gate with a query under sql/audits/
     (`datasets`: the registry's, by default the county configuration's)."""
@@ -73,7 +74,7 @@ def measure(
         if not (sql_dir() / path).exists():
             continue
         result = execute_model(con, read_sql(path), params).fetchall()
-        if spec["metric"] == "offending_rows":
+        if spec.metric == "offending_rows":
             rows.append((name, ALL_SUBJECTS, float(len(result))))
         else:
             # in the subject's order, so a rerun lists the gates (and the report) the same way
@@ -96,13 +97,6 @@ def empty_key_shares(rejects: pl.DataFrame, accepted: dict[str, int]) -> pl.Data
         if total:
             rows.append(("empty_key_share", dataset, empty / total))
     return pl.DataFrame(rows, schema={"gate": pl.String, "subject": pl.String, "value": pl.Float64}, orient="row")
-
-
-def _bound(spec: dict, key: str, subject: str) -> float | None:
-    b = spec.get(key)
-    if isinstance(b, dict):
-        b = b.get(subject, b.get("default"))
-    return None if b is None else float(b)
 
 
 # What GX writes from the clock and the random generator into its pages: the time of rendering
@@ -147,7 +141,7 @@ def preload_great_expectations() -> threading.Thread:
 
 def check_gates(
     metrics: pl.DataFrame,
-    gates: dict[str, dict],
+    gates: dict[str, Gate],
     docs_dir: Path | None = None,
     run_name: str = "povwatch",
     run_time: datetime | None = None,
@@ -171,17 +165,17 @@ def check_gates(
         suites[severity] = context.suites.add(gx.ExpectationSuite(name=f"povwatch_{severity}_gates"))
     for gate, subject in metrics.select("gate", "subject").iter_rows():
         spec = gates[gate]
-        lo, hi = _bound(spec, "min", subject), _bound(spec, "max", subject)
+        lo, hi = spec.bound("min", subject), spec.bound("max", subject)
         if lo is None and hi is None:
             continue
         planned.append((gate, subject, spec, lo, hi))
-        suites[spec["severity"]].add_expectation(
+        suites[spec.severity].add_expectation(
             gx.expectations.ExpectColumnValuesToBeBetween(
                 column="value",
                 min_value=lo,
                 max_value=hi,
                 row_condition=(Column("gate") == gate) & (Column("subject") == subject),
-                meta={"gate": gate, "subject": subject, "label": spec["label"], "severity": spec["severity"]},
+                meta={"gate": gate, "subject": subject, "label": spec.label, "severity": spec.severity},
             )
         )
     validations = [
@@ -217,9 +211,7 @@ def check_gates(
             passed[(meta["gate"], meta["subject"])] = bool(r.success)
     values = {(g, s): v for g, s, v in metrics.iter_rows()}
     return [
-        GateResult(
-            gate, subject, spec["label"], spec["severity"], values[(gate, subject)], lo, hi, passed[(gate, subject)]
-        )
+        GateResult(gate, subject, spec.label, spec.severity, values[(gate, subject)], lo, hi, passed[(gate, subject)])
         for gate, subject, spec, lo, hi in planned
     ]
 
