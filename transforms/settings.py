@@ -25,6 +25,11 @@ def sql_dir() -> Path:
     return Path(os.environ.get("POVWATCH_SQL_DIR") or SQL_DIR)
 
 
+def read_sql(relative: str) -> str:
+    """The text of a model file under `sql/`, e.g. `staging/stg_roster__persons.sql`."""
+    return (sql_dir() / relative).read_text(encoding="utf-8")
+
+
 DEFAULT_DATA_ROOT = Path("data/county")
 SAMPLE_DATA_ROOT = REPO_ROOT / "data" / "sample"
 # DuckDB takes up to 80% of the machine's memory by default, and the run holds frames of its

@@ -16,10 +16,13 @@ from transforms.config_files import MaterialChange
 from transforms.settings import Quarter
 from transforms.staging.warehouse import (
     answers_in_force,
+    create_table_as_sql,
     department_people_sql,
     execute_model,
+    insert_by_name_sql,
     params_named_in,
     read_sql,
+    transaction,
 )
 
 INTERMEDIATE_MODELS = (
@@ -115,7 +118,7 @@ def build_intermediates(
     """Each model of sql/intermediate/ as a temporary table of its name, in order."""
     for model in models:
         sql = read_sql(f"intermediate/{model}.sql")
-        execute_model(con, f"create or replace temp table {model} as {sql}", params)
+        execute_model(con, create_table_as_sql(model, sql, replace=True, temp=True), params)
 
 
 def raise_warnings(con: duckdb.DuckDBPyConnection, params: dict[str, object], config: CountyConfig) -> None:
@@ -123,7 +126,7 @@ def raise_warnings(con: duckdb.DuckDBPyConnection, params: dict[str, object], co
     con.execute(read_sql("warehouse/cur_warnings.sql"))
     for rule in config.rules:
         sql = read_sql(f"rules/{rule.rule_id}.sql")
-        execute_model(con, f"insert into cur_warnings by name {sql}", params)
+        execute_model(con, insert_by_name_sql("cur_warnings", sql), params)
 
 
 def compare_with_roster(con: duckdb.DuckDBPyConnection, quarter: Quarter, config: CountyConfig) -> Comparison:
@@ -135,30 +138,24 @@ def compare_with_roster(con: duckdb.DuckDBPyConnection, quarter: Quarter, config
     )
     con.register("registry_datasets", registry.to_arrow())
     answers_in_force(con)
-    con.execute(f"create or replace temp table cur_confirmed as {read_sql('linkage/lnk_confirmed.sql')}")
+    con.execute(create_table_as_sql("cur_confirmed", read_sql("linkage/lnk_confirmed.sql"), replace=True, temp=True))
     build_intermediates(con, params)
     raise_warnings(con, params, config)
     build_intermediates(con, params, FOLLOWUP_MODELS)
-    execute_model(
-        con, f"create or replace temp table cur_households as {read_sql('outputs/out_households.sql')}", params
-    )
+    households = read_sql("outputs/out_households.sql")
+    execute_model(con, create_table_as_sql("cur_households", households, replace=True, temp=True), params)
     warnings = _frame(con, read_sql("outputs/out_warnings.sql"), params)
     closed = _frame(con, read_sql("outputs/out_closed.sql"), params)
-    all_households = pl.from_arrow(con.sql("select * from cur_households").to_arrow_table())
+    all_households = pl.from_arrow(con.table("cur_households").to_arrow_table())
     people = _frame(con, read_sql("outputs/out_people.sql"), params)
     roster_by_cause = _frame(con, read_sql("outputs/out_roster_by_cause.sql"), params)
     listing_basis = _frame(con, read_sql("outputs/out_listing_basis.sql"), params)
-    con.execute("begin transaction")
+    con.register("new_warnings", warnings.to_arrow())
     try:
-        con.execute("delete from hist_warnings where quarter = $q", {"q": str(quarter)})
-        con.execute("delete from hist_households where quarter = $q", {"q": str(quarter)})
-        con.register("new_warnings", warnings.to_arrow())
-        con.execute("insert into hist_warnings by name select * from new_warnings")
-        con.execute("insert into hist_households by name select * from cur_households")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+        with transaction(con):
+            for table in ("hist_warnings", "hist_households"):
+                con.execute(read_sql(f"bookkeeping/{table}__forget.sql"), {"quarter": str(quarter)})
+                con.execute(read_sql(f"bookkeeping/{table}__record.sql"))
     finally:
         con.unregister("new_warnings")
     order = ["rule_id", "household_id", "id_number"]

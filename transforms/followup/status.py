@@ -61,17 +61,14 @@ def load_publication(out_dir: Path, con: duckdb.DuckDBPyConnection, quarter: str
     rerun's included)."""
     manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
     deadlines = manifest["deadlines"]
+    key = {"quarter": quarter}
     listing = pl.from_arrow(
-        con.sql(
-            "select town, subject, number from listing_numbers where quarter = ?", params=[quarter]
-        ).to_arrow_table()
+        con.sql(read_sql("bookkeeping/listing_numbers__of_quarter.sql"), params=key).to_arrow_table()
     )
     orders = pl.from_arrow(
-        con.sql(
-            "select rule_id, subject, department, number from work_order_numbers where quarter = ?", params=[quarter]
-        ).to_arrow_table()
+        con.sql(read_sql("bookkeeping/work_order_numbers__of_quarter.sql"), params=key).to_arrow_table()
     )
-    suggestions = con.execute("select number from id_suggestion_numbers where quarter = ?", [quarter]).fetchall()
+    suggestions = con.execute(read_sql("bookkeeping/id_suggestion_numbers__of_quarter.sql"), key).fetchall()
     issued = Issued(
         listing_towns=dict(listing.select("number", "town").iter_rows()),
         work_orders=set(orders["number"]),
@@ -88,12 +85,12 @@ def load_publication(out_dir: Path, con: duckdb.DuckDBPyConnection, quarter: str
 def record_answers(con: duckdb.DuckDBPyConnection, quarter: str, file_sha256: str, answers: pl.DataFrame) -> int:
     """Append a file's answers to `returned_answers`, unless that file (by its sha256) was
     recorded already: rereading the same files changes nothing. Returns the rows added."""
-    seen = con.execute(
-        "select count(*) from returned_answers where quarter = ? and file_sha256 = ?", [quarter, file_sha256]
-    ).fetchall()[0][0]
+    [(seen,)] = con.execute(
+        read_sql("bookkeeping/returned_answers__seen.sql"), {"quarter": quarter, "file_sha256": file_sha256}
+    ).fetchall()
     if seen or answers.height == 0:
         return 0
-    arrival = con.execute("select coalesce(max(arrival), 0) + 1 from returned_answers").fetchall()[0][0]
+    [(arrival,)] = con.execute(read_sql("bookkeeping/returned_answers__next_arrival.sql")).fetchall()
     rows = answers.with_columns(
         pl.lit(quarter).alias("quarter"),
         pl.lit(file_sha256).alias("file_sha256"),
@@ -102,7 +99,7 @@ def record_answers(con: duckdb.DuckDBPyConnection, quarter: str, file_sha256: st
     )
     con.register("new_answers", rows.to_arrow())
     try:
-        con.execute("insert into returned_answers by name select * from new_answers")
+        con.execute(read_sql("bookkeeping/returned_answers__record.sql"))
     finally:
         con.unregister("new_answers")
     return rows.height

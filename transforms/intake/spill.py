@@ -241,16 +241,37 @@ class AcceptedRows:
         return Settled(kept, duplicates, rejects, dict(kept.group_by("source_file").len().iter_rows()))
 
 
+def shared_hash_rows_sql(source: str) -> str:
+    """The spilled rows (`source`: `parts_sql`) whose row hash another row shares: the only
+    candidates for a duplicate (compared in full afterwards)."""
+    return (
+        f"select * from {source} where _row_hash in "
+        f"(select _row_hash from {source} group by _row_hash having count(*) > 1)"
+    )
+
+
+def kept_keys_sql(source: str, keys: tuple[str, ...]) -> str:
+    """The key columns (a dataset's `unique_by`, from the registry) and lineage of the spilled
+    rows that are not duplicates (`spilled_duplicates`, registered)."""
+    columns = ", ".join(f'p."{k}"' for k in keys)
+    return (
+        f"select {columns}, p.source_file, p.source_sheet, p.source_row, p._seq from {source} as p "
+        "anti join spilled_duplicates as d on p._seq = d._seq"
+    )
+
+
+def conflicting_rows_sql(source: str) -> str:
+    """The spilled rows in a key conflict (`conflicting_rows`, registered: their `_seq`), whole."""
+    return f"select * from {source} where _seq in (select _seq from conflicting_rows)"
+
+
 def _settle_spilled(ds: DatasetSpec, department: str, parts: list[tuple[Path, str, int]]) -> Settled:
     """Duplicates found by row hash first (only rows sharing a hash are compared in full), key
     conflicts on the key columns alone; both excluded by `_seq` when the rows are staged."""
     fields = [f.name for f in ds.fields]
     source = parts_sql([p for p, _, _ in parts])
     with duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT}) as con:
-        candidates = con.sql(
-            f"select * from {source} where _row_hash in "
-            f"(select _row_hash from {source} group by _row_hash having count(*) > 1)"
-        ).pl()
+        candidates = con.sql(shared_hash_rows_sql(source)).pl()
         candidates = candidates.sort("_seq")
         first = candidates.select(pl.struct(fields).is_first_distinct()).to_series()
         duplicates = candidates.filter(~first).select(*LINEAGE, "_seq")
@@ -259,20 +280,12 @@ def _settle_spilled(ds: DatasetSpec, department: str, parts: list[tuple[Path, st
         rejects = pl.DataFrame(schema=REJECT_SCHEMA)
         if ds.unique_by:
             con.register("spilled_duplicates", duplicates.select("_seq").to_arrow())
-            keys = ", ".join(f'p."{k}"' for k in ds.unique_by)
-            kept_keys = (
-                con.sql(
-                    f"select {keys}, p.source_file, p.source_sheet, p.source_row, p._seq from {source} as p "
-                    "anti join spilled_duplicates as d on p._seq = d._seq"
-                )
-                .pl()
-                .sort("_seq")
-            )
+            kept_keys = con.sql(kept_keys_sql(source, ds.unique_by)).pl().sort("_seq")
             conflicts, rejects = key_conflicts(ds, kept_keys, department)
             if conflicts.height:
                 conflict_seq = conflicts.join(kept_keys.select(*LINEAGE, "_seq"), on=LINEAGE).select("_seq")
                 con.register("conflicting_rows", conflict_seq.to_arrow())
-                full = con.sql(f"select * from {source} where _seq in (select _seq from conflicting_rows)").pl()
+                full = con.sql(conflicting_rows_sql(source)).pl()
                 rejects = _with_row_values(rejects, conflict_row_values(ds, full))
     excluded_rows = pl.concat([duplicates.select("_seq"), conflict_seq])
     work_dir = parts[0][0].parent

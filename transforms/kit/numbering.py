@@ -37,6 +37,12 @@ def last_number_sql(table: str) -> str:
     )
 
 
+def record_numbers_sql(table: str) -> str:
+    """The numbers given now (`new_numbers`, registered) added to `table` (append-only)."""
+    NUMBERED[table]  # only the tables this module knows
+    return f"insert into {table} by name select * from new_numbers"
+
+
 def allocate(
     con: duckdb.DuckDBPyConnection, table: str, quarter: str, things: pl.DataFrame, prefix: pl.Expr
 ) -> pl.DataFrame:
@@ -69,7 +75,7 @@ def allocate(
     new = pl.concat(given).with_columns(pl.lit(quarter).alias("quarter"))
     con.register("new_numbers", new.select("quarter", *keys, *kept, "number").to_arrow())
     try:
-        con.execute(f"insert into {table} by name select * from new_numbers")
+        con.execute(record_numbers_sql(table))
     finally:
         con.unregister("new_numbers")
     fresh_numbers = new.select(*keys, pl.col("number").alias("_new"))

@@ -11,15 +11,14 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from transforms.staging.warehouse import answers_in_force, connect, execute_model, read_sql
+from transforms.staging.warehouse import answers_in_force, connect, execute_model, insert_by_name_sql, read_sql
 
 
 def record_corrections(con: duckdb.DuckDBPyConnection, quarter: str) -> int:
     """Add the quarter's new identity answers to `id_corrections`; returns how many."""
     sql = read_sql("linkage/lnk_record_corrections.sql")
-    before = con.execute("select count(*) from id_corrections").fetchall()[0][0]
-    execute_model(con, f"insert into id_corrections by name {sql}", {"quarter": quarter})
-    return con.execute("select count(*) from id_corrections").fetchall()[0][0] - before
+    [(added,)] = execute_model(con, insert_by_name_sql("id_corrections", sql), {"quarter": quarter}).fetchall()
+    return added
 
 
 def confirmed(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
@@ -32,12 +31,7 @@ def denied(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The suggestions the county office said 不是本人 to (in force): department, id_as_written,
     name_as_written, person_id."""
     answers_in_force(con)
-    return pl.from_arrow(
-        con.sql(
-            "select department, id_as_written, name_as_written, suggested_id_number as person_id "
-            "from lnk_answers_in_force where answer = '不是本人'"
-        ).to_arrow_table()
-    )
+    return pl.from_arrow(con.sql(read_sql("linkage/lnk_denied.sql")).to_arrow_table())
 
 
 def confirmed_by_department(warehouse: Path) -> dict[str, pl.DataFrame]:

@@ -36,7 +36,8 @@ import duckdb
 import polars as pl
 
 from transforms.linkage_settings import LinkageSettings
-from transforms.settings import DUCKDB_MEMORY_LIMIT, sql_dir
+from transforms.settings import DUCKDB_MEMORY_LIMIT
+from transforms.staging.warehouse import create_table_as_sql, read_sql, table_from_frame
 
 _QUIET = logging.ERROR  # Splink's own log (counts and advice, never a cell) stays out of the run's log
 # The frames `score` takes: one row per person to place or per roster person.
@@ -132,11 +133,8 @@ def _count_one_slip_u(model: dict, con: duckdb.DuckDBPyConnection) -> None:
     pairs never sees one of the few pairs one slip apart, and the bound 1 / pairs sampled would
     understate how much one slip says, several times over. None counted: half a pair (the least
     a count can honestly say)."""
-    con.execute(
-        "create or replace table lnk_bodies as select distinct id_body from lnk_roster where id_body is not null"
-    )
-    sql = (sql_dir() / "linkage" / "lnk_one_slip_pairs.sql").read_text(encoding="utf-8")
-    one_slip, persons = con.execute(sql).fetchone()
+    con.execute(read_sql("linkage/lnk_bodies.sql"))
+    one_slip, persons = con.execute(read_sql("linkage/lnk_one_slip_pairs.sql")).fetchone()
     pairs = max(persons * (persons - 1) / 2, 1)
     [levels] = [c["comparison_levels"] for c in model["comparisons"] if c["output_column_name"] == "id_number"]
     identical, one = [level for level in levels if not level.get("is_null_level")][:2]
@@ -151,8 +149,7 @@ def train(roster: pl.DataFrame, settings: LinkageSettings) -> dict:
     from splink import DuckDBAPI, Linker
 
     with duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT}) as con:
-        con.register("lnk_roster_arrow", roster.select(ROSTER_COLUMNS).to_arrow())
-        con.execute("create table lnk_roster as select * from lnk_roster_arrow")
+        table_from_frame(con, "lnk_roster", roster.select(ROSTER_COLUMNS))
         trainer = Linker(
             DuckDBAPI(connection=con).register("lnk_roster", table_name="u_roster"),
             _settings(settings, "dedupe_only", roster.height),
@@ -200,23 +197,19 @@ def score(queries: pl.DataFrame, roster: pl.DataFrame, model: dict, min_weight: 
 
     prior = prior_weight(model)
     with duckdb.connect(config={"memory_limit": DUCKDB_MEMORY_LIMIT}) as con:
-        con.register("lnk_roster_arrow", roster.select(ROSTER_COLUMNS).to_arrow())
-        con.execute("create table lnk_roster as select * from lnk_roster_arrow")
-        con.register("lnk_queries_arrow", queries.select(QUERY_COLUMNS).to_arrow())
-        con.execute("create table lnk_all_queries as select * from lnk_queries_arrow")
-        within_reach = (sql_dir() / "linkage" / "lnk_queries_within_reach.sql").read_text(encoding="utf-8")
-        con.execute(f"create table lnk_queries as {within_reach}")
+        table_from_frame(con, "lnk_roster", roster.select(ROSTER_COLUMNS))
+        table_from_frame(con, "lnk_all_queries", queries.select(QUERY_COLUMNS))
+        con.execute(create_table_as_sql("lnk_queries", read_sql("linkage/lnk_queries_within_reach.sql")))
         api = DuckDBAPI(connection=con)
         linker = Linker(
             [api.register("lnk_queries", table_name="a_queries"), api.register("lnk_roster", table_name="b_roster")],
             {**copy.deepcopy(model), "retain_intermediate_calculation_columns": False},
             log_level=_QUIET,
         )
-        con.register("lnk_name_tf_arrow", name_frequencies(roster).to_arrow())
-        con.execute("create table lnk_name_tf as select * from lnk_name_tf_arrow")
+        table_from_frame(con, "lnk_name_tf", name_frequencies(roster))
         linker.table_management.register_term_frequency_lookup(api.register("lnk_name_tf"), "name")
         pairs = linker.inference.predict(threshold_match_weight=min_weight + prior)
-        frame = pl.from_arrow(con.sql(f"select * from {pairs.physical_name}").to_arrow_table())
+        frame = pl.from_arrow(con.table(pairs.physical_name).to_arrow_table())
     if frame.is_empty():
         return pl.DataFrame(schema=out_schema)
     left_is_query = pl.col("source_dataset_l") == "a_queries"

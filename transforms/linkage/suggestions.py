@@ -22,6 +22,7 @@ from transforms.linkage.corrections import denied
 from transforms.linkage.model import number_parts, roster_digest, score, train
 from transforms.linkage_settings import LinkageSettings
 from transforms.settings import Quarter
+from transforms.staging.warehouse import read_sql
 
 SUGGESTION_INFIX = "ID"
 _ROW_SCHEMA = {
@@ -79,27 +80,30 @@ def person_rows_sql(config: CountyConfig, among: str, this_year: bool = False) -
     return "\nunion all\n".join(parts)
 
 
+def strangers_per_file_sql(config: CountyConfig) -> str:
+    """Each person not on the quarter's roster as the rows write them, with their rows per file
+    (dataset, file, id_as_written, name_as_written, town, village, rows)."""
+    rows = person_rows_sql(config, "strangers")
+    return f"select dataset, file, {', '.join(PEOPLE)}, count(*) as rows from ({rows}) group by all"
+
+
 def _roster(con: duckdb.DuckDBPyConnection, quarter: str) -> pl.DataFrame:
     return pl.from_arrow(
-        con.sql(
-            "select distinct id_number, name, town, village, household_id from stg_roster__persons where quarter = ?",
-            params=[quarter],
-        ).to_arrow_table()
+        con.sql(read_sql("linkage/lnk_roster_persons.sql"), params={"quarter": quarter}).to_arrow_table()
     ).unique("id_number", keep="first", maintain_order=True)
 
 
 def trained_model(con: duckdb.DuckDBPyConnection, persons: pl.DataFrame, settings: LinkageSettings) -> dict:
     """The model for this roster and these settings: from the warehouse when it was trained
     before (a rerun), else trained now and kept."""
-    key = [roster_digest(persons), settings.digest]
-    found = con.execute(
-        "select model_json from id_linkage_models where roster_digest = ? and settings_digest = ?", key
-    ).fetchall()
+    key = {"roster_digest": roster_digest(persons), "settings_digest": settings.digest}
+    found = con.execute(read_sql("bookkeeping/id_linkage_models__find.sql"), key).fetchall()
     if found:
         return json.loads(found[0][0])
     model = train(persons, settings)
     con.execute(
-        "insert into id_linkage_models values (?, ?, ?, ?)", [*key, json.dumps(model, sort_keys=True), datetime.now()]
+        read_sql("bookkeeping/id_linkage_models__record.sql"),
+        {**key, "model_json": json.dumps(model, sort_keys=True), "trained_at": datetime.now()},
     )
     return model
 
@@ -150,13 +154,9 @@ def _strangers(con: duckdb.DuckDBPyConnection, config: CountyConfig, quarter: st
     """Every department row of the quarter whose valid number is nobody's on the roster, counted
     in one pass in DuckDB (the rows stay there): the distinct persons they write, and each
     number's rows per file (dataset, file, id_as_written, rows)."""
-    grouped = pl.from_arrow(
-        con.sql(
-            f"select dataset, file, {', '.join(PEOPLE)}, count(*) as rows "
-            f"from ({person_rows_sql(config, 'strangers')}) group by all",
-            params={"quarter": quarter},
-        ).to_arrow_table()
-    ).sort("dataset", "file", *PEOPLE, nulls_last=True)  # the same order every run (sorted here: faster)
+    grouped = pl.from_arrow(con.sql(strangers_per_file_sql(config), params={"quarter": quarter}).to_arrow_table()).sort(
+        "dataset", "file", *PEOPLE, nulls_last=True
+    )  # the same order every run (sorted here: faster)
     people = grouped.select(PEOPLE).unique(maintain_order=True).cast({c: _ROW_SCHEMA[c] for c in PEOPLE})
     per_number = grouped.group_by("dataset", "file", "id_as_written", maintain_order=True).agg(pl.col("rows").sum())
     return people, per_number

@@ -27,10 +27,12 @@ import polars as pl
 
 from transforms.config import DatasetSpec
 from transforms.intake.spill import LINEAGE, SpilledRows, link
+from transforms.settings import read_sql
 
 FILES_FOLDER = "warehouse.files"  # beside warehouse.duckdb, inside the data root
 ROWS_SUFFIX = "__rows"  # stg_<dataset>__rows: the slices staged from memory, once the dataset has files
 _QUARTER = re.compile(r"^\d{4}Q[1-4]$")
+_TABLE = re.compile(r"stg_[a-z0-9_]+")
 
 
 def place(data_root: Path, table: str, quarter: str, rows: SpilledRows) -> str:
@@ -48,15 +50,8 @@ def place(data_root: Path, table: str, quarter: str, rows: SpilledRows) -> str:
 
 def kind(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
     """'view', 'table' or None: what `name` is in the warehouse (temporary objects aside)."""
-    if con.execute(
-        "select 1 from duckdb_views() where view_name = ? and not temporary and schema_name = 'main'", [name]
-    ).fetchall():
-        return "view"
-    if con.execute(
-        "select 1 from duckdb_tables() where table_name = ? and not temporary and schema_name = 'main'", [name]
-    ).fetchall():
-        return "table"
-    return None
+    [(found,)] = con.execute(read_sql("bookkeeping/warehouse_object_kind.sql"), {"name": name}).fetchall()
+    return found
 
 
 def rows_table(con: duckdb.DuckDBPyConnection, ds: DatasetSpec, model: str, files: bool, empty: pl.DataFrame) -> str:
@@ -69,11 +64,11 @@ def rows_table(con: duckdb.DuckDBPyConnection, ds: DatasetSpec, model: str, file
     if not files:
         return table
     if current == "table":
-        con.execute(f"alter table {table} rename to {table}{ROWS_SUFFIX}")
+        con.execute(rename_to_rows_sql(table))
     else:
         con.register("accepted_rows", empty.to_arrow())
         try:
-            con.execute(f"create table {table}{ROWS_SUFFIX} as select * from ({model}) limit 0", {"quarter": ""})
+            con.execute(empty_like_model_sql(table + ROWS_SUFFIX, model), {"quarter": ""})
         finally:
             con.unregister("accepted_rows")
     return table + ROWS_SUFFIX
@@ -82,22 +77,44 @@ def rows_table(con: duckdb.DuckDBPyConnection, ds: DatasetSpec, model: str, file
 def rebuild_view(con: duckdb.DuckDBPyConnection, ds: DatasetSpec, model: str) -> None:
     """`stg_<dataset>` as the rows staged from memory and every registered slice, each through the model."""
     table = ds.staging_table
-    columns = (*(f.name for f in ds.fields), *LINEAGE)
+    registered = con.execute(read_sql("bookkeeping/meta_staged_files__of_table.sql"), {"table": table}).fetchall()
+    con.execute(staging_view_sql(table, model, (*(f.name for f in ds.fields), *LINEAGE), registered))
+
+
+def empty_like_model_sql(table: str, model: str) -> str:
+    """A table of our own (a staging table's name, never one from data) with the columns the
+    staging `model` selects, and no rows (made once; a slice's rows are then inserted)."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", table):
+        raise ValueError(f"not a warehouse table name: {table!r}")
+    return f"create table if not exists {table} as select * from ({model}) limit 0"
+
+
+def rename_to_rows_sql(table: str) -> str:
+    """`stg_<dataset>` renamed `stg_<dataset>__rows` when its first slice of files comes."""
+    if not _TABLE.fullmatch(table):
+        raise ValueError(f"not a staging table: {table!r}")
+    return f"alter table {table} rename to {table}{ROWS_SUFFIX}"
+
+
+def staging_view_sql(
+    table: str, model: str, columns: tuple[str, ...], registered: list[tuple[str, str, int, bool]]
+) -> str:
+    """The view `stg_<dataset>`: the rows staged from memory and each registered slice (quarter,
+    folder, parts, excluded) through the staging model, its quarter written in (a view takes no
+    parameters; checked to be a quarter)."""
+    if not _TABLE.fullmatch(table):
+        raise ValueError(f"not a staging table: {table!r}")
     parts = [f"select * from {table}{ROWS_SUFFIX}"]
-    registered = con.execute(
-        "select quarter, folder, parts, excluded from meta_staged_files where staging_table = ? order by quarter",
-        [table],
-    ).fetchall()
     for quarter, folder, count, excluded in registered:
         if not _QUARTER.match(quarter):
             raise ValueError(f"not a quarter: {quarter!r}")
-        relation = _relation(Path(folder), count, excluded, columns)
+        relation = slice_relation_sql(Path(folder), count, excluded, columns)
         sql = re.sub(r"\baccepted_rows\b", f"({relation})", model).replace("$quarter", f"'{quarter}'")
         parts.append(f"select * from ({sql})")
-    con.execute(f"create or replace view {table} as " + "\nunion all by name\n".join(parts))
+    return f"create or replace view {table} as " + "\nunion all by name\n".join(parts)
 
 
-def _relation(folder: Path, parts: int, excluded: bool, columns: tuple[str, ...]) -> str:
+def slice_relation_sql(folder: Path, parts: int, excluded: bool, columns: tuple[str, ...]) -> str:
     """A slice's accepted rows: its parts in one scan (one scan per part would hold buffers for
     each at once: thirty million claims in sixty parts ran out of memory), each row's `_seq` from
     its part's place (the `part=` folder, read as a column) and its place in the part, less the
@@ -124,7 +141,9 @@ def remove_unregistered(con: duckdb.DuckDBPyConnection, data_root: Path, table: 
         return
     kept = {
         Path(f).name
-        for (f,) in con.execute("select folder from meta_staged_files where staging_table = ?", [table]).fetchall()
+        for (_, f, _, _) in con.execute(
+            read_sql("bookkeeping/meta_staged_files__of_table.sql"), {"table": table}
+        ).fetchall()
     }
     for folder in base.iterdir():
         if folder.name not in kept:

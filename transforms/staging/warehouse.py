@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -13,13 +15,10 @@ import polars as pl
 
 from transforms.config import DatasetSpec
 from transforms.intake.spill import SpilledRows
-from transforms.settings import DUCKDB_MEMORY_LIMIT, Quarter, sql_dir
+from transforms.settings import DUCKDB_MEMORY_LIMIT, Quarter, read_sql
 from transforms.staging import slices
 
-
-def read_sql(relative: str) -> str:
-    """The text of a model file under `sql/`, e.g. `staging/stg_roster__persons.sql`."""
-    return (sql_dir() / relative).read_text(encoding="utf-8")
+__all__ = ["read_sql"]  # (defined in transforms.settings; imported from here by the phases above)
 
 
 # The warehouse's own tables (besides stg_<dataset>, made from each staging model): one file
@@ -64,6 +63,52 @@ def execute_model(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, ob
     return con.execute(sql, params_named_in(sql, params))
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One transaction: committed when the block ends, rolled back when it raises."""
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def _own_table(table: str) -> str:
+    if not _IDENTIFIER.fullmatch(table):
+        raise ValueError(f"not a warehouse table name: {table!r}")
+    return table
+
+
+def create_table_as_sql(table: str, select: str, *, replace: bool = False, temp: bool = False) -> str:
+    """`create [or replace] [temp] table <table> as <select>`: a table of our own (a name from
+    our code, never from data) made from a query of sql/ or a frame registered under another name."""
+    return f"create {'or replace ' if replace else ''}{'temp ' if temp else ''}table {_own_table(table)} as {select}"
+
+
+def temp_view_sql(view: str, select: str) -> str:
+    """`create or replace temp view <view> as <select>`: a name of our own over a query."""
+    return f"create or replace temp view {_own_table(view)} as {select}"
+
+
+def insert_by_name_sql(table: str, select: str) -> str:
+    """`insert into <table> by name <select>`: a query's rows into a table of our own."""
+    return f"insert into {_own_table(table)} by name {select}"
+
+
+def table_from_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """A frame as a table of the connection (copied in: the frame may go)."""
+    con.register(f"{table}__frame", frame.to_arrow())
+    try:
+        con.execute(create_table_as_sql(table, f"select * from {table}__frame"))
+    finally:
+        con.unregister(f"{table}__frame")
+
+
 PARKED_PREFIX = "parked_"  # parked_<staging table>: rows parked for a slip in the identity number
 
 
@@ -87,16 +132,29 @@ def stage_dataset(
     if isinstance(rows, SpilledRows) and rows.digest:  # the same settled files as an earlier run's
         digest = hashlib.sha256((rows.digest + "\x1f" + model).encode()).hexdigest()
         key = {"quarter": q, "table": ds.staging_table}
-        staged = con.execute(
-            "select digest, row_count from meta_staged_slices where quarter = $quarter and staging_table = $table", key
-        ).fetchall()
+        staged = con.execute(read_sql("bookkeeping/meta_staged_slices__digest.sql"), key).fetchall()
         if staged == [(digest, rows.height)]:
             return rows.height
     as_files = isinstance(rows, SpilledRows) and data_root is not None
     folder = slices.place(data_root, ds.staging_table, q, rows) if as_files else None
     key = {"quarter": q, "table": ds.staging_table}
     try:
-        con.execute("begin transaction")
+        _replace_slice(con, ds, model, params, key, digest, rows, parked, as_files, folder)
+    except Exception:
+        if folder is not None:
+            shutil.rmtree(data_root / folder, ignore_errors=True)
+        raise
+    if data_root is not None:
+        slices.remove_unregistered(con, data_root, ds.staging_table)
+    return rows.height
+
+
+def _replace_slice(
+    con: duckdb.DuckDBPyConnection, ds: DatasetSpec, model: str, params: dict, key: dict, digest: str | None,
+    rows: pl.DataFrame | SpilledRows, parked: pl.DataFrame | None, as_files: bool, folder: str | None,
+) -> None:  # fmt: skip
+    """The slice, its files' record and its parked rows replaced in one transaction."""
+    with transaction(con):
         con.execute(read_sql("bookkeeping/meta_staged_slices__forget.sql"), key)
         if digest is not None:
             con.execute(read_sql("bookkeeping/meta_staged_slices__record.sql"),
@@ -112,15 +170,6 @@ def stage_dataset(
         if "id_number" in {f.name for f in ds.fields}:
             _insert_slice(con, PARKED_PREFIX + ds.staging_table, model, params,
                           parked if parked is not None else empty_rows(ds))  # fmt: skip
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        if folder is not None:
-            shutil.rmtree(data_root / folder, ignore_errors=True)
-        raise
-    if data_root is not None:
-        slices.remove_unregistered(con, data_root, ds.staging_table)
-    return rows.height
 
 
 def _insert_slice(
@@ -129,7 +178,7 @@ def _insert_slice(
     """Replace the quarter's rows of `table` with `frame` through the staging model (identifiers
     from our own model file names, not user data)."""
     if isinstance(frame, SpilledRows):
-        con.execute(f"create or replace temp view accepted_rows as {frame.relation_sql()}")
+        con.execute(temp_view_sql("accepted_rows", frame.relation_sql()))
         # Millions of rows every model sums or joins, never reads in order: inserted in
         # parallel, unordered (the checkpoint then writes a third of the time).
         con.execute("set preserve_insertion_order = false")
@@ -150,10 +199,10 @@ def replace_slice_sql(table: str, model: str) -> list[str]:
     """The statements that replace a quarter's rows of `table` with what the staging `model`
     selects (made once, then the quarter's rows deleted and inserted again). `table` is one of
     our own tables (a dataset's staging table or its parked_ twin), never a name from data."""
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", table):
+    if not _IDENTIFIER.fullmatch(table):
         raise ValueError(f"not a warehouse table name: {table!r}")
     return [
-        f"create table if not exists {table} as select * from ({model}) limit 0",
+        slices.empty_like_model_sql(table, model),
         f"delete from {table} where quarter = $quarter",
         f"insert into {table} by name {model}",
     ]
@@ -169,27 +218,18 @@ def empty_rows(ds: DatasetSpec) -> pl.DataFrame:
 
 def record_files(con: duckdb.DuckDBPyConnection, quarter: Quarter, files: list[dict]) -> None:
     """Keep each quarter's per-file accounting, replacing a rerun's."""
-    con.execute("begin transaction")
-    con.execute(read_sql("bookkeeping/meta_ingest_files__forget.sql"), {"quarter": str(quarter)})
     record = read_sql("bookkeeping/meta_ingest_files__record.sql")
-    for f in files:
-        con.execute(
-            record,
-            {
-                "q": str(quarter),
-                "d": f["department"],
-                "p": f["path"],
-                "s": f["sha256"],
-                "ds": f["datasets"],
-                "r": f["rows_read"],
-                "a": f["accepted"],
-                "rj": f["rejected"],
-                "du": f["duplicates"],
-                "ig": f["ignored"],
-                "e": f["error"],
-            },
-        )
-    con.execute("commit")
+    with transaction(con):
+        con.execute(read_sql("bookkeeping/meta_ingest_files__forget.sql"), {"quarter": str(quarter)})
+        for f in files:
+            con.execute(
+                record,
+                {
+                    "q": str(quarter), "d": f["department"], "p": f["path"], "s": f["sha256"], "ds": f["datasets"],
+                    "r": f["rows_read"], "a": f["accepted"], "rj": f["rejected"], "du": f["duplicates"],
+                    "ig": f["ignored"], "e": f["error"],
+                },
+            )  # fmt: skip
 
 
 def stage_quarter(
@@ -213,15 +253,14 @@ def stage_quarter(
 
 def record_corrected(con: duckdb.DuckDBPyConnection, quarter: Quarter, corrected: pl.DataFrame | None) -> None:
     """Keep the quarter's rows read with a confirmed corrected number, replacing a rerun's."""
-    con.execute("begin transaction")
-    con.execute(read_sql("bookkeeping/stg_corrected_rows__forget.sql"), {"quarter": str(quarter)})
-    if corrected is not None and corrected.height:
-        con.register("corrected_rows", corrected.with_columns(pl.lit(str(quarter)).alias("quarter")).to_arrow())
-        try:
-            con.execute(read_sql("bookkeeping/stg_corrected_rows__record.sql"))
-        finally:
-            con.unregister("corrected_rows")
-    con.execute("commit")
+    with transaction(con):
+        con.execute(read_sql("bookkeeping/stg_corrected_rows__forget.sql"), {"quarter": str(quarter)})
+        if corrected is not None and corrected.height:
+            con.register("corrected_rows", corrected.with_columns(pl.lit(str(quarter)).alias("quarter")).to_arrow())
+            try:
+                con.execute(read_sql("bookkeeping/stg_corrected_rows__record.sql"))
+            finally:
+                con.unregister("corrected_rows")
 
 
 def department_people_sql(datasets: tuple[DatasetSpec, ...]) -> str:
@@ -239,4 +278,4 @@ def department_people_sql(datasets: tuple[DatasetSpec, ...]) -> str:
 def answers_in_force(con: duckdb.DuckDBPyConnection) -> None:
     """`lnk_answers_in_force` (the county office's answers on identity suggestions in force) as a
     temporary view, for the models that read it: the comparison's and linkage's."""
-    con.execute(f"create or replace temp view lnk_answers_in_force as {read_sql('linkage/lnk_answers_in_force.sql')}")
+    con.execute(temp_view_sql("lnk_answers_in_force", read_sql("linkage/lnk_answers_in_force.sql")))
