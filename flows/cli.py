@@ -14,7 +14,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from transforms.settings import SAMPLE_DATA_ROOT, Quarter, resolve_data_root
+from transforms.settings import SAMPLE_DATA_ROOT, Quarter, RunRefused, resolve_data_root
 
 DEMO_QUARTERS = ("2026Q2", "2026Q3")
 
@@ -274,6 +274,9 @@ def entry() -> None:
     signal.signal(signal.SIGTERM, _stop_on_signal)  # a service stop or a scheduler's timeout: as Ctrl-C
     try:
         code = main()
+    except RunRefused as e:  # a broken county configuration, found while the modules load it
+        print(f"未发布 / not published: {e}", file=sys.stderr)
+        code = 1
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the run stops, the previous publication stays whole
         print("已中止，未发布（上次发布保持不变）/ stopped, nothing published (the previous publication stands)",
               file=sys.stderr)  # fmt: skip

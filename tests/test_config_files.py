@@ -93,3 +93,25 @@ def test_what_ties_the_files_together_is_checked_too(tmp_path):
     )
     with pytest.raises(ConfigError, match="水利局"):
         load_config(folder)
+
+
+@pytest.mark.slow
+def test_the_command_refuses_a_broken_configuration_in_words(tmp_path, sample_root):
+    """The data officer sees which file and entry to fix; nothing is published."""
+    import os
+    import subprocess
+    import sys
+
+    folder = _county(tmp_path, "rules.yaml", lambda d: d["rules"]["DIS_NEW"].update(red_making="也许"))
+    shutil.copytree(sample_root / "inbox", tmp_path / "county" / "inbox")
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | {"POVWATCH_CONFIG_DIR": str(folder)}
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "run", "--data-root", str(tmp_path / "county"), "--quarter", "2026Q3"],
+        capture_output=True, text=True, timeout=600, env=env,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert (
+        "未发布" in done.stderr and "config/rules.yaml" in done.stderr and "rules → DIS_NEW → red_making" in done.stderr
+    )
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "county" / "out").exists()

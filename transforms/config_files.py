@@ -18,12 +18,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from transforms import settings
+from transforms.settings import RunRefused
 
 FieldType = Literal["id_number", "text", "enum", "enum_list", "date", "amount", "integer"]
 
 
-class ConfigError(ValueError):
-    """A file of `config/` that cannot be used as written."""
+class ConfigError(RunRefused, ValueError):
+    """A file of `config/` that cannot be used as written: the run is refused, nothing is
+    published, and the message (no data of anyone's) says which file, entry and fault."""
 
 
 class _Entry(BaseModel):
@@ -101,7 +103,7 @@ class ReadingFile(_Entry):
     footer_prefixes: list[str]
     excel_serial_range: tuple[int, int]
     earliest_date: date
-    stream_from_megabytes: float = Field(64, gt=0)
+    stream_from_megabytes: float = Field(64, ge=0)  # 0: every CSV read in batches
     batch_rows: int = Field(1_000_000, gt=0)
     spill_rows: int = Field(1_500_000, gt=0)
     note_sheets: list[str] = []

@@ -254,6 +254,8 @@ def write_publication(
         rule_labels=rule_labels, department_labels=config.department_labels, cause_labels=config.causes,
         dataset_labels={d.code: d.label for d in config.datasets},
         dataset_departments={d.code: d.department for d in config.datasets},
+        monitoring_types=config.dataset("roster__persons").field("monitoring_type").values,
+        risk_causes=config.dataset("roster__persons").field("risk_cause").values,
     )  # fmt: skip
     write_manifest(folder, data)
 

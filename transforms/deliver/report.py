@@ -13,8 +13,6 @@ from transforms.compare.comparison import Comparison
 from transforms.kit.html import STYLE, bar_chart, drawn, html_table, legend, render_page
 from transforms.settings import quarter_label
 
-MONITORING_TYPES = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
-RISK_CAUSES = ("因病", "因残", "因学", "因灾", "因务工就业不稳", "因产业项目失败", "因意外事故", "因疫情", "其他")
 STATUS_LABELS = {"ok": "正常", "missing": "未报送", "error": "有文件无法读取", "failed": "读取失败"}
 NOT_ON_ROSTER_COLOUR = "#9DC3E6"
 COLOURS = {"red": ("红色", "#E06666"), "yellow": ("黄色", "#F1C232"), "green": ("绿色（有工单）", "#6AA84F")}
@@ -55,25 +53,26 @@ def headline(comparison: Comparison, manifest: dict, department_labels: dict[str
     return f'<h2>本季度要点</h2><div class="headline">{body}</div>'
 
 
-def _monitored(comparison: Comparison) -> dict:
-    """1. The seed-004 table: monitoring households by category and risk cause, in 户 and 人."""
+def _monitored(comparison: Comparison, monitoring_types: tuple[str, ...], risk_causes: tuple[str, ...]) -> dict:
+    """1. The seed-004 table: monitoring households by category and risk cause, in 户 and 人
+    (the categories and causes the roster's fields allow: config/datasets.yaml)."""
     r = comparison.roster_by_cause
     monitored = r.filter(pl.col("household_type") == "监测户")
     rows = []
-    for mtype in MONITORING_TYPES:
+    for mtype in monitoring_types:
         sub = monitored.filter(pl.col("monitoring_type") == mtype)
         row = [mtype, int(sub["households"].sum()), int(sub["persons"].sum())]
-        for cause in RISK_CAUSES:
+        for cause in risk_causes:
             c = sub.filter(pl.col("risk_cause") == cause)
             row += [_people(int(c["households"].sum()), int(c["persons"].sum()))]
         rows.append(row)
     total = ["合计", int(monitored["households"].sum()), int(monitored["persons"].sum())] + [
         _people(int(c["households"].sum()), int(c["persons"].sum()))
-        for c in (monitored.filter(pl.col("risk_cause") == cause) for cause in RISK_CAUSES)
+        for c in (monitored.filter(pl.col("risk_cause") == cause) for cause in risk_causes)
     ]
     lifted = r.filter(pl.col("household_type") == "脱贫户")
     return {
-        "monitored_table": drawn(html_table(["类别", "户数", "人数", *RISK_CAUSES], rows, footer=total)),
+        "monitored_table": drawn(html_table(["类别", "户数", "人数", *risk_causes], rows, footer=total)),
         "lifted_households": int(lifted["households"].sum()),
         "lifted_persons": int(lifted["persons"].sum()),
     }
@@ -203,7 +202,7 @@ def _quality(manifest: dict, department_labels: dict, dataset_labels: dict, data
 def render_report(
     *, county: str, quarter: str, comparison: Comparison, manifest: dict, rule_labels: dict[str, str],
     department_labels: dict[str, str], dataset_labels: dict[str, str], cause_labels: dict[str, str],
-    dataset_departments: dict[str, str] | None = None,
+    monitoring_types: tuple[str, ...], risk_causes: tuple[str, ...], dataset_departments: dict[str, str] | None = None,
 ) -> str:  # fmt: skip
     """The whole report as one HTML string: config/templates/report.html.j2 filled in."""
     return render_page(
@@ -212,7 +211,7 @@ def render_report(
         quarter=quarter_label(quarter),
         style=drawn(STYLE),
         headline=drawn(headline(comparison, manifest, department_labels)),
-        **_monitored(comparison),
+        **_monitored(comparison, monitoring_types, risk_causes),
         **_warnings(comparison.warnings, rule_labels, department_labels, cause_labels),
         **_towns(manifest),
         **_last_quarter(comparison, manifest),
