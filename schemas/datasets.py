@@ -163,25 +163,9 @@ ROW_CONTRACTS: dict[str, type[Lineage]] = {
 }
 
 
-class Rejects(pa.DataFrameModel):
-    """rejects.parquet：一行一条被退回的数据行。"""
-
-    department: str = pa.Field(description="部门代码")
-    file: str = pa.Field(description="文件（相对于部门文件夹）")
-    sheet: str = pa.Field(nullable=True, description="工作表")
-    row_number: int = pa.Field(nullable=True, ge=1, description="在文件中的行号；整个文件无法读取时为空")
-    column: str = pa.Field(nullable=True, description="出问题的列（文件中的表头）")
-    value: str = pa.Field(nullable=True, description="该列原值")
-    reason: str = pa.Field(description="退回原因（中文）")
-    reason_code: str = pa.Field(description="原因代码")
-    dataset: str = pa.Field(nullable=True, description="识别出的数据集")
-
-    class Config:
-        strict = False
-
-
 def warm_up() -> None:
     """Register pandera's polars backends (≈ 0.5 s, done on the first validation of a process)
     now: the command calls this while Prefect's temporary server boots."""
-    columns = ("department", "file", "sheet", "row_number", "column", "value", "reason", "reason_code", "dataset")
-    Rejects.validate(pl.DataFrame(schema={c: pl.Int64 if c == "row_number" else pl.String for c in columns}))
+    from schemas.outputs import REJECT_COLUMNS, RejectRows
+
+    RejectRows.validate(pl.DataFrame(schema={c: pl.Int64 if c == "row_number" else pl.String for c in REJECT_COLUMNS}))

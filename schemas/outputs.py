@@ -7,6 +7,48 @@ import pandera.polars as pa
 import polars as pl
 
 from transforms.config import load_config
+from transforms.config_files import ExcelLayout
+
+# out/<quarter>/warnings.parquet and households.parquet: their columns, in the order written
+# (transforms.compare.comparison selects them; the models below check them).
+WARNING_COLUMNS = [
+    "quarter", "rule_id", "household_id", "id_number", "town", "village", "cause", "department", "evidence", "status",
+    "followup", "listed", "id_corrected", "changed_since_judged",
+    "pending_suggestion",  # a stranger's warning not sent while it waits on this 建议编号 (one person, one visit)
+]  # fmt: skip
+HOUSEHOLD_COLUMNS = [
+    "quarter", "household_id", "town", "village", "household_type", "colour", "rule_ids", "causes", "members",
+]  # fmt: skip
+# out/<quarter>/rejects.parquet: one row per rejected row (or whole file), in the order written.
+REJECT_COLUMNS = [
+    "department", "file", "sheet", "row_number", "column", "value", "reason", "reason_code", "dataset", "row_values",
+    "corrected_by",  # the supplement file and row that corrected it (已在补报中更正), or null
+]  # fmt: skip
+# followup/<quarter>/returns_rejects.parquet: the returned rows (or files) refused, with reasons.
+RETURN_REJECT_SCHEMA = {
+    "kind": pl.String,  # verification / settlement / identity (null: a file that is not a returned list)
+    "key": pl.String,  # the row's 预警编号, 工单编号 or 建议编号 as written (null when it had none)
+    "file": pl.String,
+    "sheet": pl.String,
+    "row_number": pl.Int64,
+    "column": pl.String,
+    "value": pl.String,
+    "reason": pl.String,
+    "reason_code": pl.String,
+}
+# followup/<quarter>/followup.parquet: one row per warning sent, with its answers and deadlines.
+FOLLOWUP_COLUMNS = [
+    "quarter", "rule_id", "household_id", "id_number", "town", "department", "listing_no", "work_order",
+    "verify_by", "settle_by", "verification", "verified_by", "verified_on", "settlement", "settled_on",
+    "settled_by", "verification_overdue", "settlement_overdue", "source",
+    # an answer came back but was refused (退回重填: counted apart from 逾期未反馈, never as overdue)
+    "verification_returned", "settlement_returned",
+]  # fmt: skip
+# followup/<quarter>/followup_listing.parquet (an addition to the contract's files): one row per town-list row.
+LISTING_COLUMNS = [
+    "listing_no", "town", "household_id", "id_number", "rules", "verify_by", "verification", "verified_by",
+    "verified_on", "verification_overdue", "propose_monitoring", "help_measures", "verification_returned",
+]  # fmt: skip
 
 # out/<quarter>/id_suggestions.parquet (contract: identity numbers that were probably mistyped):
 # one row per suggestion, written by transforms.linkage.suggestions, carried by the comparison.
@@ -53,6 +95,14 @@ def _causes() -> list[str]:
 
 def _household_types() -> list[str]:
     return list(load_config().dataset("roster__persons").field("household_type").values)
+
+
+def _verifications() -> list[str]:
+    return list(ExcelLayout.load().town_list.verification_choices)
+
+
+def _settlements() -> list[str]:
+    return list(ExcelLayout.load().work_orders.settlement_choices)
 
 
 def _within(values) -> classmethod:
@@ -135,6 +185,78 @@ class SuggestionRows(pa.DataFrameModel):
     recommended: bool = pa.Field(description="是否系统推荐（每行至多一条）")
 
     department_known = pa.check("department", name="department_known")(_within(_departments))
+
+    class Config:
+        strict = False
+
+
+class RejectRows(pa.DataFrameModel):
+    """rejects.parquet：一行一条被退回的数据行（或整个无法读取的文件）。"""
+
+    department: str = pa.Field(description="部门代码")
+    file: str = pa.Field(description="文件（相对于部门文件夹）")
+    sheet: str = pa.Field(nullable=True, description="工作表")
+    row_number: int = pa.Field(nullable=True, ge=1, description="在文件中的行号；整个文件无法读取时为空")
+    column: str = pa.Field(nullable=True, description="出问题的列（文件中的表头）")
+    value: str = pa.Field(nullable=True, description="该列原值")
+    reason: str = pa.Field(description="退回原因（中文）")
+    reason_code: str = pa.Field(description="原因代码")
+    dataset: str = pa.Field(nullable=True, description="识别出的数据集")
+    corrected_by: str = pa.Field(nullable=True, description="已在补报中更正：补报的文件及行号")
+
+    class Config:
+        strict = False
+
+
+class ReturnRejectRows(pa.DataFrameModel):
+    """returns_rejects.parquet：退回的名单、交办单、核对表中未采用的行（或文件），及原因。"""
+
+    kind: str = pa.Field(
+        nullable=True, isin=["verification", "settlement", "identity"],
+        description="verification 乡镇核实、settlement 部门办理、identity 县级身份证号确认；不是退回名单的文件为空",
+    )  # fmt: skip
+    key: str = pa.Field(nullable=True, description="该行的预警编号、工单编号或建议编号（原样）")
+    file: str = pa.Field(description="退回的文件（相对于 returns/）")
+    row_number: int = pa.Field(nullable=True, ge=1, description="行号；整个文件时为空")
+    reason: str = pa.Field(description="未采用的原因（中文）")
+    reason_code: str = pa.Field(description="原因代码")
+
+    class Config:
+        strict = False
+
+
+class FollowupRows(pa.DataFrameModel):
+    """followup.parquet：一行一条已下发的预警，及其核实、办理情况和期限。"""
+
+    quarter: str = pa.Field(str_matches=QUARTER_PATTERN, description="预警所属季度")
+    rule_id: str = pa.Field(description="预警规则编号")
+    listing_no: str = pa.Field(nullable=True, description="预警编号（乡镇名单）")
+    work_order: str = pa.Field(nullable=True, description="工单编号（部门交办单）")
+    verification: str = pa.Field(nullable=True, description="核实结果；未反馈为空")
+    settlement: str = pa.Field(nullable=True, description="办理结果；未反馈为空")
+    verification_overdue: bool = pa.Field(description="核实逾期未反馈")
+    settlement_overdue: bool = pa.Field(description="办理逾期未反馈")
+    verification_returned: bool = pa.Field(nullable=True, description="核实结果被退回重填；不在乡镇名单中的为空")
+    settlement_returned: bool = pa.Field(nullable=True, description="办理结果被退回重填；没有工单的为空")
+
+    rule_known = pa.check("rule_id", name="rule_in_catalogue")(_within(_rule_ids))
+    verification_known = pa.check("verification", name="verification_choice")(_within(_verifications))
+    settlement_known = pa.check("settlement", name="settlement_choice")(_within(_settlements))
+
+    class Config:
+        strict = False
+
+
+class FollowupListingRows(pa.DataFrameModel):
+    """followup_listing.parquet：一行一条乡镇名单的行（一户或一名非名册人员），及其核实情况。"""
+
+    listing_no: str = pa.Field(unique=True, description="预警编号")
+    town: str = pa.Field(description="乡镇")
+    verification: str = pa.Field(nullable=True, description="核实结果；未反馈为空")
+    verification_overdue: bool = pa.Field(description="核实逾期未反馈")
+    verification_returned: bool = pa.Field(description="核实结果被退回重填")
+
+    verification_known = pa.check("verification", name="verification_choice")(_within(_verifications))
 
     class Config:
         strict = False

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from schemas.outputs import SUGGESTION_SCHEMA
-from transforms.compare.comparison import HOUSEHOLD_COLUMNS, WARNING_COLUMNS, Comparison
+from schemas.outputs import HOUSEHOLD_COLUMNS, SUGGESTION_SCHEMA, WARNING_COLUMNS
+from transforms.compare.comparison import Comparison
 from transforms.linkage.one_person import one_visit, rejects_with_suggestions
 
 STRANGER, OTHER = "431125199001011239", "431125198001011235"

@@ -10,7 +10,14 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from schemas.outputs import SUGGESTION_SCHEMA, ClosedRows, HouseholdRows, WarningRows
+from schemas.outputs import (
+    HOUSEHOLD_COLUMNS,
+    SUGGESTION_SCHEMA,
+    WARNING_COLUMNS,
+    ClosedRows,
+    HouseholdRows,
+    WarningRows,
+)
 from transforms.config import CountyConfig, Thresholds
 from transforms.config_files import MaterialChange
 from transforms.settings import Quarter
@@ -33,24 +40,8 @@ INTERMEDIATE_MODELS = (
     "int_disability__current_certificates",
     "int_linkage__corrected_people",
 )
-WARNING_COLUMNS = [
-    "quarter", "rule_id", "household_id", "id_number", "town", "village", "cause", "department", "evidence", "status",
-    "followup", "listed", "id_corrected", "changed_since_judged",
-    "pending_suggestion",  # a stranger's warning not sent while it waits on this 建议编号 (one person, one visit)
-]  # fmt: skip
 # After the rules: last quarter's answers, and which of this quarter's firings are sent.
 FOLLOWUP_MODELS = ("int_followup__previous_answers", "int_warnings__listed")
-HOUSEHOLD_COLUMNS = [
-    "quarter",
-    "household_id",
-    "town",
-    "village",
-    "household_type",
-    "colour",
-    "rule_ids",
-    "causes",
-    "members",
-]
 
 
 @dataclass(frozen=True)

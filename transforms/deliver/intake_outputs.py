@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from schemas.datasets import Rejects
+from schemas.outputs import REJECT_COLUMNS, RejectRows
 from transforms.config import CountyConfig
 from transforms.config_files import ExcelLayout
 from transforms.deliver.quality_workbook import write_quality_workbook
@@ -22,19 +22,6 @@ from transforms.settings import ProgramDefect
 
 SKIPPED_LINK = "符号链接（快捷方式），未读取：请把文件本身放入收件箱"
 SKIPPED_FILE = "隐藏文件或Excel临时文件（~$开头），未读取"
-REJECT_COLUMNS = [
-    "department",
-    "file",
-    "sheet",
-    "row_number",
-    "column",
-    "value",
-    "reason",
-    "reason_code",
-    "dataset",
-    "row_values",
-    "corrected_by",  # the supplement file and row that corrected it (已在补报中更正), or null
-]
 
 
 def combine_rejects(intakes: list[DepartmentIntake]) -> pl.DataFrame:
@@ -44,7 +31,7 @@ def combine_rejects(intakes: list[DepartmentIntake]) -> pl.DataFrame:
     if "corrected_by" not in rejects.columns:
         rejects = rejects.with_columns(pl.lit(None, dtype=pl.String).alias("corrected_by"))
     rejects = rejects.sort("department", "file", "sheet", "row_number", nulls_last=False).select(REJECT_COLUMNS)
-    return Rejects.validate(rejects)
+    return RejectRows.validate(rejects)
 
 
 def write_intake_outputs(

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import polars as pl
 
+from schemas.outputs import RETURN_REJECT_SCHEMA
 from transforms.config import CountyConfig
 from transforms.config_files import ExcelLayout
 from transforms.followup.returns import (
-    RETURN_REJECT_SCHEMA,
     ReturnedFile,
     list_returns,
     read_returned_file,

@@ -11,7 +11,8 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from transforms.followup.returns import RETURN_REJECT_SCHEMA, ReturnedFile
+from schemas.outputs import LISTING_COLUMNS, RETURN_REJECT_SCHEMA, FollowupListingRows, FollowupRows, ReturnRejectRows
+from transforms.followup.returns import ReturnedFile
 from transforms.kit.atomic import write_manifest
 from transforms.kit.deadlines import WorkingCalendar
 from transforms.kit.html import STYLE, bar_chart, drawn, html_table, render_page
@@ -22,10 +23,6 @@ from transforms.settings import UNKNOWN_TOWN, quarter_label
 
 VERIFICATIONS = ("属实", "不属实", "风险已消除")
 SETTLEMENTS = ("已办结", "办理中", "无法办结")
-# followup_listing.parquet (an addition to the contract's files): one row per town-list row
-LISTING_COLUMNS = ["listing_no", "town", "household_id", "id_number", "rules", "verify_by", "verification",
-                   "verified_by", "verified_on", "verification_overdue", "propose_monitoring", "help_measures",
-                   "verification_returned"]  # fmt: skip
 
 
 def orders_view(followup: pl.DataFrame) -> pl.DataFrame:
@@ -280,11 +277,10 @@ def write_followup(folder: Path, *, county: str, quarter: str, as_of: date, foll
                    department_labels: dict[str, str], rule_labels: dict[str, str], calendar: WorkingCalendar,
                    published_on: date, listing_reasons: dict[str, str]) -> None:  # fmt: skip
     """Everything of `followup/<quarter>/`, into a fresh publication folder."""
-    followup.write_parquet(folder / "followup.parquet")
-    rows.select(LISTING_COLUMNS).write_parquet(folder / "followup_listing.parquet")
-    rejects.select(list(RETURN_REJECT_SCHEMA)).sort("file", "sheet", "row_number", nulls_last=False).write_parquet(
-        folder / "returns_rejects.parquet"
-    )
+    FollowupRows.validate(followup).write_parquet(folder / "followup.parquet")
+    FollowupListingRows.validate(rows.select(LISTING_COLUMNS)).write_parquet(folder / "followup_listing.parquet")
+    refused = rejects.select(list(RETURN_REJECT_SCHEMA)).sort("file", "sheet", "row_number", nulls_last=False)
+    ReturnRejectRows.validate(refused).write_parquet(folder / "returns_rejects.parquet")
     created = datetime.combine(as_of, datetime.min.time())
     write_chase_list(folder / "催办清单.xlsx", county=county, quarter=quarter, as_of=as_of, followup=followup, rows=rows,
                      names=names, department_labels=department_labels, rule_labels=rule_labels,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
+from schemas.outputs import RETURN_REJECT_SCHEMA
 from transforms.config import ReadingRules, fold_label
 from transforms.config_files import ExcelLayout
 from transforms.intake.cells import parse_dates
@@ -60,17 +61,6 @@ def return_kinds(layout: ExcelLayout) -> tuple[ReturnKind, ...]:
     )  # fmt: skip
 
 
-RETURN_REJECT_SCHEMA = {
-    "kind": pl.String,  # verification / settlement / identity (null: a file that is not a returned list)
-    "key": pl.String,  # the row's 预警编号, 工单编号 or 建议编号 as written (null when it had none)
-    "file": pl.String,
-    "sheet": pl.String,
-    "row_number": pl.Int64,
-    "column": pl.String,
-    "value": pl.String,
-    "reason": pl.String,
-    "reason_code": pl.String,
-}
 ANSWER_SCHEMA = {
     "kind": pl.String,
     "key": pl.String,

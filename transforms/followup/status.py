@@ -12,16 +12,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from schemas.outputs import FOLLOWUP_COLUMNS
 from transforms.followup.returns import ANSWER_SCHEMA, Issued
 from transforms.staging.warehouse import read_sql
 
-FOLLOWUP_COLUMNS = [
-    "quarter", "rule_id", "household_id", "id_number", "town", "department", "listing_no", "work_order",
-    "verify_by", "settle_by", "verification", "verified_by", "verified_on", "settlement", "settled_on",
-    "settled_by", "verification_overdue", "settlement_overdue", "source",
-    # an answer came back but was refused (退回重填: counted apart from 逾期未反馈, never as overdue)
-    "verification_returned", "settlement_returned",
-]  # fmt: skip
 # Refusals that leave a row of this list (or work order) to be filled in again by whoever answered:
 # not a key that was never issued, nor a row of another town's list (its own town still owes it).
 RETURNED_CODES_EXCLUDED = ("key_unknown", "other_town", "key_missing")
