@@ -144,8 +144,15 @@ def _run_locked(data_root: Path, quarter: str, check_only: bool, reread: bool) -
     from flows.progress import CHECK_STEPS, STEPS
     from flows.quarterly_run import check_inbox, quarterly_run
 
-    summary = _in_flow(server, check_inbox if check_only else quarterly_run, str(data_root), quarter, reread,
-                       log_dir=data_root / "logs", steps=CHECK_STEPS if check_only else STEPS)  # fmt: skip
+    summary = _in_flow(
+        server,
+        check_inbox if check_only else quarterly_run,
+        str(data_root),
+        quarter,
+        reread,
+        log_dir=data_root / "logs",
+        steps=CHECK_STEPS if check_only else STEPS,
+    )
     if summary is None:
         return 1
     print("\n".join(summary.lines()))
@@ -174,8 +181,10 @@ def _run_province(args: argparse.Namespace) -> int:
     for o in outcomes:
         colours = o.summary.get("listed_by_colour", {})
         if o.status == "published":
-            print(f"  {o.county}：已发布  预警 {o.summary.get('warnings', 0)} 条，列入名单 红 {colours.get('red', 0)} "
-                  f"黄 {colours.get('yellow', 0)} 绿 {colours.get('green', 0)} 户")  # fmt: skip
+            print(
+                f"  {o.county}：已发布  预警 {o.summary.get('warnings', 0)} 条，列入名单 红 {colours.get('red', 0)} "
+                f"黄 {colours.get('yellow', 0)} 绿 {colours.get('green', 0)} 户"
+            )
         else:
             print(f"  {o.county}：未发布  {o.reason}")
     print(f"省级汇总 / province summary: {Path(args.province_root).resolve() / 'out' / args.quarter}")
@@ -278,8 +287,10 @@ def entry() -> None:
         print(f"未发布 / not published: {e}", file=sys.stderr)
         code = 1
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the run stops, the previous publication stays whole
-        print("已中止，未发布（上次发布保持不变）/ stopped, nothing published (the previous publication stands)",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "已中止，未发布（上次发布保持不变）/ stopped, nothing published (the previous publication stands)",
+            file=sys.stderr,
+        )
         code = 1
     sys.exit(code)
 

@@ -44,8 +44,18 @@ class TemporaryServer:
         self.url = f"http://127.0.0.1:{self.port}/api"
         env = {**os.environ, **SERVER_SETTINGS}  # the same profile and PREFECT_HOME as this process
         env.pop("PREFECT_API_URL", None)
-        command = [sys.executable, "-m", "prefect", "server", "start",
-                   "--host", "127.0.0.1", "--port", str(self.port), *SERVER_OPTIONS]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            *SERVER_OPTIONS,
+        ]
         # stdin closed: the command never asks which profile to use; stdout (its welcome text) not
         # shown — the data officer's terminal shows the run's steps, not a server's address.
         self.process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)

@@ -94,14 +94,36 @@ def _quarterly_run(data_root: str, quarter: str | None, reread: bool) -> RunSumm
         plan: ListsPlan = prepare(warehouse, q, comparison, config, datetime.now(CHINA).date())
     manifest = run_manifest(q, config, opened, intakes, failures, staged, gates, comparison, plan, clock)
     with clock.step("publish"):
-        out_dir = publish_quarter(opened.root, q, lambda folder: write_publication(
-            folder, quarter=q, config=config, intakes=intakes, comparison=comparison, plan=plan,
-            manifest=manifest, docs_dir=docs, workbook_cache=opened.root.workbook_cache(q)))  # fmt: skip
+        out_dir = publish_quarter(
+            opened.root,
+            q,
+            lambda folder: write_publication(
+                folder,
+                quarter=q,
+                config=config,
+                intakes=intakes,
+                comparison=comparison,
+                plan=plan,
+                manifest=manifest,
+                docs_dir=docs,
+                workbook_cache=opened.root.workbook_cache(q),
+            ),
+        )
     clock.stop()
     names = {d.code: d.file_name for d in config.departments}
-    summary = RunSummary.of(q, out_dir, intakes, failures, clock, gates=gates, comparison=comparison,
-                            department_names=names, towns_listed=len(plan.towns), work_orders=plan.orders.height,
-                            town_lists=manifest.town_lists)  # fmt: skip
+    summary = RunSummary.of(
+        q,
+        out_dir,
+        intakes,
+        failures,
+        clock,
+        gates=gates,
+        comparison=comparison,
+        department_names=names,
+        towns_listed=len(plan.towns),
+        work_orders=plan.orders.height,
+        town_lists=manifest.town_lists,
+    )
     publish_artifacts(summary, comparison)
     get_run_logger().info("published %s: %s", q, summary.counts.sentence())
     return summary

@@ -15,7 +15,8 @@ from flows.console import install_refusal_filter
 from transforms.config import load_config
 from transforms.data_root_lock import data_root_lock
 from transforms.followup.loop import FollowUp, ensure_published, follow_up
-from transforms.followup.publish_followup import loop_counts, write_followup
+from transforms.followup.publish_followup import write_followup
+from transforms.followup.views import loop_counts
 from transforms.kit.atomic import publish
 from transforms.kit.deadlines import WorkingCalendar
 from transforms.settings import CHINA, DataRoot, Quarter
@@ -32,9 +33,12 @@ def read_and_record(root: DataRoot, quarter: Quarter, as_of: date) -> FollowUp:
             logger.warning("%s: %s", f.path, f.error)
     logger.info(
         "%d returned files: %d rows applied, %d rejected, %d unanswered; %d answers newly recorded",
-        len(result.files), sum(f.applied for f in result.files), sum(f.rejected for f in result.files),
-        sum(f.unanswered for f in result.files), result.recorded,
-    )  # fmt: skip
+        len(result.files),
+        sum(f.applied for f in result.files),
+        sum(f.rejected for f in result.files),
+        sum(f.unanswered for f in result.files),
+        result.recorded,
+    )
     return result
 
 
@@ -54,19 +58,39 @@ def read_returns(data_root: str, quarter: str | None = None, as_of: str | None =
 
 def _read_returns(root: DataRoot, q: Quarter, day: date, config) -> dict:
     result = read_and_record(root, q, day)
-    out_dir = publish(root, q, lambda folder: write_followup(
-        folder, county=config.county_name, quarter=str(q), as_of=day, followup=result.followup, rows=result.rows,
-        rejects=result.rejects, files=result.files, skipped=result.skipped, names=result.names,
-        department_labels=config.department_labels, rule_labels={r.rule_id: r.label for r in config.rules},
-        calendar=WorkingCalendar.load(), published_on=result.publication.issued.published_on,
-        listing_reasons=config.listing_reasons,
-    ), area="followup")  # fmt: skip
+    out_dir = publish(
+        root,
+        q,
+        lambda folder: write_followup(
+            folder,
+            county=config.county_name,
+            quarter=str(q),
+            as_of=day,
+            followup=result.followup,
+            rows=result.rows,
+            rejects=result.rejects,
+            files=result.files,
+            skipped=result.skipped,
+            names=result.names,
+            department_labels=config.department_labels,
+            rule_labels={r.rule_id: r.label for r in config.rules},
+            calendar=WorkingCalendar.load(),
+            published_on=result.publication.issued.published_on,
+            listing_reasons=config.listing_reasons,
+        ),
+        area="followup",
+    )
     counts = {
-        "quarter": str(q), "as_of": day.isoformat(), "out_dir": str(out_dir), "files": len(result.files),
-        "applied": sum(f.applied for f in result.files), "rejected": sum(f.rejected for f in result.files),
-        "unanswered": sum(f.unanswered for f in result.files), "ignored": sum(f.ignored for f in result.files),
+        "quarter": str(q),
+        "as_of": day.isoformat(),
+        "out_dir": str(out_dir),
+        "files": len(result.files),
+        "applied": sum(f.applied for f in result.files),
+        "rejected": sum(f.rejected for f in result.files),
+        "unanswered": sum(f.unanswered for f in result.files),
+        "ignored": sum(f.ignored for f in result.files),
         **loop_counts(result.followup, result.rows),
-    }  # fmt: skip
+    }
     create_markdown_artifact(
         key="povwatch-followup",
         markdown="\n".join(

@@ -41,9 +41,18 @@ def take_in(
     reuse: bool = True,
 ) -> DepartmentIntake:
     listing = opened.listing
-    intake = take_in_department(department, listing.files[department], opened.folder, opened.config,
-                                opened.root.path, work_dir, quarter=quarter, links=listing.links.get(department),
-                                corrections=corrections, reuse=reuse)  # fmt: skip
+    intake = take_in_department(
+        department,
+        listing.files[department],
+        opened.folder,
+        opened.config,
+        opened.root.path,
+        work_dir,
+        quarter=quarter,
+        links=listing.links.get(department),
+        corrections=corrections,
+        reuse=reuse,
+    )
     for f in intake.files:
         if f.error:  # our own sentences: they name the file and the problem, never a cell
             get_run_logger().warning("%s: %s", f.location or f.path, f.error)

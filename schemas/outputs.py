@@ -12,18 +12,47 @@ from transforms.config_files import ExcelLayout
 # out/<quarter>/warnings.parquet and households.parquet: their columns, in the order written
 # (transforms.compare.comparison selects them; the models below check them).
 WARNING_COLUMNS = [
-    "quarter", "rule_id", "household_id", "id_number", "town", "village", "cause", "department", "evidence", "status",
-    "followup", "listed", "id_corrected", "changed_since_judged",
+    "quarter",
+    "rule_id",
+    "household_id",
+    "id_number",
+    "town",
+    "village",
+    "cause",
+    "department",
+    "evidence",
+    "status",
+    "followup",
+    "listed",
+    "id_corrected",
+    "changed_since_judged",
     "pending_suggestion",  # a stranger's warning not sent while it waits on this 建议编号 (one person, one visit)
-]  # fmt: skip
+]
 HOUSEHOLD_COLUMNS = [
-    "quarter", "household_id", "town", "village", "household_type", "colour", "rule_ids", "causes", "members",
-]  # fmt: skip
+    "quarter",
+    "household_id",
+    "town",
+    "village",
+    "household_type",
+    "colour",
+    "rule_ids",
+    "causes",
+    "members",
+]
 # out/<quarter>/rejects.parquet: one row per rejected row (or whole file), in the order written.
 REJECT_COLUMNS = [
-    "department", "file", "sheet", "row_number", "column", "value", "reason", "reason_code", "dataset", "row_values",
+    "department",
+    "file",
+    "sheet",
+    "row_number",
+    "column",
+    "value",
+    "reason",
+    "reason_code",
+    "dataset",
+    "row_values",
     "corrected_by",  # the supplement file and row that corrected it (已在补报中更正), or null
-]  # fmt: skip
+]
 # followup/<quarter>/returns_rejects.parquet: the returned rows (or files) refused, with reasons.
 RETURN_REJECT_SCHEMA = {
     "kind": pl.String,  # verification / settlement / identity (null: a file that is not a returned list)
@@ -38,26 +67,71 @@ RETURN_REJECT_SCHEMA = {
 }
 # followup/<quarter>/followup.parquet: one row per warning sent, with its answers and deadlines.
 FOLLOWUP_COLUMNS = [
-    "quarter", "rule_id", "household_id", "id_number", "town", "department", "listing_no", "work_order",
-    "verify_by", "settle_by", "verification", "verified_by", "verified_on", "settlement", "settled_on",
-    "settled_by", "verification_overdue", "settlement_overdue", "source",
+    "quarter",
+    "rule_id",
+    "household_id",
+    "id_number",
+    "town",
+    "department",
+    "listing_no",
+    "work_order",
+    "verify_by",
+    "settle_by",
+    "verification",
+    "verified_by",
+    "verified_on",
+    "settlement",
+    "settled_on",
+    "settled_by",
+    "verification_overdue",
+    "settlement_overdue",
+    "source",
     # an answer came back but was refused (退回重填: counted apart from 逾期未反馈, never as overdue)
-    "verification_returned", "settlement_returned",
-]  # fmt: skip
+    "verification_returned",
+    "settlement_returned",
+]
 # followup/<quarter>/followup_listing.parquet (an addition to the contract's files): one row per town-list row.
 LISTING_COLUMNS = [
-    "listing_no", "town", "household_id", "id_number", "rules", "verify_by", "verification", "verified_by",
-    "verified_on", "verification_overdue", "propose_monitoring", "help_measures", "verification_returned",
-]  # fmt: skip
+    "listing_no",
+    "town",
+    "household_id",
+    "id_number",
+    "rules",
+    "verify_by",
+    "verification",
+    "verified_by",
+    "verified_on",
+    "verification_overdue",
+    "propose_monitoring",
+    "help_measures",
+    "verification_returned",
+]
 
 # out/<quarter>/id_suggestions.parquet (contract: identity numbers that were probably mistyped):
 # one row per suggestion, written by transforms.linkage.suggestions, carried by the comparison.
 SUGGESTION_COLUMNS = [
-    "suggestion_id", "quarter", "department", "dataset", "file", "sheet", "row_number", "origin",
-    "id_as_written", "name_as_written", "suggested_id_number", "suggested_household_id", "suggested_name",
-    "suggested_town", "suggested_village", "match_probability", "row_probability", "agreement", "recommended",
-    "town_as_written", "village_as_written",  # the department row's own town and village, when it has them
-]  # fmt: skip
+    "suggestion_id",
+    "quarter",
+    "department",
+    "dataset",
+    "file",
+    "sheet",
+    "row_number",
+    "origin",
+    "id_as_written",
+    "name_as_written",
+    "suggested_id_number",
+    "suggested_household_id",
+    "suggested_name",
+    "suggested_town",
+    "suggested_village",
+    "match_probability",
+    "row_probability",
+    "agreement",
+    "recommended",
+    "town_as_written",
+    "village_as_written",  # the department row's own town and village, when it has them
+]
 SUGGESTION_SCHEMA = {
     **dict.fromkeys(SUGGESTION_COLUMNS, pl.String),
     "row_number": pl.Int64,
@@ -212,9 +286,10 @@ class ReturnRejectRows(pa.DataFrameModel):
     """returns_rejects.parquet：退回的名单、交办单、核对表中未采用的行（或文件），及原因。"""
 
     kind: str = pa.Field(
-        nullable=True, isin=["verification", "settlement", "identity"],
+        nullable=True,
+        isin=["verification", "settlement", "identity"],
         description="verification 乡镇核实、settlement 部门办理、identity 县级身份证号确认；不是退回名单的文件为空",
-    )  # fmt: skip
+    )
     key: str = pa.Field(nullable=True, description="该行的预警编号、工单编号或建议编号（原样）")
     file: str = pa.Field(description="退回的文件（相对于 returns/）")
     row_number: int = pa.Field(nullable=True, ge=1, description="行号；整个文件时为空")

@@ -57,3 +57,21 @@ def test_every_import_runs_down() -> None:
 def test_the_kit_imports_no_phase() -> None:
     below = {"settings", "config_files", "kit"}  # (config_files: the layouts and calendar it is given)
     assert {t for _, p, t in _imports() if p == "kit"} <= below
+
+
+def test_modules_and_functions_stay_readable() -> None:
+    """No module of flows/, transforms/ or schemas/ over 400 lines, no function of 80 lines or
+    more, as the formatter lays them out (the sample-county generator aside: it imitates five
+    departments' exports at once)."""
+    too_long = []
+    for root in ("flows", "transforms", "schemas"):
+        for path in sorted((REPO / root).rglob("*.py")):
+            if "sample_county" in path.parts:
+                continue
+            text = path.read_text(encoding="utf-8")
+            if text.count("\n") > 400:
+                too_long.append(f"{path.relative_to(REPO)}: {text.count(chr(10))} lines")
+            for node in ast.walk(ast.parse(text)):
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno + 1 >= 80:
+                    too_long.append(f"{path.relative_to(REPO)}:{node.lineno} {node.name}")
+    assert not too_long, too_long

@@ -16,9 +16,14 @@ from transforms.linkage_settings import LinkageSettings
 from transforms.settings import config_dir as default_config_dir
 
 CONFIG_FILES = (
-    "county.yaml", "departments.yaml", "datasets.yaml", "reading.yaml", "thresholds.yaml", "rules.yaml",
+    "county.yaml",
+    "departments.yaml",
+    "datasets.yaml",
+    "reading.yaml",
+    "thresholds.yaml",
+    "rules.yaml",
     "id_linkage.yaml",
-)  # fmt: skip
+)
 FieldType = files.FieldType
 FIELD_TYPES: tuple[str, ...] = get_args(FieldType)
 
@@ -247,8 +252,10 @@ def _datasets(raw: files.DatasetsFile, codes: set[str]) -> tuple[DatasetSpec, ..
     datasets = []
     for code, spec in raw.datasets.items():
         if spec.department not in codes:
-            raise files.ConfigError(f"config/datasets.yaml：数据集 {code} 的部门 {spec.department!r} 不在 departments.yaml 中 "
-                                    f"/ dataset {code}: unknown department")  # fmt: skip
+            raise files.ConfigError(
+                f"config/datasets.yaml：数据集 {code} 的部门 {spec.department!r} 不在 departments.yaml 中 "
+                f"/ dataset {code}: unknown department"
+            )
         fields = tuple(_field(n, f) for n, f in spec.fields.items())
         datasets.append(DatasetSpec(code, spec.department, spec.label, fields, tuple(spec.unique_by)))
     return tuple(datasets)
@@ -286,10 +293,14 @@ def _rules(catalogue: files.RulesFile, county_office: Department) -> tuple[Rule,
 
 # Each file of CONFIG_FILES and the model that says what it may hold (transforms/config_files.py).
 MODELS = {
-    "county.yaml": files.CountyFile, "departments.yaml": files.DepartmentsFile, "datasets.yaml": files.DatasetsFile,
-    "reading.yaml": files.ReadingFile, "thresholds.yaml": files.ThresholdsFile, "rules.yaml": files.RulesFile,
+    "county.yaml": files.CountyFile,
+    "departments.yaml": files.DepartmentsFile,
+    "datasets.yaml": files.DatasetsFile,
+    "reading.yaml": files.ReadingFile,
+    "thresholds.yaml": files.ThresholdsFile,
+    "rules.yaml": files.RulesFile,
     "id_linkage.yaml": files.IdLinkageFile,
-}  # fmt: skip
+}
 
 
 @cache

@@ -16,15 +16,16 @@ from transforms.config import CountyConfig
 from transforms.config_files import ExcelLayout
 from transforms.deliver.lists import people_names
 from transforms.kit.workbook import SheetJob, row_place
-from transforms.linkage.suggestions import person_rows_sql
+from transforms.linkage.rows import person_rows_sql
 from transforms.settings import quarter_label
 
 FOLDER = "county"
 SHOWN_PLACES = 3  # source rows named per person; the rest counted
 
 
-def county_list_rows(con: duckdb.DuckDBPyConnection, quarter: str, rows: pl.DataFrame | None,
-                     config: CountyConfig) -> pl.DataFrame | None:  # fmt: skip
+def county_list_rows(
+    con: duckdb.DuckDBPyConnection, quarter: str, rows: pl.DataFrame | None, config: CountyConfig
+) -> pl.DataFrame | None:
     """The unknown-town rows of the town lists (numbered), with each person's full number, their
     name as reported, and the department rows that reported them this year (the year's claims can
     make a candidate)."""
@@ -74,8 +75,15 @@ def county_list_rows(con: duckdb.DuckDBPyConnection, quarter: str, rows: pl.Data
     )
 
 
-def county_list_job(folder: Path, quarter: str, config: CountyConfig, layout: ExcelLayout, rows: pl.DataFrame,
-                    deadline: date, created: datetime | None) -> SheetJob:  # fmt: skip
+def county_list_job(
+    folder: Path,
+    quarter: str,
+    config: CountyConfig,
+    layout: ExcelLayout,
+    rows: pl.DataFrame,
+    deadline: date,
+    created: datetime | None,
+) -> SheetJob:
     spec = layout.county_list
     return SheetJob(
         folder / FOLDER / f"{quarter}_县级_乡镇不明人员名单.xlsx",
@@ -95,8 +103,15 @@ def county_list_job(folder: Path, quarter: str, config: CountyConfig, layout: Ex
 CLOSED_LIST = "{quarter}_县级_销号清单.xlsx"
 
 
-def closed_list_job(folder: Path, quarter: str, config: CountyConfig, layout: ExcelLayout, closed: pl.DataFrame,
-                    people: pl.DataFrame, created: datetime | None) -> SheetJob | None:  # fmt: skip
+def closed_list_job(
+    folder: Path,
+    quarter: str,
+    config: CountyConfig,
+    layout: ExcelLayout,
+    closed: pl.DataFrame,
+    people: pl.DataFrame,
+    created: datetime | None,
+) -> SheetJob | None:
     """销号清单: last quarter's warnings that no longer fire, and how each ended (办结销号 /
     核实消除 / 自然消除), for the county office to print, check and close (closed.parquet's rows;
     full numbers: the county office holds the roster). None when nothing closed."""
@@ -120,11 +135,12 @@ def closed_list_job(folder: Path, quarter: str, config: CountyConfig, layout: Ex
             pl.col("village").fill_null(""),
             pl.col("rule_id").replace_strict(rule_labels, default=pl.col("rule_id")).alias("rule"),
             pl.col("evidence").fill_null(""),
-            pl.col("department").replace_strict(config.department_labels, default=config.county_office.label)
+            pl.col("department")
+            .replace_strict(config.department_labels, default=config.county_office.label)
             .alias("department"),
             pl.col("household_id").fill_null(""),
         )
-    )  # fmt: skip
+    )
     return SheetJob(
         folder / FOLDER / CLOSED_LIST.format(quarter=quarter),
         title=spec.title.format(county=config.county_name, quarter=quarter_label(quarter)),

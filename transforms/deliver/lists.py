@@ -9,18 +9,15 @@ person and supplied the number itself.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 
 import duckdb
 import polars as pl
 
 from transforms.config import CountyConfig
-from transforms.config_files import ExcelLayout
 from transforms.kit.masking import mask_id
 from transforms.kit.numbering import allocate
-from transforms.kit.workbook import SheetJob
-from transforms.settings import UNKNOWN_TOWN, quarter_label
+from transforms.settings import UNKNOWN_TOWN
 
 STATUS_ORDER = {"办结后仍预警": 5, "核实不属实后依据已变化": 4, "升级": 3, "新增": 2, "持续": 1}
 
@@ -59,17 +56,16 @@ def assign_work_order_numbers(
     return numbered.sort("_order").drop("_order").sort("number")
 
 
-def _labelled(expr: pl.Expr, labels: dict[str, str], default: str | None = None) -> pl.Expr:
+def labelled(expr: pl.Expr, labels: dict[str, str], default: str | None = None) -> pl.Expr:
     """The label of each code; a code without one stays as it is (or becomes `default`)."""
     return expr.replace_strict(labels, default=expr if default is None else pl.lit(default), return_dtype=pl.String)
 
 
 def people_names(people: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(id_number -> name, `_known`) and (household_id -> its 户主's name and id_number)."""
-    names = (
-        people.select("id_number", "name", pl.lit(True).alias("_known"))
-        .unique("id_number", keep="last", maintain_order=True)
-    )  # fmt: skip
+    names = people.select("id_number", "name", pl.lit(True).alias("_known")).unique(
+        "id_number", keep="last", maintain_order=True
+    )
     heads = (
         people.filter(pl.col("relation") == "户主")
         .select("household_id", pl.col("name").alias("head_name"), pl.col("id_number").alias("head_id"))
@@ -89,8 +85,14 @@ def listing_without_rule(basis: pl.DataFrame | None, config: CountyConfig) -> pl
     income under the yellow line: yellow), what its row says: 预警依据 with the figures, 风险类型
     (the roster's 主要风险类型, else the income cause), the county office answering for it, and
     与上季度相比 from last quarter's colour. Keyed by household_id and colour."""
-    schema = {"household_id": pl.String, "_colour": pl.String, "_evidence": pl.String, "_causes": pl.String,
-              "_department": pl.String, "_status": pl.String}  # fmt: skip
+    schema = {
+        "household_id": pl.String,
+        "_colour": pl.String,
+        "_evidence": pl.String,
+        "_causes": pl.String,
+        "_department": pl.String,
+        "_status": pl.String,
+    }
     if basis is None or basis.is_empty():
         return pl.DataFrame(schema=schema)
     figures = {
@@ -147,17 +149,46 @@ def _household_warnings(warnings: pl.DataFrame, names: pl.DataFrame, config: Cou
             .otherwise(pl.col("evidence"))
             .str.join("；")
             .alias("evidence"),
-            _labelled(pl.col("rule_id"), rule_labels).unique(maintain_order=True).str.join("；").alias("rules"),
-            _labelled(pl.col("department"), department_labels, office).unique().sort().str.join("、")
+            labelled(pl.col("rule_id"), rule_labels).unique(maintain_order=True).str.join("；").alias("rules"),
+            labelled(pl.col("department"), department_labels, office)
+            .unique()
+            .sort()
+            .str.join("、")
             .alias("departments"),
             pl.col("status").sort_by(status_rank, descending=True).first().alias("status"),
         )
-    )  # fmt: skip
+    )
 
 
-def _listed_households(households: pl.DataFrame, by_household: pl.DataFrame, heads: pl.DataFrame,
-                       basis: pl.DataFrame | None, notes: pl.DataFrame, config: CountyConfig,
-                       colour_labels: dict[str, str]) -> pl.DataFrame:  # fmt: skip
+def _without_rule_of_its_own(config: CountyConfig) -> list[pl.Expr]:
+    """A household listed without a rule of its own: the listing's own reason, figures and office;
+    its causes as labels (a rule's, else the listing's or the pending suggestion's)."""
+    no_rule = pl.col("rules").is_null()
+    return [
+        pl.when(no_rule).then(pl.col("_evidence")).otherwise(pl.col("evidence")).alias("evidence"),
+        pl.when(no_rule).then(pl.col("_department")).otherwise(pl.col("departments")).alias("departments"),
+        pl.when(no_rule).then(pl.coalesce("_status", "_note_status")).otherwise(pl.col("status")).alias("status"),
+        pl.when(pl.col("causes").list.len() > 0)
+        .then(
+            pl.col("causes")
+            .list.eval(labelled(pl.element(), config.causes))
+            .list.unique(maintain_order=True)
+            .list.join("、")
+        )
+        .otherwise(pl.coalesce("_causes", labelled(pl.col("_note_cause"), config.causes)))
+        .alias("causes"),
+    ]
+
+
+def _listed_households(
+    households: pl.DataFrame,
+    by_household: pl.DataFrame,
+    heads: pl.DataFrame,
+    basis: pl.DataFrame | None,
+    notes: pl.DataFrame,
+    config: CountyConfig,
+    colour_labels: dict[str, str],
+) -> pl.DataFrame:
     """One row per listed household, with its warnings, or why it is listed without a rule of its
     own, and what another department's row probably says of its person."""
     reasons = config.listing_reasons
@@ -165,46 +196,56 @@ def _listed_households(households: pl.DataFrame, by_household: pl.DataFrame, hea
         households.sort("town", "village", "household_id")
         .join(by_household, on="household_id", how="left", maintain_order="left")
         .join(heads, on="household_id", how="left", maintain_order="left")
-        .join(listing_without_rule(basis, config), left_on=["household_id", "colour"],
-              right_on=["household_id", "_colour"], how="left", maintain_order="left")
-        .join(notes, on="household_id", how="left", maintain_order="left")
-        .with_columns(  # no rule of its own: the listing's own reason, figures and office
-            pl.when(pl.col("rules").is_null()).then(pl.col("_evidence")).otherwise(pl.col("evidence")).alias("evidence"),
-            pl.when(pl.col("rules").is_null()).then(pl.col("_department")).otherwise(pl.col("departments"))
-            .alias("departments"),
-            pl.when(pl.col("rules").is_null()).then(pl.coalesce("_status", "_note_status")).otherwise(pl.col("status"))
-            .alias("status"),
-            pl.when(pl.col("causes").list.len() > 0)
-            .then(pl.col("causes").list.eval(_labelled(pl.element(), config.causes)).list.unique(maintain_order=True)
-                  .list.join("、"))
-            .otherwise(pl.coalesce("_causes", _labelled(pl.col("_note_cause"), config.causes))).alias("causes"),
+        .join(
+            listing_without_rule(basis, config),
+            left_on=["household_id", "colour"],
+            right_on=["household_id", "_colour"],
+            how="left",
+            maintain_order="left",
         )
+        .join(notes, on="household_id", how="left", maintain_order="left")
+        .with_columns(_without_rule_of_its_own(config))
         .select(
-            "town", "household_id", pl.col("household_id").alias("_subject"), pl.col("head_name").fill_null("").alias("name"),
-            mask_id(pl.col("head_id")).alias("id_masked"), "village", "household_type", "members",
-            _labelled(pl.col("colour"), colour_labels).alias("colour"), pl.col("colour").alias("_fill"),
+            "town",
+            "household_id",
+            pl.col("household_id").alias("_subject"),
+            pl.col("head_name").fill_null("").alias("name"),
+            mask_id(pl.col("head_id")).alias("id_masked"),
+            "village",
+            "household_type",
+            "members",
+            labelled(pl.col("colour"), colour_labels).alias("colour"),
+            pl.col("colour").alias("_fill"),
             pl.col("causes").fill_null(""),
             pl.col("rules").fill_null(
-                pl.when(pl.col("colour") == "red").then(pl.lit(reasons["monitored_risk"]))
-                .when(pl.col("colour") == "yellow").then(pl.lit(reasons["below_yellow_line"]))
+                pl.when(pl.col("colour") == "red")
+                .then(pl.lit(reasons["monitored_risk"]))
+                .when(pl.col("colour") == "yellow")
+                .then(pl.lit(reasons["below_yellow_line"]))
                 .otherwise(pl.lit(reasons["suspected_mistyped_number"]))
             ),
             pl.concat_str(
                 [
-                    pl.when((pl.col("colour") == "green") & pl.col("rules").is_not_null())  # a work order alone: say so
-                    .then(pl.concat_str([pl.lit(reasons["green_with_work_order"] + "："), pl.col("evidence")])),
+                    pl.when(
+                        (pl.col("colour") == "green") & pl.col("rules").is_not_null()
+                    ).then(  # a work order alone: say so
+                        pl.concat_str([pl.lit(reasons["green_with_work_order"] + "："), pl.col("evidence")])
+                    ),
                     pl.when(pl.col("colour") != "green").then(pl.col("evidence")),
                     pl.col("_note"),  # another department's row that is probably this household's person
                 ],
-                separator="；", ignore_nulls=True,
+                separator="；",
+                ignore_nulls=True,
             ).alias("evidence"),
-            pl.col("departments").fill_null(config.county_office.label), pl.col("status").fill_null(""),
+            pl.col("departments").fill_null(config.county_office.label),
+            pl.col("status").fill_null(""),
         )
-    )  # fmt: skip
+    )
 
 
-def _candidate_rows(warnings: pl.DataFrame, names: pl.DataFrame, config: CountyConfig,
-                    colour_labels: dict[str, str]) -> pl.DataFrame:  # fmt: skip
+def _candidate_rows(
+    warnings: pl.DataFrame, names: pl.DataFrame, config: CountyConfig, colour_labels: dict[str, str]
+) -> pl.DataFrame:
     """One row per person not on the roster behind a NEW_CANDIDATE (乡镇不明: the county office's)."""
     reasons, office = config.listing_reasons, config.county_office.label
     rule_labels = {r.rule_id: r.label for r in config.rules}
@@ -214,32 +255,49 @@ def _candidate_rows(warnings: pl.DataFrame, names: pl.DataFrame, config: CountyC
         .join(names, on="id_number", how="left", maintain_order="left")
         .select(
             pl.when(pl.col("town") != "").then(pl.col("town")).otherwise(pl.lit(UNKNOWN_TOWN)).alias("town"),
-            pl.lit("").alias("household_id"), pl.col("id_number").alias("_subject"),
-            pl.col("name").fill_null(""), mask_id(pl.col("id_number")).alias("id_masked"),
-            pl.col("village").fill_null(""), pl.lit(reasons["candidate"]).alias("household_type"),
-            pl.lit(None, dtype=pl.Int64).alias("members"), pl.lit(colour_labels["candidate"]).alias("colour"),
-            pl.lit("candidate").alias("_fill"), _labelled(pl.col("cause"), config.causes).alias("causes"),
-            pl.lit(rule_labels["NEW_CANDIDATE"]).alias("rules"), "evidence", pl.lit(office).alias("departments"),
+            pl.lit("").alias("household_id"),
+            pl.col("id_number").alias("_subject"),
+            pl.col("name").fill_null(""),
+            mask_id(pl.col("id_number")).alias("id_masked"),
+            pl.col("village").fill_null(""),
+            pl.lit(reasons["candidate"]).alias("household_type"),
+            pl.lit(None, dtype=pl.Int64).alias("members"),
+            pl.lit(colour_labels["candidate"]).alias("colour"),
+            pl.lit("candidate").alias("_fill"),
+            labelled(pl.col("cause"), config.causes).alias("causes"),
+            pl.lit(rule_labels["NEW_CANDIDATE"]).alias("rules"),
+            "evidence",
+            pl.lit(office).alias("departments"),
             "status",
         )
-    )  # fmt: skip
+    )
 
 
-def town_list_rows(warnings: pl.DataFrame, households: pl.DataFrame, people: pl.DataFrame, config: CountyConfig,
-                   colours: dict, deadline: date, basis: pl.DataFrame | None = None,
-                   notes: pl.DataFrame | None = None) -> dict[str, pl.DataFrame]:  # fmt: skip
+def town_list_rows(
+    warnings: pl.DataFrame,
+    households: pl.DataFrame,
+    people: pl.DataFrame,
+    config: CountyConfig,
+    colours: dict,
+    deadline: date,
+    basis: pl.DataFrame | None = None,
+    notes: pl.DataFrame | None = None,
+) -> dict[str, pl.DataFrame]:
     """Rows of each town's list: one per listed household, then one per candidate not on the roster,
     village by village, red first. Labels (rules, departments, causes, why a household is listed)
     come from the registries; a household listed without a rule of its own says why with its
     figures (`basis`: sql/outputs/out_listing_basis.sql). A household another department's row
     probably belongs to (a pending suggestion: `notes`, linkage.one_person) says so on its row."""
     if notes is None:
-        notes = pl.DataFrame(schema={"household_id": pl.String, "note": pl.String, "cause": pl.String,
-                                     "status": pl.String})  # fmt: skip
+        notes = pl.DataFrame(
+            schema={"household_id": pl.String, "note": pl.String, "cause": pl.String, "status": pl.String}
+        )
     notes = notes.select(
-        "household_id", pl.col("note").alias("_note"), pl.col("cause").alias("_note_cause"),
+        "household_id",
+        pl.col("note").alias("_note"),
+        pl.col("cause").alias("_note_cause"),
         pl.col("status").alias("_note_status"),
-    )  # fmt: skip
+    )
     names, heads = people_names(people)
     colour_labels = {k: v.label for k, v in colours.items()}
     # a warning not sent (不属实, evidence unchanged) is in no list
@@ -280,74 +338,15 @@ def assign_listing_numbers(
     if not towns:
         return {}
     rows = pl.concat(
-        [frame.with_columns(pl.lit(town).alias("town"), pl.col("_subject").alias("subject"))
-         for town, frame in sorted(towns.items())],
+        [
+            frame.with_columns(pl.lit(town).alias("town"), pl.col("_subject").alias("subject"))
+            for town, frame in sorted(towns.items())
+        ],
         how="vertical",
-    )  # fmt: skip
+    )
     numbered = allocate(con, "listing_numbers", quarter, rows, pl.lit(f"{quarter}-{LISTING_INFIX}-"))
     numbered = numbered.rename({"number": "listing_no"})
     return {
         town: numbered.filter(pl.col("town") == town).drop("town", "subject").select(*frame.columns, "listing_no")
         for town, frame in sorted(towns.items())
     }
-
-
-def town_list_jobs(folder: Path, quarter: str, config: CountyConfig, layout: ExcelLayout, towns: dict[str, list[dict]],
-                   deadline: date, created: datetime | None = None) -> list[SheetJob]:  # fmt: skip
-    """One workbook per town: its own households only."""
-    spec = layout.town_list
-    return [
-        SheetJob(
-            folder / "towns" / town / f"{quarter}_{town}_预警名单.xlsx",
-            title=spec.title.format(county=config.county_name, quarter=quarter_label(quarter), town=town),
-            note=spec.note.format(deadline=f"{deadline:%Y年%-m月%-d日}", return_to=spec.return_to),
-            columns=spec.columns,
-            rows=rows,
-            colours=layout.colours,
-            # (the key: `listing_no`, 预警编号)
-            choices={"verification": spec.verification_choices, "propose_monitoring": spec.monitoring_choices},
-            created=created,
-            printing=layout.print,
-            freeze_through=spec.freeze_through,
-            sign_off=spec.sign_off,
-            instructions=tuple(spec.instructions),
-        )
-        for town, rows in sorted(towns.items())
-    ]
-
-
-def work_order_jobs(folder: Path, quarter: str, config: CountyConfig, layout: ExcelLayout, orders: pl.DataFrame,
-                    people: pl.DataFrame, rule_labels: dict[str, str], deadline: date,
-                    created: datetime | None = None) -> list[SheetJob]:  # fmt: skip
-    """One workbook per department: its work orders, with full identity numbers."""
-    spec = layout.work_orders
-    names, heads = people_names(people)
-    # A work order on a person names that person (when on the roster); one on a household, its 户主.
-    rows = (
-        orders.join(names, on="id_number", how="left", maintain_order="left")
-        .join(heads, on="household_id", how="left", maintain_order="left")
-        .select(
-            "department", "number", "household_id",
-            pl.when(pl.col("id_number").is_not_null()).then(pl.col("name")).otherwise(pl.col("head_name"))
-            .fill_null("").alias("name"),
-            pl.when(pl.col("id_number").is_not_null())
-            .then(pl.when(pl.col("_known")).then(pl.col("id_number")))
-            .otherwise(pl.col("head_id")).fill_null("").alias("id_number"),
-            "town", "village", _labelled(pl.col("rule_id"), rule_labels).alias("issue"), "evidence",
-            list_status().alias("status"),
-            pl.lit(deadline.isoformat()).alias("deadline"),
-        )
-    )  # fmt: skip
-    written = []
-    for (dept,), group in rows.partition_by("department", as_dict=True, maintain_order=True).items():
-        label, name = config.department(dept).label, config.department(dept).file_name
-        written.append(SheetJob(
-            folder / "departments" / name / f"{quarter}_{name}_交办单.xlsx",
-            title=spec.title.format(county=config.county_name, quarter=quarter_label(quarter), department=label),
-            note=spec.note.format(deadline=f"{deadline:%Y年%-m月%-d日}", return_to=spec.return_to),
-            columns=spec.columns, sign_off=spec.sign_off,
-            rows=group.sort("number"), colours=layout.colours, created=created,
-            printing=layout.print, choices={"result": spec.settlement_choices},
-            freeze_through=spec.freeze_through,
-        ))  # fmt: skip
-    return written

@@ -67,17 +67,29 @@ def counties_frame(outcomes: list[CountyOutcome]) -> pl.DataFrame:
                 "worker": o.worker,
             }
         )
-    schema = {"county": pl.String, "status": pl.String, "reason": pl.String, "rows_read": pl.Int64,
-              "accepted": pl.Int64, "rejected": pl.Int64, "warnings": pl.Int64, "red": pl.Int64,
-              "yellow": pl.Int64, "green": pl.Int64, "seconds": pl.Float64, "worker": pl.String}  # fmt: skip
+    schema = {
+        "county": pl.String,
+        "status": pl.String,
+        "reason": pl.String,
+        "rows_read": pl.Int64,
+        "accepted": pl.Int64,
+        "rejected": pl.Int64,
+        "warnings": pl.Int64,
+        "red": pl.Int64,
+        "yellow": pl.Int64,
+        "green": pl.Int64,
+        "seconds": pl.Float64,
+        "worker": pl.String,
+    }
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def by_cause_frame(outcomes: list[CountyOutcome]) -> pl.DataFrame:
     """The table of seed 004, county by county (published counties only)."""
     rows = [{"county": o.county, **r} for o in outcomes for r in o.summary.get("roster_by_cause", [])]
-    return pl.DataFrame(rows, schema=BY_CAUSE_SCHEMA, orient="row").sort("county", "household_type", "monitoring_type",
-                                                                        "risk_cause")  # fmt: skip
+    return pl.DataFrame(rows, schema=BY_CAUSE_SCHEMA, orient="row").sort(
+        "county", "household_type", "monitoring_type", "risk_cause"
+    )
 
 
 def write_province_summary(folder: Path, quarter: Quarter, outcomes: list[CountyOutcome]) -> None:

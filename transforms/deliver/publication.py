@@ -19,13 +19,8 @@ from transforms.config_files import ExcelLayout
 from transforms.deliver.county_list import CLOSED_LIST, closed_list_job, county_list_job, county_list_rows
 from transforms.deliver.county_list import FOLDER as COUNTY_FOLDER
 from transforms.deliver.intake_outputs import combine_rejects, inputs_manifest, write_intake_outputs
-from transforms.deliver.lists import (
-    assign_listing_numbers,
-    assign_work_order_numbers,
-    town_list_jobs,
-    town_list_rows,
-    work_order_jobs,
-)
+from transforms.deliver.list_workbooks import town_list_jobs, work_order_jobs
+from transforms.deliver.lists import assign_listing_numbers, assign_work_order_numbers, town_list_rows
 from transforms.deliver.report import write_report
 from transforms.deliver.summary import StepClock
 from transforms.intake.department import DepartmentIntake
@@ -150,15 +145,17 @@ def last_quarter_loop(data_root: Path, quarter: Quarter, comparison: Comparison)
     return {
         "quarter": str(quarter.previous()),
         "followup_as_of": read.get("as_of"),
-        **{k: read.get(k) for k in ("listed", "verified", "verification_overdue", "work_orders", "settled",
-                                    "settlement_overdue")},
+        **{
+            k: read.get(k)
+            for k in ("listed", "verified", "verification_overdue", "work_orders", "settled", "settlement_overdue")
+        },
         "closed_by_settlement": closures.get("办结销号", 0),
         "closed_by_verification": closures.get("核实消除", 0),
         "closed_naturally": closures.get("自然消除", 0),
         "still_firing_after_settlement": int((followup == "已办结").sum()),
         # 核实不属实、本季度不再下发 (a stranger waiting on a suggestion is not sent either, but is no such case)
         "not_sent_again": int((~comparison.warnings["listed"] & (followup == "不属实")).sum()),
-    }  # fmt: skip
+    }
 
 
 def run_manifest(
@@ -250,18 +247,31 @@ def write_publication(
             shutil.move(str(docs_dir), folder / "quality" / "data_docs")
     data = manifest.as_dict()
     write_report(
-        folder / "report.html", county=config.county_name, quarter=q, comparison=comparison, manifest=data,
-        rule_labels=rule_labels, department_labels=config.department_labels, cause_labels=config.causes,
+        folder / "report.html",
+        county=config.county_name,
+        quarter=q,
+        comparison=comparison,
+        manifest=data,
+        rule_labels=rule_labels,
+        department_labels=config.department_labels,
+        cause_labels=config.causes,
         dataset_labels={d.code: d.label for d in config.datasets},
         dataset_departments={d.code: d.department for d in config.datasets},
         monitoring_types=config.dataset("roster__persons").field("monitoring_type").values,
         risk_causes=config.dataset("roster__persons").field("risk_cause").values,
-    )  # fmt: skip
+    )
     write_manifest(folder, data)
 
 
-def write_check(folder: Path, quarter: Quarter, config: CountyConfig, opened: OpenedInbox,
-                intakes: list[DepartmentIntake], failures: dict[str, str], today: date) -> None:  # fmt: skip
+def write_check(
+    folder: Path,
+    quarter: Quarter,
+    config: CountyConfig,
+    opened: OpenedInbox,
+    intakes: list[DepartmentIntake],
+    failures: dict[str, str],
+    today: date,
+) -> None:
     """What check-inbox publishes in `check/<quarter>/`: rejects, the departments' workbooks, a manifest."""
     created = datetime.combine(today, datetime.min.time())
     write_intake_outputs(folder, intakes, config, str(quarter), created, opened.root.workbook_cache(quarter))

@@ -114,8 +114,9 @@ def _open_problems(rejects: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     return rejects, corrected
 
 
-def _dataset_sheet(wb, sheet_no: int, ds: DatasetSpec, rows: pl.DataFrame, title: str, fmt: dict,
-                   printing: Printing | None) -> SheetBody:  # fmt: skip
+def _dataset_sheet(
+    wb, sheet_no: int, ds: DatasetSpec, rows: pl.DataFrame, title: str, fmt: dict, printing: Printing | None
+) -> SheetBody:
     """One dataset's rejected rows, as the clerk sent them, to correct and resend."""
     frame, headers = resend_frame(rows, ds)
     frame = frame.head(EXCEL_MAX_ROWS)
@@ -129,12 +130,15 @@ def _dataset_sheet(wb, sheet_no: int, ds: DatasetSpec, rows: pl.DataFrame, title
     ws.set_row(1, 45)
     ws.merge_range(0, 0, 0, last_printed, f"{title} 问题数据：{ds.label}", fmt["title"])
     ws.merge_range(
-        1, 0, 1, last_printed,
+        1,
+        0,
+        1,
+        last_printed,
         f"共{frame.height}行被退回。请直接在本表中更正标黄的单元格（其他单元格也可更正），"
         f"保存后把本文件放回收件箱的本部门文件夹，即作为补报数据重新读取；"
         f"“{REASON_HEADER}”及其右侧各列仅供参考，不会被读取。",
         fmt["note"],
-    )  # fmt: skip
+    )
     ws.set_row(2, wrapped_heights([[c.header] for c in columns], [c.width for c in columns])[0])
     for c, col in enumerate(columns):
         ws.write_string(2, c, col.header, fmt["reason_head"] if col.header == REASON_HEADER else fmt["head"])
@@ -151,8 +155,15 @@ def _dataset_sheet(wb, sheet_no: int, ds: DatasetSpec, rows: pl.DataFrame, title
     return SheetBody(sheet=sheet_no, first_row=3, columns=values, styles=styles, heights=heights)
 
 
-def _summary_sheet(wb, heading: str, files: list[FileReport], datasets: dict[str, DatasetSpec],
-                   not_read: list[tuple[str, str]], fmt: dict, printing: Printing | None) -> None:  # fmt: skip
+def _summary_sheet(
+    wb,
+    heading: str,
+    files: list[FileReport],
+    datasets: dict[str, DatasetSpec],
+    not_read: list[tuple[str, str]],
+    fmt: dict,
+    printing: Printing | None,
+) -> None:
     """文件汇总: every file the department sent, and what became of its rows."""
     summary = wb.add_worksheet(SUMMARY_SHEET)
     summary.write(0, 0, heading, fmt["title"])
@@ -193,11 +204,13 @@ def write_quality_workbook(
     fmt = {
         "title": wb.add_format({"bold": True, "font_size": 14}),
         "note": wb.add_format({"font_color": "#C00000", "text_wrap": True, "valign": "top"}),
-        "head": wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "vcenter"}),
+        "head": wb.add_format(
+            {"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "valign": "vcenter"}
+        ),
         "reason_head": wb.add_format({"bold": True, "bg_color": "#F8CBAD", "border": 1, "text_wrap": True}),
         "wrap": wb.add_format({"text_wrap": True, "valign": "top", "border": 1}),
         "marked": wb.add_format({"text_wrap": True, "valign": "top", "border": 1, "bg_color": HIGHLIGHT}),
-    }  # fmt: skip
+    }
     fmt["plain_style"], fmt["marked_style"] = style_index(fmt["wrap"]), style_index(fmt["marked"])
     title = f"{county}{quarter_label(quarter)} {department_label}"
     bodies: list[SheetBody] = []

@@ -41,15 +41,23 @@ def headline(comparison: Comparison, manifest: dict, department_labels: dict[str
         ("黄色预警", f"{colours.get('yellow', 0):,} 户", "存在风险，入户核实"),
         ("绿色（有工单）", f"{colours.get('green', 0):,} 户", "部门补办事项"),
         ("预警", f"{w.height:,} 条", f"新增 {status.get('新增', 0):,}，升级 {status.get('升级', 0):,}"),
-        ("交办工单", f"{sum(orders.values()):,} 件",
-         "，".join(f"{department_labels.get(d, d)} {n:,}" for d, n in orders.items()) or "无"),
-        ("发布日期", str(deadlines.get("published_on", "")),
-         f"核查截止 {deadlines.get('verify_by', '')}，办结期限 {deadlines.get('settle_by', '')}"),
-    ]  # fmt: skip
+        (
+            "交办工单",
+            f"{sum(orders.values()):,} 件",
+            "，".join(f"{department_labels.get(d, d)} {n:,}" for d, n in orders.items()) or "无",
+        ),
+        (
+            "发布日期",
+            str(deadlines.get("published_on", "")),
+            f"核查截止 {deadlines.get('verify_by', '')}，办结期限 {deadlines.get('settle_by', '')}",
+        ),
+    ]
     if county_list:
         cards.append(("县级名单", f"{county_list:,} 人", "非名册人员，乡镇不明，由县级核查"))
-    body = "".join(f'<div class="card"><small>{escape(t)}</small><b>{escape(v)}</b><small>{escape(n)}</small></div>'
-                   for t, v, n in cards)  # fmt: skip
+    body = "".join(
+        f'<div class="card"><small>{escape(t)}</small><b>{escape(v)}</b><small>{escape(n)}</small></div>'
+        for t, v, n in cards
+    )
     return f'<h2>本季度要点</h2><div class="headline">{body}</div>'
 
 
@@ -87,14 +95,22 @@ def _warnings(w: pl.DataFrame, rule_labels: dict, department_labels: dict, cause
     )
     per_rule = w.group_by("rule_id").len().sort(["len", "rule_id"], descending=[True, False])
     return {
-        "rules_chart": drawn(bar_chart("预警数（按事项）", [
-            (rule_labels.get(rid, rid), [("预警", n, "#4472C4")]) for rid, n in per_rule.iter_rows()
-        ])),
-        "rules_table": drawn(html_table(["预警事项", "风险类型（责任部门）", "条数"], [
-            [rule_labels.get(rid, rid), f"{cause_labels.get(c, c)}（{department_labels.get(d, d)}）", n]
-            for rid, d, c, n in by_rule.iter_rows()
-        ])),
-    }  # fmt: skip
+        "rules_chart": drawn(
+            bar_chart(
+                "预警数（按事项）",
+                [(rule_labels.get(rid, rid), [("预警", n, "#4472C4")]) for rid, n in per_rule.iter_rows()],
+            )
+        ),
+        "rules_table": drawn(
+            html_table(
+                ["预警事项", "风险类型（责任部门）", "条数"],
+                [
+                    [rule_labels.get(rid, rid), f"{cause_labels.get(c, c)}（{department_labels.get(d, d)}）", n]
+                    for rid, d, c, n in by_rule.iter_rows()
+                ],
+            )
+        ),
+    }
 
 
 def _towns(manifest: dict) -> dict:
@@ -105,16 +121,21 @@ def _towns(manifest: dict) -> dict:
     keys = [*COLOURS, "households", "not_on_roster", "rows"]
     return {
         "towns_legend": drawn(legend([(label, colour) for _, (label, colour) in parts])),
-        "towns_chart": drawn(bar_chart("各乡镇名单行数", [
-            (t, [(label, lists[t].get(k, 0), colour) for k, (label, colour) in parts]) for t in towns
-        ])),
-        "towns_table": drawn(html_table(
-            ["乡镇", "红色", "黄色", "绿色（有工单）", "户合计", "非名册人员（人）", "名单行数"],
-            [[t, *[lists[t].get(k, 0) for k in keys]] for t in towns],
-            footer=["合计", *[sum(lists[t].get(k, 0) for t in towns) for k in keys]],
-        )),
+        "towns_chart": drawn(
+            bar_chart(
+                "各乡镇名单行数",
+                [(t, [(label, lists[t].get(k, 0), colour) for k, (label, colour) in parts]) for t in towns],
+            )
+        ),
+        "towns_table": drawn(
+            html_table(
+                ["乡镇", "红色", "黄色", "绿色（有工单）", "户合计", "非名册人员（人）", "名单行数"],
+                [[t, *[lists[t].get(k, 0) for k in keys]] for t in towns],
+                footer=["合计", *[sum(lists[t].get(k, 0) for t in towns) for k in keys]],
+            )
+        ),
         "county_list_people": (manifest.get("county_list") or {}).get("people") or 0,
-    }  # fmt: skip
+    }
 
 
 def _last_quarter(comparison: Comparison, manifest: dict) -> dict:
@@ -122,23 +143,52 @@ def _last_quarter(comparison: Comparison, manifest: dict) -> dict:
     ended, still firing after 办结."""
     status = dict(comparison.warnings.group_by("status").len().iter_rows())
     out = {
-        "status_table": drawn(html_table(["新增", "持续", "升级", "已不再触发（销号候选）"], [
-            [status.get("新增", 0), status.get("持续", 0), status.get("升级", 0), comparison.closed.height]
-        ])),
-        "loop_table": "", "loop_quarter": "", "loop_note": "",
-    }  # fmt: skip
+        "status_table": drawn(
+            html_table(
+                ["新增", "持续", "升级", "已不再触发（销号候选）"],
+                [[status.get("新增", 0), status.get("持续", 0), status.get("升级", 0), comparison.closed.height]],
+            )
+        ),
+        "loop_table": "",
+        "loop_quarter": "",
+        "loop_note": "",
+    }
     loop = manifest.get("last_quarter_loop") or {}
     if not loop:
         return out
     dash = lambda v: "—" if v is None else v  # noqa: E731  (no follow-up read for last quarter)
-    out["loop_table"] = drawn(html_table(
-        ["名单行数", "已反馈核实", "逾期未反馈", "工单数", "已办结", "逾期未办结", "办结销号", "核实消除",
-         "自然消除", "办结后仍预警", "核实不属实、本季度不再下发"],
-        [[dash(loop.get("listed")), dash(loop.get("verified")), dash(loop.get("verification_overdue")),
-          dash(loop.get("work_orders")), dash(loop.get("settled")), dash(loop.get("settlement_overdue")),
-          loop["closed_by_settlement"], loop["closed_by_verification"], loop["closed_naturally"],
-          loop["still_firing_after_settlement"], loop["not_sent_again"]]],
-    ))  # fmt: skip
+    out["loop_table"] = drawn(
+        html_table(
+            [
+                "名单行数",
+                "已反馈核实",
+                "逾期未反馈",
+                "工单数",
+                "已办结",
+                "逾期未办结",
+                "办结销号",
+                "核实消除",
+                "自然消除",
+                "办结后仍预警",
+                "核实不属实、本季度不再下发",
+            ],
+            [
+                [
+                    dash(loop.get("listed")),
+                    dash(loop.get("verified")),
+                    dash(loop.get("verification_overdue")),
+                    dash(loop.get("work_orders")),
+                    dash(loop.get("settled")),
+                    dash(loop.get("settlement_overdue")),
+                    loop["closed_by_settlement"],
+                    loop["closed_by_verification"],
+                    loop["closed_naturally"],
+                    loop["still_firing_after_settlement"],
+                    loop["not_sent_again"],
+                ]
+            ],
+        )
+    )
     as_of = loop.get("followup_as_of")
     note = f"跟踪数据截至{as_of}" if as_of else "上季度退回的名单和交办单尚未读取"
     if loop["still_firing_after_settlement"]:
@@ -151,8 +201,10 @@ def _requirement(g: dict) -> str:
     shown = _percent if g["gate"].endswith("share") else (lambda v: f"{v:g}")
     if g["min"] is None and g["max"] == 0:  # "实际 0 要求 不高于0" reads as nothing: say what it means
         return "不应出现"
-    parts = [f"不低于{shown(g['min'])}" if g["min"] is not None else "",
-             f"不高于{shown(g['max'])}" if g["max"] is not None else ""]  # fmt: skip
+    parts = [
+        f"不低于{shown(g['min'])}" if g["min"] is not None else "",
+        f"不高于{shown(g['max'])}" if g["max"] is not None else "",
+    ]
     return "，".join(p for p in parts if p)
 
 
@@ -169,41 +221,64 @@ def _quality(manifest: dict, department_labels: dict, dataset_labels: dict, data
         data = read - d.get("ignored", 0)
         # each dataset's match rate named by its dataset (医保参保信息 65.6%、医保结算明细 20.0%)
         matched = [(s, share[s]) for s in datasets_of.get(code, []) if s in share]
-        dept_rows.append([
-            department_labels.get(code, code), STATUS_LABELS.get(d.get("status", ""), d.get("status", "")),
-            d.get("files", 0), f"{data:,}", _percent(accepted / data) if data else "",
-            f"{d.get('rejected', 0):,}", f"{d.get('duplicates', 0):,}",
-            _percent(matched[0][1]) if len(matched) == 1
-            else "、".join(f"{dataset_labels.get(s, s)} {_percent(m)}" for s, m in matched),
-        ])  # fmt: skip
+        dept_rows.append(
+            [
+                department_labels.get(code, code),
+                STATUS_LABELS.get(d.get("status", ""), d.get("status", "")),
+                d.get("files", 0),
+                f"{data:,}",
+                _percent(accepted / data) if data else "",
+                f"{d.get('rejected', 0):,}",
+                f"{d.get('duplicates', 0):,}",
+                _percent(matched[0][1])
+                if len(matched) == 1
+                else "、".join(f"{dataset_labels.get(s, s)} {_percent(m)}" for s, m in matched),
+            ]
+        )
     gate_rows = [
-        [g["label"], dataset_labels.get(g["subject"], g["subject"]),
-         _percent(g["value"]) if g["gate"].endswith("share") else f"{g['value']:g}", _requirement(g),
-         "达到" if g["passed"] else ("未达到，停止发布" if g["severity"] == "blocking" else "未达到（提示）")]
+        [
+            g["label"],
+            dataset_labels.get(g["subject"], g["subject"]),
+            _percent(g["value"]) if g["gate"].endswith("share") else f"{g['value']:g}",
+            _requirement(g),
+            "达到" if g["passed"] else ("未达到，停止发布" if g["severity"] == "blocking" else "未达到（提示）"),
+        ]
         for g in gates
-    ]  # fmt: skip
+    ]
     reasons = manifest.get("rejects_by_reason", [])
     suggested = manifest.get("id_suggestions", [])
     return {
-        "departments_table": drawn(html_table(
-            ["部门", "报送情况", "文件", "数据行", "采用率", "退回行", "重复行", "与名册匹配率"], dept_rows
-        )),
+        "departments_table": drawn(
+            html_table(["部门", "报送情况", "文件", "数据行", "采用率", "退回行", "重复行", "与名册匹配率"], dept_rows)
+        ),
         "gates": len(gates),
         "gates_failed": sum(1 for g in gates if not g["passed"]),
         "gates_table": drawn(html_table(["检查内容", "数据", "实际", "要求", "结果"], gate_rows)),
-        "reasons_table": drawn(html_table(["部门", "退回原因", "行数"],
-                                          [[department_labels.get(d, d), r, n] for d, r, n in reasons]))
-        if reasons else "",
+        "reasons_table": drawn(
+            html_table(["部门", "退回原因", "行数"], [[department_labels.get(d, d), r, n] for d, r, n in reasons])
+        )
+        if reasons
+        else "",
         "suggestions_table": drawn(html_table(["部门", "身份证号疑似录错的行", "其中系统推荐了名册人员"], suggested))
-        if suggested else "",
-    }  # fmt: skip
+        if suggested
+        else "",
+    }
 
 
 def render_report(
-    *, county: str, quarter: str, comparison: Comparison, manifest: dict, rule_labels: dict[str, str],
-    department_labels: dict[str, str], dataset_labels: dict[str, str], cause_labels: dict[str, str],
-    monitoring_types: tuple[str, ...], risk_causes: tuple[str, ...], dataset_departments: dict[str, str] | None = None,
-) -> str:  # fmt: skip
+    *,
+    county: str,
+    quarter: str,
+    comparison: Comparison,
+    manifest: dict,
+    rule_labels: dict[str, str],
+    department_labels: dict[str, str],
+    dataset_labels: dict[str, str],
+    cause_labels: dict[str, str],
+    monitoring_types: tuple[str, ...],
+    risk_causes: tuple[str, ...],
+    dataset_departments: dict[str, str] | None = None,
+) -> str:
     """The whole report as one HTML string: config/templates/report.html.j2 filled in."""
     return render_page(
         "report.html.j2",

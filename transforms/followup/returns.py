@@ -48,17 +48,41 @@ def return_kinds(layout: ExcelLayout) -> tuple[ReturnKind, ...]:
     order = {c.key: c.header for c in layout.work_orders.columns}
     ids = {c.key: c.header for c in layout.id_suggestions.columns}
     return (
-        ReturnKind("identity", "县级身份证号确认", ids["suggestion_id"], ids["confirmation"],
-                   tuple(layout.id_suggestions.confirmation_choices), ids["confirmer"], ids["confirmed_on"]),
-        ReturnKind("verification", "乡镇核实结果", town["listing_no"], town["verification"],
-                   tuple(layout.town_list.verification_choices), town["verifier"], town["verified_on"],
-                   town["remarks"], extras=(("propose_monitoring", town["propose_monitoring"],
-                                             tuple(layout.town_list.monitoring_choices)),
-                                            ("help_measures", town["help_measures"], ()))),
-        ReturnKind("settlement", "部门办理结果", order["number"], order["result"],
-                   tuple(layout.work_orders.settlement_choices), order["handler"], order["done_on"],
-                   date_required_for=("已办结",), extras=(("situation", order["situation"], ()),)),
-    )  # fmt: skip
+        ReturnKind(
+            "identity",
+            "县级身份证号确认",
+            ids["suggestion_id"],
+            ids["confirmation"],
+            tuple(layout.id_suggestions.confirmation_choices),
+            ids["confirmer"],
+            ids["confirmed_on"],
+        ),
+        ReturnKind(
+            "verification",
+            "乡镇核实结果",
+            town["listing_no"],
+            town["verification"],
+            tuple(layout.town_list.verification_choices),
+            town["verifier"],
+            town["verified_on"],
+            town["remarks"],
+            extras=(
+                ("propose_monitoring", town["propose_monitoring"], tuple(layout.town_list.monitoring_choices)),
+                ("help_measures", town["help_measures"], ()),
+            ),
+        ),
+        ReturnKind(
+            "settlement",
+            "部门办理结果",
+            order["number"],
+            order["result"],
+            tuple(layout.work_orders.settlement_choices),
+            order["handler"],
+            order["done_on"],
+            date_required_for=("已办结",),
+            extras=(("situation", order["situation"], ()),),
+        ),
+    )
 
 
 ANSWER_SCHEMA = {
@@ -255,8 +279,13 @@ def _read_rows(body: pl.DataFrame, r: SheetReading, out: Collected) -> None:
     """Each row of a returned sheet: blank, the header again, unanswered, refused (with why) or
     applied — every row counted once in `out.report`."""
     kind, columns, report = r.kind, r.columns, out.report
-    raw_dates = pl.Series([_clean(row.get(columns.get(kind.dated))) if columns.get(kind.dated) else None
-                           for row in body.iter_rows(named=True)], dtype=pl.String)  # fmt: skip
+    raw_dates = pl.Series(
+        [
+            _clean(row.get(columns.get(kind.dated))) if columns.get(kind.dated) else None
+            for row in body.iter_rows(named=True)
+        ],
+        dtype=pl.String,
+    )
     dates, date_problems = parse_dates(raw_dates, r.rules.excel_serial_range, r.rules.earliest_date)
     for i, row in enumerate(body.iter_rows(named=True)):
         values = {h: _clean(row[c]) if c else None for h, c in columns.items()}
@@ -274,21 +303,42 @@ def _read_rows(body: pl.DataFrame, r: SheetReading, out: Collected) -> None:
         refused = _refusal(r, values, dates[i], date_problems[i], raw_dates[i])
         if refused is not None:
             column, value, code, fields = refused
-            out.rejects.append({"kind": kind.kind, "key": key, "file": r.file, "sheet": r.sheet,
-                                "row_number": row["row_number"], "column": column, "value": value,
-                                "reason": RETURN_REASONS[code].format(column=column, **fields),
-                                "reason_code": code})  # fmt: skip
+            out.rejects.append(
+                {
+                    "kind": kind.kind,
+                    "key": key,
+                    "file": r.file,
+                    "sheet": r.sheet,
+                    "row_number": row["row_number"],
+                    "column": column,
+                    "value": value,
+                    "reason": RETURN_REASONS[code].format(column=column, **fields),
+                    "reason_code": code,
+                }
+            )
             report.rejected += 1
             continue
         # a choice as folded (是/否); free text as the cadre wrote it, only trimmed
-        extras = {k: values.get(h) if allowed else _as_written(row.get(columns.get(h)))
-                  for k, h, allowed in kind.extras if values.get(h) is not None}  # fmt: skip
+        extras = {
+            k: values.get(h) if allowed else _as_written(row.get(columns.get(h)))
+            for k, h, allowed in kind.extras
+            if values.get(h) is not None
+        }
         report.applied += 1
-        out.answers.append({"kind": kind.kind, "key": key, "value": values.get(kind.answer),
-                            "answered_by": values.get(kind.person), "answered_on": dates[i],
-                            "remarks": values.get(kind.remarks) if kind.remarks else None,
-                            "file": r.file, "sheet": r.sheet, "row_number": row["row_number"],
-                            "extras": json.dumps(extras, ensure_ascii=False, sort_keys=True) if extras else None})  # fmt: skip
+        out.answers.append(
+            {
+                "kind": kind.kind,
+                "key": key,
+                "value": values.get(kind.answer),
+                "answered_by": values.get(kind.person),
+                "answered_on": dates[i],
+                "remarks": values.get(kind.remarks) if kind.remarks else None,
+                "file": r.file,
+                "sheet": r.sheet,
+                "row_number": row["row_number"],
+                "extras": json.dumps(extras, ensure_ascii=False, sort_keys=True) if extras else None,
+            }
+        )
 
 
 def _as_written(value: object) -> str | None:

@@ -70,10 +70,15 @@ def load_publication(out_dir: Path, con: duckdb.DuckDBPyConnection, quarter: str
         suggestions=frozenset(n for (n,) in suggestions),
     )
     return Publication(
-        quarter, pl.read_parquet(out_dir / "warnings.parquet"), issued,
-        date.fromisoformat(deadlines["verify_by"]), date.fromisoformat(deadlines["settle_by"]), listing, orders,
+        quarter,
+        pl.read_parquet(out_dir / "warnings.parquet"),
+        issued,
+        date.fromisoformat(deadlines["verify_by"]),
+        date.fromisoformat(deadlines["settle_by"]),
+        listing,
+        orders,
         pl.read_parquet(out_dir / "households.parquet", columns=["household_id", "colour"]),
-    )  # fmt: skip
+    )
 
 
 def record_answers(con: duckdb.DuckDBPyConnection, quarter: str, file_sha256: str, answers: pl.DataFrame) -> int:
@@ -125,9 +130,17 @@ def followup_frame(
             pl.col("value").alias(prefix),
             pl.col("answered_by").alias(f"{prefix}_by"),
             pl.col("answered_on").alias(f"{prefix}_on"),
-            pl.concat_str([pl.col("file"), pl.lit(" "), pl.col("sheet").fill_null(""), pl.lit(" 第"),
-                           pl.col("row_number").cast(pl.String), pl.lit("行")]).alias(f"{prefix}_source"),
-        )  # fmt: skip
+            pl.concat_str(
+                [
+                    pl.col("file"),
+                    pl.lit(" "),
+                    pl.col("sheet").fill_null(""),
+                    pl.lit(" 第"),
+                    pl.col("row_number").cast(pl.String),
+                    pl.lit("行"),
+                ]
+            ).alias(f"{prefix}_source"),
+        )
 
     f = (
         w.join(listing, on="_listed_as", how="left")

@@ -68,11 +68,19 @@ def _file_reject(
 ) -> pl.DataFrame:
     return as_rejects(
         pl.DataFrame(
-            [{"department": department, "dataset": dataset, "file": rel, "sheet": sheet, "reason": reason,
-              "reason_code": code}],
+            [
+                {
+                    "department": department,
+                    "dataset": dataset,
+                    "file": rel,
+                    "sheet": sheet,
+                    "reason": reason,
+                    "reason_code": code,
+                }
+            ],
             schema={k: REJECT_SCHEMA[k] for k in ("department", "dataset", "file", "sheet", "reason", "reason_code")},
         )
-    )  # fmt: skip
+    )
 
 
 def _sheet_rejects(
@@ -184,9 +192,14 @@ class SheetOutcome:
 
 
 def _split_sheet(
-    sheet: RawSheet, header, department: str, rel: str, rules, latest_event_date: date | None = None,
+    sheet: RawSheet,
+    header,
+    department: str,
+    rel: str,
+    rules,
+    latest_event_date: date | None = None,
     corrections: pl.DataFrame | None = None,
-) -> SheetOutcome:  # fmt: skip
+) -> SheetOutcome:
     """Classify and validate one sheet's rows; pure, so batches can be sorted in parallel."""
     matched = header if isinstance(header, HeaderMatch) else None
     if matched is None and fold_label(sheet.name) in {fold_label(n) for n in rules.note_sheets}:
@@ -217,17 +230,21 @@ def _split_sheet(
         return SheetOutcome(sheet, counts, rejected=rejected, no_header_reason=reason)
     data = kinds.filter(pl.col("row_kind") == "data")
     sorted_rows = split_rows(
-        data, matched, rules, department=department, file=rel, sheet=sheet.name,
-        latest_event_date=latest_event_date, corrections=corrections,
-    )  # fmt: skip
+        data,
+        matched,
+        rules,
+        department=department,
+        file=rel,
+        sheet=sheet.name,
+        latest_event_date=latest_event_date,
+        corrections=corrections,
+    )
     return SheetOutcome(
         sheet, counts, matched.dataset.code, sorted_rows.accepted, sorted_rows.rejected, parked=sorted_rows.parked
     )
 
 
-def _count_sheet(
-    out: SheetOutcome, report: FileReport, sink: AcceptedRows, rejects: list[pl.DataFrame]
-) -> None:  # fmt: skip
+def _count_sheet(out: SheetOutcome, report: FileReport, sink: AcceptedRows, rejects: list[pl.DataFrame]) -> None:
     """Add a sorted sheet to the file's report, its accepted rows to the sink, its rejects to the list."""
     sheet = out.sheet
     if sheet.name not in report.sheets:
@@ -276,9 +293,15 @@ def _settle(sink: AcceptedRows, cache: IntakeCache | None, ds, department: str) 
 
 
 def _read_or_reuse(
-    cache: IntakeCache, path: Path, rel: str, department: str, config: CountyConfig, sink: AcceptedRows,
-    quarter: Quarter, corrections: pl.DataFrame | None,
-) -> tuple[FileReport, list[pl.DataFrame]]:  # fmt: skip
+    cache: IntakeCache,
+    path: Path,
+    rel: str,
+    department: str,
+    config: CountyConfig,
+    sink: AcceptedRows,
+    quarter: Quarter,
+    corrections: pl.DataFrame | None,
+) -> tuple[FileReport, list[pl.DataFrame]]:
     """A file's report and rejects, its rows committed to `sink`: from the cache when its
     outcome is there, else read (and then kept in the cache)."""
     sha = cache.sha256(path, rel, sha256_of)

@@ -77,8 +77,15 @@ class FileKey:
     corrections_digest: str
 
     def digest(self) -> str:
-        parts = [code_digest(), self.department, self.rel, self.sha256, self.quarter, self.config_digest,
-                 self.corrections_digest]  # fmt: skip
+        parts = [
+            code_digest(),
+            self.department,
+            self.rel,
+            self.sha256,
+            self.quarter,
+            self.config_digest,
+            self.corrections_digest,
+        ]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
@@ -138,8 +145,12 @@ class IntakeCache:
             excluded = parts[0][0].parent / f"{code}-excluded-{uuid.uuid4().hex[:8]}.parquet"
             link(entry / meta["excluded"], excluded)
         rows = SpilledRows(tuple(p for p, _, _ in parts), excluded, meta["height"], columns)
-        return Settled(rows, pl.read_parquet(entry / "duplicates.parquet"),
-                       pl.read_parquet(entry / "conflict_rejects.parquet"), meta["kept_by_file"])  # fmt: skip
+        return Settled(
+            rows,
+            pl.read_parquet(entry / "duplicates.parquet"),
+            pl.read_parquet(entry / "conflict_rejects.parquet"),
+            meta["kept_by_file"],
+        )
 
     def store_settled(self, code: str, settled: Settled) -> None:
         if not isinstance(settled.rows, SpilledRows):
@@ -152,8 +163,11 @@ class IntakeCache:
                 link(settled.rows.excluded, tmp / "excluded.parquet")
             settled.duplicates.write_parquet(tmp / "duplicates.parquet")
             settled.conflict_rejects.write_parquet(tmp / "conflict_rejects.parquet")
-            meta = {"excluded": "excluded.parquet" if settled.rows.excluded is not None else None,
-                    "height": settled.rows.height, "kept_by_file": settled.kept_by_file}  # fmt: skip
+            meta = {
+                "excluded": "excluded.parquet" if settled.rows.excluded is not None else None,
+                "height": settled.rows.height,
+                "kept_by_file": settled.kept_by_file,
+            }
             (tmp / ENTRY).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
             if not (entry / ENTRY).is_file():
                 shutil.rmtree(entry, ignore_errors=True)
@@ -178,8 +192,9 @@ class IntakeCache:
                 else:
                     path, source_file, rows = item
                     link(path, tmp / name)
-                    accepted.append({"code": code, "kind": "part", "file": name, "source_file": source_file,
-                                     "rows": rows})  # fmt: skip
+                    accepted.append(
+                        {"code": code, "kind": "part", "file": name, "source_file": source_file, "rows": rows}
+                    )
             for i, (code, frame) in enumerate(committed.parked if committed else ()):
                 name = f"parked-{i:04d}.parquet"
                 frame.write_parquet(tmp / name)
@@ -191,8 +206,14 @@ class IntakeCache:
             nonempty = [r for r in rejects if r.height]
             if nonempty:
                 pl.concat(nonempty).write_parquet(tmp / "rejects.parquet")
-            entry = {"key": key.__dict__, "report": report, "accepted": accepted, "parked": parked,
-                     "corrected": corrected, "rejects": "rejects.parquet" if nonempty else None}  # fmt: skip
+            entry = {
+                "key": key.__dict__,
+                "report": report,
+                "accepted": accepted,
+                "parked": parked,
+                "corrected": corrected,
+                "rejects": "rejects.parquet" if nonempty else None,
+            }
             (tmp / ENTRY).write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
             final = self.folder / digest
             if not (final / ENTRY).is_file():  # else another run kept the same outcome first

@@ -323,9 +323,12 @@ def _with_row_values(rejects: pl.DataFrame, values: pl.DataFrame) -> pl.DataFram
     if rejects.is_empty() or values.is_empty():
         return rejects
     joined = rejects.drop("row_values").join(
-        values.unique(["file", "sheet", "row_number"]), on=["file", "sheet", "row_number"], how="left",
-        nulls_equal=True, maintain_order="left",
-    )  # fmt: skip
+        values.unique(["file", "sheet", "row_number"]),
+        on=["file", "sheet", "row_number"],
+        how="left",
+        nulls_equal=True,
+        maintain_order="left",
+    )
     return as_rejects(joined)
 
 

@@ -25,8 +25,11 @@ HEADER_ROWS = 10
 def _lineage_columns(cells: pl.DataFrame) -> tuple[int, dict[str, str]] | None:
     """The header row holding the lineage headers, and the cell column of each."""
     cols = [c for c in cells.columns if c != "row_number"]
-    wanted = {fold_label(SOURCE_FILE): SOURCE_FILE, fold_label(SOURCE_SHEET): SOURCE_SHEET,
-              fold_label(SOURCE_ROW): SOURCE_ROW}  # fmt: skip
+    wanted = {
+        fold_label(SOURCE_FILE): SOURCE_FILE,
+        fold_label(SOURCE_SHEET): SOURCE_SHEET,
+        fold_label(SOURCE_ROW): SOURCE_ROW,
+    }
     for row in cells.head(HEADER_ROWS).iter_rows(named=True):
         found = {
             wanted[fold_label(str(row[c]))]: c for c in cols if row[c] is not None and fold_label(str(row[c])) in wanted
@@ -41,8 +44,13 @@ def corrections_in_supplements(files: list[tuple[str, Path]], rejects: pl.DataFr
     row carrying its lineage resends: `corrected_by` when that row was accepted, `resent_in` when it
     was rejected again. `files`: (path as the clerk knows it, path on disk) of the department's
     workbooks."""
-    schema = {"file": pl.String, "sheet": pl.String, "row_number": pl.Int64, CORRECTED_BY: pl.String,
-              RESENT_IN: pl.String}  # fmt: skip
+    schema = {
+        "file": pl.String,
+        "sheet": pl.String,
+        "row_number": pl.Int64,
+        CORRECTED_BY: pl.String,
+        RESENT_IN: pl.String,
+    }
     rejected = {(f, s or "", r) for f, s, r in rejects.select("file", "sheet", "row_number").iter_rows()}
     found = []
     for rel, path in files:
@@ -71,8 +79,15 @@ def corrections_in_supplements(files: list[tuple[str, Path]], rejects: pl.DataFr
                 where = (
                     f"{rel}（{sheet.name}）第{row['row_number']}行" if sheet.name else f"{rel} 第{row['row_number']}行"
                 )
-                found.append((str(source).strip(), str(source_sheet or "").strip(), original,
-                              None if again else where, where if again else None))  # fmt: skip
+                found.append(
+                    (
+                        str(source).strip(),
+                        str(source_sheet or "").strip(),
+                        original,
+                        None if again else where,
+                        where if again else None,
+                    )
+                )
     corrected = pl.DataFrame(found, schema=schema, orient="row")
     # a row resent more than once: corrected if any resend was accepted
     return corrected.sort(CORRECTED_BY, nulls_last=True).unique(["file", "sheet", "row_number"], keep="first")

@@ -61,8 +61,10 @@ def bar_chart(title: str, items: list[tuple[str, list[tuple[str, float, str]]]])
             if value > 0
         )
         total = sum(v for _, v, _ in parts)
-        rows.append(f'<div class="bar"><span class="bar-label">{escape(label)}</span>'
-                    f'<span class="bar-track">{segments}</span><span class="bar-value">{total:g}</span></div>')  # fmt: skip
+        rows.append(
+            f'<div class="bar"><span class="bar-label">{escape(label)}</span>'
+            f'<span class="bar-track">{segments}</span><span class="bar-value">{total:g}</span></div>'
+        )
     return f'<figure class="bars" role="img" aria-label="{escape(title)}"><figcaption>{escape(title)}</figcaption>{"".join(rows)}</figure>'
 
 

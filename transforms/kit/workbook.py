@@ -79,9 +79,14 @@ def row_place() -> pl.Expr:
     brackets after a workbook's name (columns `file`, `sheet`, `row_number`)."""
     sheet = pl.col("sheet").fill_null("")
     return pl.concat_str(
-        [pl.col("file"), pl.when(sheet != "").then("（" + sheet + "）").otherwise(pl.lit("")), pl.lit(" 第"),
-         pl.col("row_number").cast(pl.String), pl.lit("行")]
-    )  # fmt: skip
+        [
+            pl.col("file"),
+            pl.when(sheet != "").then("（" + sheet + "）").otherwise(pl.lit("")),
+            pl.lit(" 第"),
+            pl.col("row_number").cast(pl.String),
+            pl.lit("行"),
+        ]
+    )
 
 
 def write_cell(ws, row: int, col: int, value, fmt) -> None:
@@ -124,8 +129,14 @@ def write_sheet(job: SheetJob) -> Path:
 
 def _write_sheet(job: SheetJob) -> Path:
     path, title, note, columns, rows, colours, choices = (
-        job.path, job.title, job.note, job.columns, job.rows, job.colours, job.choices
-    )  # fmt: skip
+        job.path,
+        job.title,
+        job.note,
+        job.columns,
+        job.rows,
+        job.colours,
+        job.choices,
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     # constant_memory: each row goes to disk as soon as the next one starts (inline strings, no
     # shared-string table), so rows must be written top to bottom, row heights first.
@@ -135,8 +146,17 @@ def _write_sheet(job: SheetJob) -> Path:
     ws = wb.add_worksheet("名单")
     title_fmt = wb.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter", "locked": True})
     note_fmt = wb.add_format({"font_color": "#C00000", "text_wrap": True, "locked": True})
-    head = wb.add_format({"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True, "align": "center",
-                          "valign": "vcenter", "locked": True})  # fmt: skip
+    head = wb.add_format(
+        {
+            "bold": True,
+            "bg_color": "#D9E1F2",
+            "border": 1,
+            "text_wrap": True,
+            "align": "center",
+            "valign": "vcenter",
+            "locked": True,
+        }
+    )
     cell = {"border": 1, "text_wrap": True, "valign": "top", "locked": True}
     fills = {k: wb.add_format({**cell, "bg_color": v.fill}) for k, v in colours.items()}
     plain = wb.add_format(cell)

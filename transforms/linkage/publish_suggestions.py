@@ -25,9 +25,14 @@ def write_suggestions(folder: Path, suggestions: pl.DataFrame) -> None:
 
 
 def suggestion_job(
-    folder: Path, quarter: str, config: CountyConfig, layout: ExcelLayout, suggestions: pl.DataFrame,
-    created: datetime | None, deadline: date | None = None,
-) -> SheetJob:  # fmt: skip
+    folder: Path,
+    quarter: str,
+    config: CountyConfig,
+    layout: ExcelLayout,
+    suggestions: pl.DataFrame,
+    created: datetime | None,
+    deadline: date | None = None,
+) -> SheetJob:
     """The county office's workbook: one row per suggestion headed by its 建议编号."""
     spec = layout.id_suggestions
     labels = config.department_labels
@@ -35,18 +40,24 @@ def suggestion_job(
         "suggestion_id",
         pl.col("department").replace_strict(labels, default=pl.col("department")).alias("department_label"),
         row_place().alias("place"),
-        pl.concat_str([pl.col("name_as_written").fill_null("—"), pl.col("suggested_name").fill_null("—")],
-                      separator="／").alias("names"),
-        pl.struct("id_as_written", "suggested_id_number").map_elements(
-            lambda r: marked_digits(r["id_as_written"], r["suggested_id_number"]), return_dtype=pl.String
-        ).alias("id_marked"),
+        pl.concat_str(
+            [pl.col("name_as_written").fill_null("—"), pl.col("suggested_name").fill_null("—")], separator="／"
+        ).alias("names"),
+        pl.struct("id_as_written", "suggested_id_number")
+        .map_elements(lambda r: marked_digits(r["id_as_written"], r["suggested_id_number"]), return_dtype=pl.String)
+        .alias("id_marked"),
         "suggested_id_number",
-        pl.concat_str([_birth(pl.col("id_as_written")), _birth(pl.col("suggested_id_number"))], separator="／")
-        .alias("birth_dates"),
-        pl.concat_str([_place("town_as_written", "village_as_written"), _place("suggested_town", "suggested_village")],
-                      separator="／").alias("places"),
-        "agreement", _likelihood(spec.likelihood).alias("likelihood"), "suggested_household_id",
-    )  # fmt: skip
+        pl.concat_str([_birth(pl.col("id_as_written")), _birth(pl.col("suggested_id_number"))], separator="／").alias(
+            "birth_dates"
+        ),
+        pl.concat_str(
+            [_place("town_as_written", "village_as_written"), _place("suggested_town", "suggested_village")],
+            separator="／",
+        ).alias("places"),
+        "agreement",
+        _likelihood(spec.likelihood).alias("likelihood"),
+        "suggested_household_id",
+    )
     return SheetJob(
         folder / "quality" / WORKBOOK,
         title=spec.title.format(county=config.county_name, quarter=quarter_label(quarter)),

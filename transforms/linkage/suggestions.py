@@ -16,75 +16,16 @@ import polars as pl
 
 from schemas.outputs import SUGGESTION_COLUMNS, SUGGESTION_SCHEMA
 from transforms.config import CountyConfig
-from transforms.intake.validation import SLIP_ID_PROBLEMS, written_name
+from transforms.intake.validation import written_name
 from transforms.kit.numbering import allocate
 from transforms.linkage.corrections import denied
 from transforms.linkage.model import number_parts, roster_digest, score, train
+from transforms.linkage.rows import PEOPLE, ROW_SCHEMA, person_rows_sql, rejected_rows, strangers_per_file_sql
 from transforms.linkage_settings import LinkageSettings
 from transforms.settings import Quarter
 from transforms.staging.warehouse import read_sql
 
 SUGGESTION_INFIX = "ID"
-_ROW_SCHEMA = {
-    "department": pl.String, "dataset": pl.String, "file": pl.String, "sheet": pl.String, "row_number": pl.Int64,
-    "origin": pl.String, "id_as_written": pl.String, "name_as_written": pl.String, "town": pl.String,
-    "village": pl.String,
-}  # fmt: skip
-
-
-def rejected_rows(rejects: pl.DataFrame) -> pl.DataFrame:
-    """Rows rejected for their identity number's check character or birth date (and nothing
-    that makes the number unusable), with a name to look by — the departments' rows: the
-    roster's own rejected rows are mended in the roster itself, never matched against it."""
-    return (
-        rejects.filter(
-            (pl.col("department") != "roster")
-            & pl.col("id_problem").is_in(SLIP_ID_PROBLEMS)
-            & pl.col("name_as_written").is_not_null()
-            & pl.col("id_as_written").str.contains(r"^\d{17}[\dX]$")
-        )
-        .select(
-            "department", "dataset", "file", "sheet", "row_number", pl.lit("rejected").alias("origin"),
-            "id_as_written", "name_as_written", pl.col("town_as_written").alias("town"),
-            pl.col("village_as_written").alias("village"),
-        )
-        .cast(_ROW_SCHEMA)
-    )  # fmt: skip
-
-
-def person_rows_sql(config: CountyConfig, among: str, this_year: bool = False) -> str:
-    """The department rows of this quarter (with `this_year`: of every quarter of the year up to
-    this one) of the persons `among` says, over every dataset of the registry with a person in it
-    (so a new department is covered without a query): "new_candidates" — the persons behind a
-    NEW_CANDIDATE warning (a registered table of id_number); "strangers" — every person not on the
-    quarter's roster; "found" — the numbers of a registered lnk_found_people (id_as_written)."""
-    when = "s.quarter like $year_prefix and s.quarter <= $quarter" if this_year else "s.quarter = $quarter"
-    who = {
-        "new_candidates": "semi join new_candidates as c on c.id_number = s.id_number",
-        "strangers": "anti join stg_roster__persons as r on r.id_number = s.id_number and r.quarter = $quarter",
-        "found": "semi join lnk_found_people as f on f.id_as_written = s.id_number",
-    }[among]
-    parts = []
-    for ds in config.datasets:
-        names = {f.name for f in ds.fields}
-        if ds.department == "roster" or not {"id_number", "name"} <= names:
-            continue
-        town = "s.town" if "town" in names else "null"
-        village = "s.village" if "village" in names else "null"
-        parts.append(
-            f"select '{ds.department}' as department, '{ds.code}' as dataset, s.source_file as file, "
-            f"s.source_sheet as sheet, s.source_row as row_number, "
-            f"s.id_number as id_as_written, s.name as name_as_written, {town} as town, {village} as village "
-            f"from {ds.staging_table} as s {who} where {when} and s.id_number is not null"
-        )  # identifiers from our own registry, never from data
-    return "\nunion all\n".join(parts)
-
-
-def strangers_per_file_sql(config: CountyConfig) -> str:
-    """Each person not on the quarter's roster as the rows write them, with their rows per file
-    (dataset, file, id_as_written, name_as_written, town, village, rows)."""
-    rows = person_rows_sql(config, "strangers")
-    return f"select dataset, file, {', '.join(PEOPLE)}, count(*) as rows from ({rows}) group by all"
 
 
 def _roster(con: duckdb.DuckDBPyConnection, quarter: str) -> pl.DataFrame:
@@ -146,7 +87,6 @@ def explain(row: dict) -> str:
     return text
 
 
-PEOPLE = ["id_as_written", "name_as_written", "town", "village"]  # a person as a row writes them
 ROW_KEY = ["department", "file", "sheet", "row_number"]
 
 
@@ -157,19 +97,22 @@ def _strangers(con: duckdb.DuckDBPyConnection, config: CountyConfig, quarter: st
     grouped = pl.from_arrow(con.sql(strangers_per_file_sql(config), params={"quarter": quarter}).to_arrow_table()).sort(
         "dataset", "file", *PEOPLE, nulls_last=True
     )  # the same order every run (sorted here: faster)
-    people = grouped.select(PEOPLE).unique(maintain_order=True).cast({c: _ROW_SCHEMA[c] for c in PEOPLE})
+    people = grouped.select(PEOPLE).unique(maintain_order=True).cast({c: ROW_SCHEMA[c] for c in PEOPLE})
     per_number = grouped.group_by("dataset", "file", "id_as_written", maintain_order=True).agg(pl.col("rows").sum())
     return people, per_number
 
 
 def _stranger_rows(
-    con: duckdb.DuckDBPyConnection, config: CountyConfig, quarter: str, people: pl.DataFrame,
+    con: duckdb.DuckDBPyConnection,
+    config: CountyConfig,
+    quarter: str,
+    people: pl.DataFrame,
     new_candidates: pl.Series,
-) -> pl.DataFrame:  # fmt: skip
+) -> pl.DataFrame:
     """The stranger rows of these persons (as written), with their origin: behind a NEW_CANDIDATE
     warning, or a stranger who raised none."""
     if people.is_empty():
-        return pl.DataFrame(schema=_ROW_SCHEMA)
+        return pl.DataFrame(schema=ROW_SCHEMA)
     con.register("lnk_found_people", people.select("id_as_written").unique().to_arrow())
     try:
         rows = pl.from_arrow(con.sql(person_rows_sql(config, "found"), params={"quarter": quarter}).to_arrow_table())
@@ -179,8 +122,8 @@ def _stranger_rows(
     origin = pl.when(pl.col("id_as_written").is_in(new_candidates.implode())).then(pl.lit("new_candidate"))
     return (
         rows.with_columns(origin.otherwise(pl.lit("stranger")).alias("origin"))
-        .cast(_ROW_SCHEMA)
-        .select(list(_ROW_SCHEMA))
+        .cast(ROW_SCHEMA)
+        .select(list(ROW_SCHEMA))
         .sort(ROW_KEY, nulls_last=True)
     )
 
@@ -308,9 +251,13 @@ def _stranger_priors(caught: pl.DataFrame, rows_per_number: pl.DataFrame, settin
 
 
 def suggest(
-    con: duckdb.DuckDBPyConnection, quarter: Quarter, config: CountyConfig, rejects: pl.DataFrame,
-    warnings: pl.DataFrame, settings: LinkageSettings,
-) -> pl.DataFrame:  # fmt: skip
+    con: duckdb.DuckDBPyConnection,
+    quarter: Quarter,
+    config: CountyConfig,
+    rejects: pl.DataFrame,
+    warnings: pl.DataFrame,
+    settings: LinkageSettings,
+) -> pl.DataFrame:
     """The quarter's suggestions (SUGGESTION_COLUMNS), numbered; `con` is the warehouse with
     the quarter staged. Rows looked at: those rejected for a slip in their number, and every
     department row of a person not on the roster, in every extract."""
@@ -326,11 +273,14 @@ def suggest(
     behind = (
         strangers.with_columns(written_name(pl.col("name_as_written")).alias("_folded"))
         .join(
-            found.select(PEOPLE).unique(), left_on=["id_as_written", "_folded", "town", "village"],
-            right_on=PEOPLE, how="semi", nulls_equal=True,
+            found.select(PEOPLE).unique(),
+            left_on=["id_as_written", "_folded", "town", "village"],
+            right_on=PEOPLE,
+            how="semi",
+            nulls_equal=True,
         )
         .drop("_folded")
-    )  # fmt: skip
+    )
     no_denied = ["department", "id_as_written", "name_as_written", "person_id"]
     rejected_found, strangers_found = [
         rows.with_columns(folded)
@@ -364,11 +314,17 @@ def _number(con: duckdb.DuckDBPyConnection, quarter: str, ranked: pl.DataFrame) 
     kept with what they suggest, to match the county office's answers."""
     keyed = ranked.sort("department", "file", "sheet", "row_number", "_rank").with_columns(
         pl.concat_str(
-            ["department", "file", pl.col("sheet").fill_null(""), pl.col("row_number").cast(pl.String),
-             "id_as_written", "suggested_id_number"],
+            [
+                "department",
+                "file",
+                pl.col("sheet").fill_null(""),
+                pl.col("row_number").cast(pl.String),
+                "id_as_written",
+                "suggested_id_number",
+            ],
             separator="|",
         ).alias("_key")
-    )  # fmt: skip
+    )
     prefix = pl.lit(f"{quarter}-{SUGGESTION_INFIX}-")
     numbered = allocate(con, "id_suggestion_numbers", quarter, keyed.rename({"_key": "key"}), prefix)
     return numbered.rename({"key": "_key", "number": "suggestion_id"})

@@ -167,9 +167,16 @@ def write_settlements(county: County, size: SampleSize, q: Quarter, folder: Path
 
 
 def _settlement_chunk(
-    g: np.random.Generator, n: int, size: SampleSize, q: Quarter, roster: tuple, outsiders: tuple, plan: Plan,
-    file: str, row_offset: int,
-) -> pl.DataFrame:  # fmt: skip
+    g: np.random.Generator,
+    n: int,
+    size: SampleSize,
+    q: Quarter,
+    roster: tuple,
+    outsiders: tuple,
+    plan: Plan,
+    file: str,
+    row_offset: int,
+) -> pl.DataFrame:
     """n claims with planted bad rows and duplicates recorded in `plan`; rows numbered from `row_offset`."""
     (roster_ids, roster_names), (out_ids, out_names) = roster, outsiders
     roster_share = 0.2

@@ -47,8 +47,14 @@ class GateResult:
         return asdict(self)
 
     def message(self) -> str:
-        bound = " ".join(p for p in (f"≥{self.min:g}" if self.min is not None else "",
-                                     f"≤{self.max:g}" if self.max is not None else "") if p)  # fmt: skip
+        bound = " ".join(
+            p
+            for p in (
+                f"≥{self.min:g}" if self.min is not None else "",
+                f"≤{self.max:g}" if self.max is not None else "",
+            )
+            if p
+        )
         subject = "" if self.subject == ALL_SUBJECTS else f"（{self.subject}）"
         return (
             f"质量关卡“{self.label}”{subject}未通过：实际{self.value:g}，要求{bound} / "

@@ -113,9 +113,13 @@ PARKED_PREFIX = "parked_"  # parked_<staging table>: rows parked for a slip in t
 
 
 def stage_dataset(
-    con: duckdb.DuckDBPyConnection, ds: DatasetSpec, quarter: Quarter, rows: pl.DataFrame | SpilledRows,
-    parked: pl.DataFrame | None = None, data_root: Path | None = None,
-) -> int:  # fmt: skip
+    con: duckdb.DuckDBPyConnection,
+    ds: DatasetSpec,
+    quarter: Quarter,
+    rows: pl.DataFrame | SpilledRows,
+    parked: pl.DataFrame | None = None,
+    data_root: Path | None = None,
+) -> int:
     """Replace the quarter's slice of `stg_<dataset>` with `rows` (accepted, validated): a frame,
     or a big dataset's Parquet parts — kept as files beside the warehouse when a `data_root` is
     given (transforms.staging.slices), else read into it by DuckDB — and, for a dataset of
@@ -150,26 +154,38 @@ def stage_dataset(
 
 
 def _replace_slice(
-    con: duckdb.DuckDBPyConnection, ds: DatasetSpec, model: str, params: dict, key: dict, digest: str | None,
-    rows: pl.DataFrame | SpilledRows, parked: pl.DataFrame | None, as_files: bool, folder: str | None,
-) -> None:  # fmt: skip
+    con: duckdb.DuckDBPyConnection,
+    ds: DatasetSpec,
+    model: str,
+    params: dict,
+    key: dict,
+    digest: str | None,
+    rows: pl.DataFrame | SpilledRows,
+    parked: pl.DataFrame | None,
+    as_files: bool,
+    folder: str | None,
+) -> None:
     """The slice, its files' record and its parked rows replaced in one transaction."""
     with transaction(con):
         con.execute(read_sql("bookkeeping/meta_staged_slices__forget.sql"), key)
         if digest is not None:
-            con.execute(read_sql("bookkeeping/meta_staged_slices__record.sql"),
-                        {**key, "digest": digest, "rows": rows.height})  # fmt: skip
+            con.execute(
+                read_sql("bookkeeping/meta_staged_slices__record.sql"), {**key, "digest": digest, "rows": rows.height}
+            )
         target = slices.rows_table(con, ds, model, as_files, empty_rows(ds))
         _insert_slice(con, target, model, params, empty_rows(ds) if as_files else rows)
         con.execute(read_sql("bookkeeping/meta_staged_files__forget.sql"), key)
         if as_files:
-            con.execute(read_sql("bookkeeping/meta_staged_files__record.sql"),
-                        {**key, "folder": folder, "parts": len(rows.parts), "excluded": rows.excluded is not None})  # fmt: skip
+            con.execute(
+                read_sql("bookkeeping/meta_staged_files__record.sql"),
+                {**key, "folder": folder, "parts": len(rows.parts), "excluded": rows.excluded is not None},
+            )
         if target != ds.staging_table:
             slices.rebuild_view(con, ds, model)
         if "id_number" in {f.name for f in ds.fields}:
-            _insert_slice(con, PARKED_PREFIX + ds.staging_table, model, params,
-                          parked if parked is not None else empty_rows(ds))  # fmt: skip
+            _insert_slice(
+                con, PARKED_PREFIX + ds.staging_table, model, params, parked if parked is not None else empty_rows(ds)
+            )
 
 
 def _insert_slice(
@@ -225,18 +241,30 @@ def record_files(con: duckdb.DuckDBPyConnection, quarter: Quarter, files: list[d
             con.execute(
                 record,
                 {
-                    "q": str(quarter), "d": f["department"], "p": f["path"], "s": f["sha256"], "ds": f["datasets"],
-                    "r": f["rows_read"], "a": f["accepted"], "rj": f["rejected"], "du": f["duplicates"],
-                    "ig": f["ignored"], "e": f["error"],
+                    "q": str(quarter),
+                    "d": f["department"],
+                    "p": f["path"],
+                    "s": f["sha256"],
+                    "ds": f["datasets"],
+                    "r": f["rows_read"],
+                    "a": f["accepted"],
+                    "rj": f["rejected"],
+                    "du": f["duplicates"],
+                    "ig": f["ignored"],
+                    "e": f["error"],
                 },
-            )  # fmt: skip
+            )
 
 
 def stage_quarter(
-    warehouse: Path, quarter: Quarter, datasets: tuple[DatasetSpec, ...], accepted: dict[str, object], files: list[dict],
+    warehouse: Path,
+    quarter: Quarter,
+    datasets: tuple[DatasetSpec, ...],
+    accepted: dict[str, object],
+    files: list[dict],
     corrected: pl.DataFrame | None = None,
     parked: dict[str, pl.DataFrame] | None = None,
-) -> dict[str, int]:  # fmt: skip
+) -> dict[str, int]:
     """Replace the quarter's slice of every staging table with what was accepted (a dataset that
     did not arrive stages empty), and of every parked_ table with the rows parked for a slip in
     the identity number; record the files read and the rows read with a confirmed corrected
