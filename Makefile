@@ -10,7 +10,7 @@ demo: setup       ## the sample county's two quarters, published under data/samp
 	$(VENV)/povwatch demo
 
 test: setup       ## the fast tier: unit, SQL, property and catalogue tests (no end-to-end run), well under a minute
-	$(VENV)/python -m pytest -m "not slow" -q
+	$(VENV)/python -m pytest -m "not slow" -q -n 2
 
 check:            ## lint, format and the whole suite: what CI runs
 	bash scripts/bootstrap.sh && $(VENV)/ruff check . && $(VENV)/ruff format --check . && $(VENV)/python -m pytest

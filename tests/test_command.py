@@ -6,11 +6,14 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 
 def _povwatch(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "flows.cli", *args], capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow  # the command starts its Prefect server
 def test_a_quarter_without_an_inbox_is_refused_with_exit_code_1(tmp_path):
     done = _povwatch("run", "--data-root", str(tmp_path), "--quarter", "2026Q3")
     assert done.returncode == 1
@@ -25,6 +28,7 @@ def test_a_malformed_quarter_is_exit_code_2(tmp_path):
     assert "2026Q5" in done.stderr
 
 
+@pytest.mark.slow  # a whole quarter through the command
 def test_the_terminal_speaks_the_data_officers_language_without_noise(tmp_path, sample_root):
     """A run prints its steps and each department in Chinese, no Prefect or Great Expectations
     log lines and no link to the temporary server (gone when the command ends); the summary names
