@@ -58,7 +58,9 @@ class TemporaryServer:
         ]
         # stdin closed: the command never asks which profile to use; stdout (its welcome text) not
         # shown — the data officer's terminal shows the run's steps, not a server's address.
-        self.process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, preexec_fn=_die_with_parent
+        )
         atexit.register(self.stop)  # registered before the flow's workers: it runs after they drain
 
     def wait_until_healthy(self) -> None:
@@ -85,6 +87,18 @@ class TemporaryServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def _die_with_parent() -> None:
+    """Linux (in the server's process, before `prefect` starts): SIGTERM when the command that
+    started it dies, however it dies (SIGKILL, the OOM killer) — a temporary server never
+    outlives its command, nor holds its terminal open."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def start_server_if_needed() -> TemporaryServer | None:
