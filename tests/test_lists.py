@@ -179,7 +179,9 @@ def _write_in_a_daemon(folder: str) -> None:
     from transforms.kit import workbook as lists
 
     lists.PARALLEL_FROM_ROWS = 0  # would use worker processes, if a daemon could have children
-    columns = [{"key": "a", "header": "甲", "width": 8}]
+    from transforms.config_files import Column
+
+    columns = [Column(key="a", header="甲", width=8)]
     jobs = [
         lists.SheetJob(
             Path(folder) / f"{i}.xlsx",
