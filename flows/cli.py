@@ -60,6 +60,22 @@ def _parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="在终端查看各乡镇、部门的核实与办结进度 / where the loop stands")
     status.add_argument("--data-root", help="数据根目录 / data root")
     status.add_argument("--quarter", required=True, help="名单所属季度，如 2026Q3 / the lists' quarter")
+    trial = sub.add_parser(
+        "backtest", help="用试算阈值回测已运行的季度，不发布任何名单 / try thresholds on the quarters already run"
+    )
+    trial.add_argument("--data-root", help="数据根目录 / data root")
+    trial.add_argument("--quarters", required=True, help="季度范围，如 2026Q2..2026Q3 / quarters, e.g. 2026Q2..2026Q3")
+    trial.add_argument(
+        "--thresholds",
+        required=True,
+        help="试算阈值文件（格式同 thresholds.yaml）/ trial thresholds (thresholds.yaml's format)",
+    )
+    trial.add_argument("--name", help="回测名称（默认用文件名）/ the backtest's name (default: the file's)")
+    answers = sub.add_parser(
+        "simulate-answers", help="示例县：模拟乡镇和部门填写交回名单 / sample county: towns and departments answer"
+    )
+    answers.add_argument("--data-root", help=f"示例县目录 / the sample county (default {SAMPLE_DATA_ROOT})")
+    answers.add_argument("--quarter", required=True, help="名单所属季度，如 2026Q3 / the lists' quarter")
     demo = sub.add_parser("demo", help="生成示例县并运行 / make the sample county and run its quarters")
     demo.add_argument("--data-root", help=f"示例县目录 / where to make it (default {SAMPLE_DATA_ROOT})")
     demo.add_argument(
@@ -218,6 +234,59 @@ def _read_returns(data_root: Path, quarter: str, as_of: str | None) -> int:
     return 0
 
 
+def _backtest(args: argparse.Namespace) -> int:
+    from transforms.data_root_lock import DataRootBusy, data_root_lock
+
+    data_root = resolve_data_root(args.data_root)
+    try:  # refused at once when another command holds the data root (a run writing the warehouse)
+        with data_root_lock(data_root, "backtest"):
+            from flows.prefect_api import start_server_if_needed
+
+            server = start_server_if_needed()
+            from flows.backtest import STEPS, backtest
+
+            counts = _in_flow(
+                server,
+                backtest,
+                str(data_root),
+                args.quarters,
+                args.thresholds,
+                args.name,
+                log_dir=data_root / "logs",
+                steps=STEPS,
+            )
+    except DataRootBusy as e:
+        print(f"未回测 / not run: {e}", file=sys.stderr)
+        return 1
+    if counts is None:
+        return 1
+    print(
+        f"[回测 backtest {counts['name']}] {'、'.join(counts['quarters'])} → {counts['folder']}\n"
+        f"  现行预警 now {counts['current']}  试算 trial {counts['trial']}  减少 dropped {counts['dropped']}"
+        f"（其中核实属实 found true {counts['dropped_true']}，不属实 not true {counts['dropped_not_true']}）"
+        f"  增加 added {counts['added']}"
+    )
+    return 0
+
+
+def _simulate_answers(args: argparse.Namespace) -> int:
+    if _bad_quarter(args.quarter):
+        return 2
+    from transforms.sample_county.answers import simulate_answers
+
+    root = Path(args.data_root).resolve() if args.data_root else SAMPLE_DATA_ROOT
+    try:
+        counts = simulate_answers(root, Quarter.parse(args.quarter))
+    except FileNotFoundError:
+        print(f"该季度的名单尚未发布 / {args.quarter} has not been published under {root}", file=sys.stderr)
+        return 1
+    print(
+        f"示例县已填写交回 / answered: 核实 {counts['verification']} 行，办理 {counts['settlement']} 件 → "
+        f"{root / 'returns' / args.quarter}"
+    )
+    return 0
+
+
 def _status(data_root: Path, quarter: str) -> int:
     if _bad_quarter(quarter):
         return 2
@@ -241,6 +310,10 @@ def main(argv: list[str] | None = None) -> int:
         return _read_returns(resolve_data_root(args.data_root), args.quarter, args.as_of)
     if args.command == "status":
         return _status(resolve_data_root(args.data_root), args.quarter)
+    if args.command == "backtest":
+        return _backtest(args)
+    if args.command == "simulate-answers":
+        return _simulate_answers(args)
     if args.command == "run-province":
         return _run_province(args)
     if args.command in ("demo", "make-sample"):

@@ -14,7 +14,16 @@ from prefect import flow, get_run_logger
 from flows import progress
 from flows.artifacts import publish_artifacts
 from flows.console import install_refusal_filter
-from flows.tasks import check_quality, compare, prepare, publish_quarter, stage, suggest_identities, take_in_all
+from flows.tasks import (
+    check_quality,
+    compare,
+    learn_from_answers,
+    prepare,
+    publish_quarter,
+    stage,
+    suggest_identities,
+    take_in_all,
+)
 from transforms.data_root_lock import data_root_lock
 from transforms.deliver.publication import ListsPlan, run_manifest, write_check, write_publication
 from transforms.deliver.summary import RunSummary, StepClock
@@ -92,6 +101,7 @@ def _quarterly_run(data_root: str, quarter: str | None, reread: bool) -> RunSumm
         comparison = suggest_identities(warehouse, q, config, intakes, comparison)
     with clock.step("lists"):
         plan: ListsPlan = prepare(warehouse, q, comparison, config, datetime.now(CHINA).date())
+        answers = learn_from_answers(opened.root, str(q), config, plan.published_on)
     manifest = run_manifest(q, config, opened, intakes, failures, staged, gates, comparison, plan, clock)
     with clock.step("publish"):
         out_dir = publish_quarter(
@@ -106,6 +116,7 @@ def _quarterly_run(data_root: str, quarter: str | None, reread: bool) -> RunSumm
                 plan=plan,
                 manifest=manifest,
                 docs_dir=docs,
+                answers=answers,
                 workbook_cache=opened.root.workbook_cache(q),
             ),
         )

@@ -12,6 +12,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
 from flows.console import install_refusal_filter
+from flows.tasks import learn_from_answers
 from transforms.config import load_config
 from transforms.data_root_lock import data_root_lock
 from transforms.followup.loop import FollowUp, ensure_published, follow_up
@@ -58,6 +59,7 @@ def read_returns(data_root: str, quarter: str | None = None, as_of: str | None =
 
 def _read_returns(root: DataRoot, q: Quarter, day: date, config) -> dict:
     result = read_and_record(root, q, day)
+    answers = learn_from_answers(root, str(q), config)  # with the answers just recorded
     out_dir = publish(
         root,
         q,
@@ -76,6 +78,7 @@ def _read_returns(root: DataRoot, q: Quarter, day: date, config) -> dict:
             rule_labels={r.rule_id: r.label for r in config.rules},
             calendar=WorkingCalendar.load(),
             published_on=result.publication.issued.published_on,
+            answers=answers,
             listing_reasons=config.listing_reasons,
         ),
         area="followup",

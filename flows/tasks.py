@@ -23,6 +23,7 @@ from transforms.intake.department import DepartmentIntake, take_in_department
 from transforms.intake.inbox import OpenedInbox
 from transforms.intake.validation import REJECT_SCHEMA
 from transforms.kit.atomic import publish
+from transforms.learning.answer_yield import yield_up_to
 from transforms.linkage.corrections import confirmed_by_department
 from transforms.linkage.one_person import one_visit, record_unlisted
 from transforms.linkage.suggestions import suggest
@@ -141,4 +142,5 @@ def suggest_identities(
 
 
 prepare = task(prepare_lists, name="prepare-lists", cache_policy=NONE)
+learn_from_answers = task(yield_up_to, name="learn-from-answers", cache_policy=NONE)  # (what the answers teach)
 publish_quarter = task(publish, name="publish", cache_policy=NONE)

@@ -1,6 +1,6 @@
 """The house's floors: every import runs down, never up or sideways between the last phases.
 
-    settings < linkage_settings < config_files < config < schemas < kit < intake < staging < compare < linkage < deliver | followup
+    settings < linkage_settings < config_files < config < schemas < kit < intake < staging < compare < linkage < learning < deliver | followup
 
 `kit` (workbooks, HTML pieces, masking, deadlines, atomic publication, file hashes) is the shared
 kit below every phase; deliver and followup, the two ends of a quarter, import neither the other.
@@ -12,7 +12,7 @@ import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-FLOORS = ["settings", "linkage_settings", "config_files", "config", "schemas", "kit", "data_root_lock", "intake", "staging", "compare", "linkage",
+FLOORS = ["settings", "linkage_settings", "config_files", "config", "schemas", "kit", "data_root_lock", "intake", "staging", "compare", "linkage", "learning",
           "deliver", "followup"]  # fmt: skip
 SAME_FLOOR = {"followup": FLOORS.index("deliver")}  # the two ends of a quarter share a floor
 

@@ -166,6 +166,7 @@ class CountyConfig:
     linkage: LinkageSettings | None = None  # id_linkage.yaml: suggestions for mistyped identity numbers
     # rules.yaml material_change: when a town's 不属实 stops holding
     material_change: files.MaterialChange = field(default_factory=files.MaterialChange)
+    yield_min_answers: int = 20  # rules.yaml answer_yield: a 命中率 over fewer answers is greyed
 
     @property
     def department_labels(self) -> dict[str, str]:
@@ -326,6 +327,7 @@ def _load_config(config_dir: str) -> CountyConfig:
         listing_evidence=dict(catalogue.listing_evidence),
         colour_parameters=tuple(catalogue.colour_parameters),
         material_change=catalogue.material_change,
+        yield_min_answers=catalogue.answer_yield.min_answers,
         linkage=LinkageSettings.from_yaml(read["id_linkage.yaml"].model_dump()),
     )
     _check_catalogue(config)

@@ -140,6 +140,12 @@ class MaterialChange(_Entry):
     period_pattern: str = ""
 
 
+class AnswerYieldSettings(_Entry):
+    """What the answers teach: a share over fewer answers than this is shown greyed."""
+
+    min_answers: int = Field(20, ge=1)
+
+
 class RulesFile(_Entry):
     rules: dict[str, RuleEntry] = Field(min_length=1)
     causes: dict[str, str] = {}
@@ -147,6 +153,7 @@ class RulesFile(_Entry):
     listing_reasons: dict[str, str] = {}
     listing_evidence: dict[str, str] = {}
     material_change: MaterialChange = MaterialChange()
+    answer_yield: AnswerYieldSettings = AnswerYieldSettings()
 
 
 # id_linkage.yaml ------------------------------------------------------------------------------

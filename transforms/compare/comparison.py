@@ -122,6 +122,28 @@ def raise_warnings(con: duckdb.DuckDBPyConnection, params: dict[str, object], co
 
 def compare_with_roster(con: duckdb.DuckDBPyConnection, quarter: Quarter, config: CountyConfig) -> Comparison:
     """Run the comparison for a quarter whose staging is loaded; keep its history."""
+    comparison, recorded = _compare(con, quarter, config)
+    con.register("new_warnings", recorded.to_arrow())  # every column the history keeps (measure, judgements …)
+    try:
+        with transaction(con):
+            for table in ("hist_warnings", "hist_households"):
+                con.execute(read_sql(f"bookkeeping/{table}__forget.sql"), {"quarter": str(quarter)})
+                con.execute(read_sql(f"bookkeeping/{table}__record.sql"))
+    finally:
+        con.unregister("new_warnings")
+    return comparison
+
+
+def compare_quarter(con: duckdb.DuckDBPyConnection, quarter: Quarter, config: CountyConfig) -> Comparison:
+    """The comparison of a quarter whose staging is loaded, with `config`'s thresholds — every
+    rule of the catalogue, the colours, the statuses against the history — writing nothing but
+    the connection's temporary tables (a backtest runs it on a read-only warehouse;
+    `cur_households` stays for the history to record)."""
+    return _compare(con, quarter, config)[0]
+
+
+def _compare(con: duckdb.DuckDBPyConnection, quarter: Quarter, config: CountyConfig) -> tuple[Comparison, pl.DataFrame]:
+    """The comparison, and its warnings with every column the history keeps."""
     params = run_params(quarter, config.thresholds(quarter.year), config)
     con.execute(department_people_sql(config.datasets))
     registry = pl.DataFrame(
@@ -141,16 +163,8 @@ def compare_with_roster(con: duckdb.DuckDBPyConnection, quarter: Quarter, config
     people = _frame(con, read_sql("outputs/out_people.sql"), params)
     roster_by_cause = _frame(con, read_sql("outputs/out_roster_by_cause.sql"), params)
     listing_basis = _frame(con, read_sql("outputs/out_listing_basis.sql"), params)
-    con.register("new_warnings", warnings.to_arrow())
-    try:
-        with transaction(con):
-            for table in ("hist_warnings", "hist_households"):
-                con.execute(read_sql(f"bookkeeping/{table}__forget.sql"), {"quarter": str(quarter)})
-                con.execute(read_sql(f"bookkeeping/{table}__record.sql"))
-    finally:
-        con.unregister("new_warnings")
     order = ["rule_id", "household_id", "id_number"]
-    return Comparison(
+    comparison = Comparison(
         warnings=warnings.sort(order, nulls_last=True)
         .with_columns(pl.lit(None, dtype=pl.String).alias("pending_suggestion"))
         .select(WARNING_COLUMNS),
@@ -161,3 +175,4 @@ def compare_with_roster(con: duckdb.DuckDBPyConnection, quarter: Quarter, config
         roster_by_cause=roster_by_cause,
         listing_basis=listing_basis,
     )
+    return comparison, warnings

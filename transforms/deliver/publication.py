@@ -29,6 +29,7 @@ from transforms.intake.reasons import REASON_LABELS
 from transforms.kit.atomic import write_manifest
 from transforms.kit.deadlines import WorkingCalendar
 from transforms.kit.workbook import sheets_written
+from transforms.learning.answer_yield import AnswerYield, yield_section
 from transforms.linkage.one_person import rejects_with_suggestions
 from transforms.linkage.publish_suggestions import suggestion_counts, suggestion_job, write_suggestions
 from transforms.settings import UNKNOWN_TOWN, Quarter
@@ -218,6 +219,7 @@ def write_publication(
     plan: ListsPlan,
     manifest: RunManifest,
     docs_dir: Path,
+    answers: AnswerYield,
     workbook_cache: Path | None = None,
 ) -> None:
     """Every output of the quarter into `folder` (a fresh publication): the lists (in worker
@@ -259,6 +261,7 @@ def write_publication(
         dataset_departments={d.code: d.department for d in config.datasets},
         monitoring_types=config.dataset("roster__persons").field("monitoring_type").values,
         risk_causes=config.dataset("roster__persons").field("risk_cause").values,
+        answer_yield=yield_section(answers),
     )
     write_manifest(folder, data)
 

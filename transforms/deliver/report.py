@@ -277,6 +277,7 @@ def render_report(
     cause_labels: dict[str, str],
     monitoring_types: tuple[str, ...],
     risk_causes: tuple[str, ...],
+    answer_yield: str,
     dataset_departments: dict[str, str] | None = None,
 ) -> str:
     """The whole report as one HTML string: config/templates/report.html.j2 filled in."""
@@ -291,6 +292,7 @@ def render_report(
         **_towns(manifest),
         **_last_quarter(comparison, manifest),
         **_quality(manifest, department_labels, dataset_labels, dataset_departments or {}),
+        answer_yield=drawn(answer_yield),
     )
 
 

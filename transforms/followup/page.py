@@ -89,6 +89,7 @@ def render_followup_page(
     calendar: WorkingCalendar,
     published_on: date,
     rejects: pl.DataFrame | None = None,
+    answer_yield: str = "",
 ) -> str:
     """followup.html: per town the households answered and how, per department the work orders
     settled and the working days they took; counts only, charts inline."""
@@ -119,6 +120,7 @@ def render_followup_page(
         departments_legend=drawn(_legend(SETTLEMENT_COLOURS)),
         departments_table=drawn(html_table(DEPARTMENT_HEADERS, departments)),
         refused_table=drawn(refused_table) if refused.height else "",
+        answer_yield=drawn(answer_yield),
     )
 
 

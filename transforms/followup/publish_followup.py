@@ -16,6 +16,7 @@ from transforms.followup.returns import ReturnedFile
 from transforms.followup.views import loop_counts
 from transforms.kit.atomic import write_manifest
 from transforms.kit.deadlines import WorkingCalendar
+from transforms.learning.answer_yield import AnswerYield, yield_section
 
 
 def write_followup(
@@ -35,6 +36,7 @@ def write_followup(
     calendar: WorkingCalendar,
     published_on: date,
     listing_reasons: dict[str, str],
+    answers: AnswerYield,
 ) -> None:
     """Everything of `followup/<quarter>/`, into a fresh publication folder."""
     FollowupRows.validate(followup).write_parquet(folder / "followup.parquet")
@@ -67,6 +69,7 @@ def write_followup(
         calendar=calendar,
         published_on=published_on,
         rejects=rejects,
+        answer_yield=yield_section(answers),
     )
     (folder / "followup.html").write_text(page, encoding="utf-8")
     write_manifest(

@@ -73,10 +73,10 @@ def verify_publication(folder: Path) -> None:
             raise RuntimeError(f"publication check failed for {entry['path']}")
 
 
-def publish(root: DataRoot, quarter: Quarter, build: Callable[[Path], None], area: str = "out") -> Path:
+def publish(root: DataRoot, quarter: Quarter | str, build: Callable[[Path], None], area: str = "out") -> Path:
     """Build a publication in a fresh folder with `build(folder)`, verify it, then make it
     current. Returns `<area>/<quarter>`: `out/` for the quarterly run, `check/` for
-    check-inbox (which never touches `out/`)."""
+    check-inbox (which never touches `out/`), `backtest/<name>` for a backtest."""
     store = root.path / area / ".publications"
     store.mkdir(parents=True, exist_ok=True)
     remove_leftovers(store)
@@ -134,7 +134,7 @@ def remove_leftovers(store: Path) -> list[str]:
     return removed
 
 
-def _prune(store: Path, quarter: Quarter, keep: str) -> None:
+def _prune(store: Path, quarter: Quarter | str, keep: str) -> None:
     remove_leftovers(store)
     for mine in store.glob(f"*-{os.getpid()}.building"):  # ours are done: one left here is a killed run's
         shutil.rmtree(mine, ignore_errors=True)

@@ -26,17 +26,27 @@ th{background:#D9E1F2;white-space:nowrap}td:first-child,th:first-child{text-alig
 .headline{display:flex;flex-wrap:wrap;gap:10px;margin:12px 0}
 .card{border:1px solid #ccd;border-radius:6px;padding:8px 12px;min-width:140px;flex:1 1 140px;background:#F7F9FC}
 .card b{display:block;font-size:22px}.card small{color:#555}
-details{margin:8px 0}summary{cursor:pointer;color:#2F5597}
+details{margin:8px 0}summary{cursor:pointer;color:#2F5597}td.muted{color:#999}
 @media (max-width:600px){body{margin:8px}h1{font-size:19px}.card b{font-size:19px}
 table{font-size:12px}th,td{padding:3px 4px}th{white-space:normal}td:first-child{white-space:nowrap}
 .bar-label{flex-basis:5.5em}}
 """
 
 
+class Muted(str):
+    """A table cell shown greyed: a figure too thin to judge by (a share over too few answers)."""
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, Muted):
+        return f'<td class="muted">{escape(str(value))}</td>'
+    return f"<td>{escape(str(value))}</td>"
+
+
 def html_table(headers: list[str], rows: list[list], footer: list | None = None) -> str:
     """A table in a box that scrolls sideways on a narrow screen (the page itself never does)."""
     head = "".join(f"<th>{escape(str(h))}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in r) + "</tr>" for r in rows)
+    body = "".join("<tr>" + "".join(_cell(v) for v in r) + "</tr>" for r in rows)
     foot = "<tfoot><tr>" + "".join(f"<th>{escape(str(v))}</th>" for v in footer) + "</tr></tfoot>" if footer else ""
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody>{foot}</table></div>'
 

@@ -53,6 +53,16 @@ def connect(path: Path | None) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """The warehouse file, read-only (a backtest): its tables and staged slices as they are;
+    temporary tables of the connection allowed, any write to the file refused by DuckDB."""
+    if not path.is_file():
+        raise FileNotFoundError(path)
+    con = duckdb.connect(str(path), read_only=True, config={"memory_limit": DUCKDB_MEMORY_LIMIT})
+    con.execute("set file_search_path = '{}'".format(str(path.parent).replace("'", "''")))
+    return con
+
+
 def params_named_in(sql: str, params: dict[str, object]) -> dict[str, object]:
     """Just the parameters a model names (DuckDB rejects unused ones)."""
     return {name: params[name] for name in set(_PARAM.findall(sql))}
