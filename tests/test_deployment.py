@@ -71,7 +71,8 @@ def test_quarterly_deployment_runs_through_a_worker(prefect_server, sample_root,
     api = env["PREFECT_API_URL"]
     deployments = httpx.post(f"{api}/deployments/filter", json={}).json()
     by_name = {d["name"]: d for d in deployments}
-    assert set(by_name) == {"quarterly-run", "check-inbox", "read-returns"}
+    assert set(by_name) == {"quarterly-run", "check-inbox", "read-returns", "backtest"}
+    assert not by_name["backtest"]["schedules"]  # on demand
     assert sorted(s["schedule"]["cron"] for s in by_name["read-returns"]["schedules"]) == [
         "0 8 1-20 2,5,8,11 *",
         "0 8 5-31 1,4,7,10 *",
