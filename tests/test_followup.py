@@ -207,7 +207,7 @@ def test_a_quarters_returns_are_read_back_with_every_row_accounted_for(county, p
     sent_back = [r for r in chase.iter_rows(min_row=3, values_only=True) if r[0]]
     assert {r[4] for r in sent_back} >= refused and all(r[7] for r in sent_back)  # which row, and why
     page = (folder / "followup.html").read_text(encoding="utf-8")
-    assert "三、退回重填的行" in page and "退回重填" in page
+    assert "四、退回重填的行" in page and "退回重填" in page
     assert not listing.filter(pl.col("verification").is_not_null())["verification_overdue"].any()
     assert counts["verified"] == len(answered) and counts["applied"] == 4 + 1 + 2
     # rereading the same files changes nothing
