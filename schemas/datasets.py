@@ -50,6 +50,7 @@ class RosterPersons(Lineage):
     risk_eliminated: str = pa.Field(
         nullable=True, isin=_values("roster__persons", "risk_eliminated"), description="风险是否消除"
     )
+    monitored_since: date = pa.Field(nullable=True, description="纳入监测时间（监测户，可无此列）")
     household_size: int = pa.Field(ge=1, description="家庭人口数")
     per_capita_income: float = pa.Field(ge=0, description="上年家庭人均纯收入（元）")
     labour_status: str = pa.Field(

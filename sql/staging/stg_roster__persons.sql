@@ -16,6 +16,7 @@ renamed as (
         household_type::varchar as household_type,  -- 户类型
         monitoring_type::varchar as monitoring_type,  -- 监测对象类别
         risk_eliminated::varchar as risk_eliminated,  -- 风险是否消除
+        monitored_since::date as monitored_since,  -- 纳入监测时间 (optional)
         household_size::integer as household_size,  -- 家庭人口数
         per_capita_income::decimal(14, 2) as per_capita_income,  -- 家庭人均纯收入（元）
         labour_status::varchar as labour_status,  -- 劳动技能

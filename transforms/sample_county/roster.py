@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from datetime import date, timedelta
 from pathlib import Path
 
 from transforms.sample_county.county import COUNTY, TOWNS, County, Plan, Row
@@ -15,6 +17,23 @@ from transforms.sample_county.messy import (
     write_xlsx,
 )
 from transforms.settings import Quarter
+
+
+def monitored_since(household_id: str, household_type: str) -> date | None:
+    """纳入监测时间 of a sample 监测户, from its 户编号 (no random draw: the rest of the county
+    stays as it was): a day between 2024-01-01 and 2026-06-17; one household in eight without
+    one (the county office left it blank: the run counts from the first quarter it saw)."""
+    if household_type != "监测户":
+        return None
+    h = int(hashlib.sha256(household_id.encode()).hexdigest()[:8], 16)
+    return None if h % 8 == 0 else date(2024, 1, 1) + timedelta(days=h % 900)
+
+
+def _since_cell(since: date | None, i: int) -> object:
+    """纳入监测时间 as exports write dates: ISO, slashes, 年月日, or a date cell."""
+    if since is None:
+        return ""
+    return (since.isoformat(), f"{since:%Y/%-m/%-d}", f"{since:%Y年%-m月%-d日}", since)[i % 4]
 
 
 def roster_rows(county: County, q: Quarter) -> dict[str, list[Row]]:
@@ -39,6 +58,7 @@ def roster_rows(county: County, q: Quarter) -> dict[str, list[Row]]:
                 "risk_cause",
             )
         }
+        clean["monitored_since"] = monitored_since(p["household_id"], p["household_type"])
         idn = p["id_number"]
         if i % 17 == 3:
             idn = idn.lower()  # lower-case x, or no effect
@@ -60,6 +80,7 @@ def roster_rows(county: County, q: Quarter) -> dict[str, list[Row]]:
             income,
             p["labour_status"],
             p["risk_cause"] or "",
+            _since_cell(clean["monitored_since"], i),
         ]
         by_town[p["town"]].append(Row(cells, clean))
     header = ROSTER_HEADER
@@ -102,4 +123,5 @@ ROSTER_HEADER = [
     "家庭人均纯收入（元）",
     "劳动技能",
     "主要风险类型",
+    "纳入监测时间",
 ]
