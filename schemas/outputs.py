@@ -107,6 +107,23 @@ LISTING_COLUMNS = [
     "verification_returned",
 ]
 
+# out/<quarter>/exit_candidates.parquet: one row per 监测户 proposed for 风险消除 (leaving monitoring).
+EXIT_COLUMNS = [
+    "quarter",
+    "household_id",
+    "town",
+    "village",
+    "monitoring_type",
+    "risk_cause",
+    "members",
+    "monitored_since",
+    "since_from_roster",
+    "months_monitored",
+    "income_now",
+    "income_previous",
+    "monitoring_line",
+]
+
 # out/<quarter>/id_suggestions.parquet (contract: identity numbers that were probably mistyped):
 # one row per suggestion, written by transforms.linkage.suggestions, carried by the comparison.
 SUGGESTION_COLUMNS = [
@@ -332,6 +349,29 @@ class FollowupListingRows(pa.DataFrameModel):
     verification_returned: bool = pa.Field(description="核实结果被退回重填")
 
     verification_known = pa.check("verification", name="verification_choice")(_within(_verifications))
+
+    class Config:
+        strict = False
+
+
+class ExitCandidateRows(pa.DataFrameModel):
+    """exit_candidates.parquet：一行一户建议风险消除的监测户（纳入监测满6个月、两季度收入不低于监测线、无预警、
+    无未办结工单、并非全家无劳动能力）。"""
+
+    proposal_no: str = pa.Field(unique=True, str_matches=r"^\d{4}Q[1-4]-XC-\d{6}$", description="消除建议编号")
+    quarter: str = pa.Field(str_matches=QUARTER_PATTERN, description="季度")
+    household_id: str = pa.Field(unique=True, description="户编号")
+    town: str = pa.Field(description="乡镇")
+    months_monitored: int = pa.Field(ge=6, description="纳入监测的整月数")
+    since_from_roster: bool = pa.Field(description="纳入监测时间是否来自名册（否：按系统首次记录为监测户的季度）")
+    income_now: float = pa.Field(description="本季度名册家庭人均纯收入（元）")
+    income_previous: float = pa.Field(description="上季度名册家庭人均纯收入（元）")
+    monitoring_line: float = pa.Field(description="监测线（元）")
+
+    @pa.dataframe_check(error="income_below_line")
+    def income_at_or_above_the_line(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        line = pl.col("monitoring_line")
+        return data.lazyframe.select((pl.col("income_now") >= line) & (pl.col("income_previous") >= line))
 
     class Config:
         strict = False

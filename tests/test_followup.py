@@ -57,7 +57,7 @@ def _fill_returns(root) -> dict:
     published = _published_on(root)
     as_of = published + timedelta(days=30)
     expect = {"verification": {}, "settlement": {}, "rejects": [], "as_of": as_of.isoformat()}
-    towns = sorted(p.parent.name for p in (out / "towns").rglob("*.xlsx") if "不明" not in p.parent.name)
+    towns = sorted(p.parent.name for p in (out / "towns").rglob("*_预警名单.xlsx") if "不明" not in p.parent.name)
     first, second = towns[0], towns[1]
 
     # Town 1 returns its list renamed, in a nested folder, every answer form and mistake on it.

@@ -242,7 +242,7 @@ def test_no_person_twice_while_a_recommendation_waits(sample_root, sample_run):
     assert strangers.height > 0 and not strangers["listed"].any()
     assert set(strangers["pending_suggestion"]) <= set(suggestions["suggestion_id"])
     listed_rows = {}  # 预警依据 by 户编号, over every town list
-    for path in (out / "towns").rglob("*.xlsx"):
+    for path in (out / "towns").rglob("*_预警名单.xlsx"):
         ws = openpyxl.load_workbook(path)["名单"]
         header = [c.value for c in ws[3]]
         for r in ws.iter_rows(min_row=4, values_only=True):

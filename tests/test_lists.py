@@ -19,7 +19,7 @@ UNMASKED_ID = re.compile(r"\d{17}[\dXx]")
 
 
 def _town_files(sample_root):
-    return sorted((DataRoot(sample_root).out(Q3) / "towns").rglob("*.xlsx"))
+    return sorted((DataRoot(sample_root).out(Q3) / "towns").rglob("*_预警名单.xlsx"))  # the warning lists
 
 
 def test_each_town_sees_only_its_own_households_with_masked_numbers(sample_root, sample_run):

@@ -272,6 +272,7 @@ class ExcelLayout(_Entry):
     closed_list: SheetLayout
     work_orders: SheetLayout
     id_suggestions: SheetLayout
+    exit_list: SheetLayout  # 风险消除建议名单
 
     @classmethod
     def load(cls, config_dir: Path | None = None) -> ExcelLayout:

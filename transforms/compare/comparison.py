@@ -11,6 +11,7 @@ import duckdb
 import polars as pl
 
 from schemas.outputs import (
+    EXIT_COLUMNS,
     HOUSEHOLD_COLUMNS,
     SUGGESTION_SCHEMA,
     WARNING_COLUMNS,
@@ -61,6 +62,8 @@ class Comparison:
     listing_basis: pl.DataFrame | None = None
     # household_id -> what its town-list row adds while a recommended suggestion waits (linkage.one_person)
     pending_notes: pl.DataFrame | None = None
+    # 监测户 proposed for 风险消除 (sql/outputs/out_exit_candidates.sql; schemas.outputs.EXIT_COLUMNS)
+    exit_candidates: pl.DataFrame | None = None
 
 
 def write_comparison_outputs(folder: Path, comparison: Comparison) -> None:
@@ -163,6 +166,7 @@ def _compare(con: duckdb.DuckDBPyConnection, quarter: Quarter, config: CountyCon
     people = _frame(con, read_sql("outputs/out_people.sql"), params)
     roster_by_cause = _frame(con, read_sql("outputs/out_roster_by_cause.sql"), params)
     listing_basis = _frame(con, read_sql("outputs/out_listing_basis.sql"), params)
+    exit_candidates = _frame(con, read_sql("outputs/out_exit_candidates.sql"), params)
     order = ["rule_id", "household_id", "id_number"]
     comparison = Comparison(
         warnings=warnings.sort(order, nulls_last=True)
@@ -174,5 +178,6 @@ def _compare(con: duckdb.DuckDBPyConnection, quarter: Quarter, config: CountyCon
         people=people,
         roster_by_cause=roster_by_cause,
         listing_basis=listing_basis,
+        exit_candidates=exit_candidates.select(EXIT_COLUMNS),
     )
     return comparison, warnings

@@ -18,6 +18,12 @@ from transforms.config import CountyConfig
 from transforms.config_files import ExcelLayout
 from transforms.deliver.county_list import CLOSED_LIST, closed_list_job, county_list_job, county_list_rows
 from transforms.deliver.county_list import FOLDER as COUNTY_FOLDER
+from transforms.deliver.exit_list import (
+    assign_exit_numbers,
+    exit_list_jobs,
+    exit_list_rows,
+    write_exit_candidates,
+)
 from transforms.deliver.intake_outputs import combine_rejects, inputs_manifest, write_intake_outputs
 from transforms.deliver.list_workbooks import town_list_jobs, work_order_jobs
 from transforms.deliver.lists import assign_listing_numbers, assign_work_order_numbers, town_list_rows
@@ -49,6 +55,7 @@ class ListsPlan:
     settle_by: date
     guessed_years: tuple[int, ...]  # years whose holidays are not known: Monday–Friday counted
     county: pl.DataFrame | None = None  # the county office's list: people not on the roster, town unknown
+    exits: dict[str, pl.DataFrame] = field(default_factory=dict)  # each town's 风险消除建议 (deliver/exit_list.py)
 
     @property
     def created(self) -> datetime:
@@ -78,10 +85,15 @@ def prepare_lists(
         comparison.listing_basis,
         comparison.pending_notes,
     )
+    exits = exit_list_rows(
+        comparison.exit_candidates, comparison.people, str(quarter), str(quarter.previous()), verify_by
+    )
     with connect(warehouse) as con:
         towns = assign_listing_numbers(con, str(quarter), towns)
         county = county_list_rows(con, str(quarter), towns.pop(UNKNOWN_TOWN, None), config)
-    return ListsPlan(orders, towns, published_on, verify_by, settle_by, tuple(sorted(calendar.guessed_years)), county)
+        exits = assign_exit_numbers(con, str(quarter), exits)
+    guessed = tuple(sorted(calendar.guessed_years))
+    return ListsPlan(orders, towns, published_on, verify_by, settle_by, guessed, county, exits)
 
 
 @dataclass
@@ -105,6 +117,7 @@ class RunManifest:
     # per town, its list as sent: rows, households (by colour) and persons not on the roster — the
     # one count of what each town received, which report.html and the summary read
     town_lists: dict = field(default_factory=dict)
+    exit_lists: dict[str, int] = field(default_factory=dict)  # per town: households proposed for 风险消除
     last_quarter_loop: dict = field(default_factory=dict)  # counts: how last quarter's lists came back and ended
     # per department: [label, rows with a suggestion for a mistyped identity number, of which recommended]
     id_suggestions: list[list] = field(default_factory=list)
@@ -190,6 +203,7 @@ def run_manifest(
         work_orders=plan.orders.height,
         towns=sorted(plan.towns),
         town_lists=town_list_counts(plan.towns),
+        exit_lists={town: rows.height for town, rows in sorted(plan.exits.items())},
         county_list={"path": f"{COUNTY_FOLDER}/{quarter}_县级_乡镇不明人员名单.xlsx", "people": plan.county.height}
         if plan.county is not None
         else {},
@@ -235,6 +249,7 @@ def write_publication(
         folder, q, config, layout, plan.orders, comparison.people, rule_labels, plan.settle_by, plan.created
     )
     lists.append(suggestion_job(folder, q, config, layout, comparison.suggestions, plan.created, plan.verify_by))
+    lists += exit_list_jobs(folder, q, config, layout, plan.exits, plan.verify_by, plan.created)
     if plan.county is not None:
         lists.append(county_list_job(folder, q, config, layout, plan.county, plan.verify_by, plan.created))
     closed_list = closed_list_job(folder, q, config, layout, comparison.closed, comparison.people, plan.created)
@@ -244,6 +259,7 @@ def write_publication(
         write_intake_outputs(folder, intakes, config, q, plan.created, workbook_cache)
         write_comparison_outputs(folder, comparison)
         write_suggestions(folder, comparison.suggestions)
+        write_exit_candidates(folder, comparison.exit_candidates, plan.exits)
         if docs_dir.exists():
             (folder / "quality").mkdir(exist_ok=True)
             shutil.move(str(docs_dir), folder / "quality" / "data_docs")

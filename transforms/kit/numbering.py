@@ -14,6 +14,7 @@ import polars as pl
 NUMBERED = {
     "work_order_numbers": (("rule_id", "subject"), ("department",)),
     "listing_numbers": (("town", "subject"), ()),
+    "exit_numbers": (("town", "household_id"), ()),
     "id_suggestion_numbers": (
         ("key",),
         ("department", "id_as_written", "name_as_written", "suggested_id_number", "suggested_household_id"),

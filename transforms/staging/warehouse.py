@@ -29,6 +29,7 @@ WAREHOUSE_TABLES = (
     "hist_households",
     "work_order_numbers",
     "listing_numbers",
+    "exit_numbers",
     "returned_answers",
     "id_suggestion_numbers",
     "id_linkage_models",
