@@ -134,6 +134,7 @@ def _quarterly_run(data_root: str, quarter: str | None, reread: bool) -> RunSumm
         towns_listed=len(plan.towns),
         work_orders=plan.orders.height,
         town_lists=manifest.town_lists,
+        exit_lists=manifest.exit_lists,
     )
     publish_artifacts(summary, comparison)
     get_run_logger().info("published %s: %s", q, summary.counts.sentence())

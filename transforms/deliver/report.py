@@ -36,6 +36,7 @@ def headline(comparison: Comparison, manifest: dict, department_labels: dict[str
     deadlines = manifest.get("deadlines") or {}
     orders = manifest.get("work_orders_by_department") or {}
     county_list = (manifest.get("county_list") or {}).get("people", 0)
+    exits = manifest.get("exit_lists") or {}
     cards = [
         ("红色预警", f"{colours.get('red', 0):,} 户", "风险较大，重点核查"),
         ("黄色预警", f"{colours.get('yellow', 0):,} 户", "存在风险，入户核实"),
@@ -54,6 +55,9 @@ def headline(comparison: Comparison, manifest: dict, department_labels: dict[str
     ]
     if county_list:
         cards.append(("县级名单", f"{county_list:,} 人", "非名册人员，乡镇不明，由县级核查"))
+    cards.append(
+        ("风险消除建议", f"{sum(exits.values()):,} 户", f"{len(exits)} 个乡镇核实后按程序消除" if exits else "本季度无")
+    )
     body = "".join(
         f'<div class="card"><small>{escape(t)}</small><b>{escape(v)}</b><small>{escape(n)}</small></div>'
         for t, v, n in cards

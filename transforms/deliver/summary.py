@@ -97,6 +97,7 @@ class RunSummary:
     id_suggestions_recommended: int = 0
     towns_listed: int = 0  # towns that received a list
     town_lists: dict = field(default_factory=dict)  # per town: rows, households, not_on_roster (the manifest's)
+    exit_lists: dict = field(default_factory=dict)  # per town: households proposed for 风险消除 (the manifest's)
     work_orders: int = 0
     # rows to correct and resend, by department (named as its clerks name it): the 问题数据 workbooks
     rejected_by_department: dict[str, int] = field(default_factory=dict)
@@ -117,6 +118,7 @@ class RunSummary:
         towns_listed: int = 0,
         work_orders: int = 0,
         town_lists: dict | None = None,
+        exit_lists: dict | None = None,
     ) -> RunSummary:
         """The summary of a finished run (or inbox check)."""
         files = [f for i in intakes for f in i.files]
@@ -135,6 +137,7 @@ class RunSummary:
             towns_listed=towns_listed,
             work_orders=work_orders,
             town_lists=town_lists or {},
+            exit_lists=exit_lists or {},
             rejected_by_department={  # rows still to correct (not those corrected in a supplement since)
                 names.get(i.department, i.department): n for i in intakes if (n := _open_rejects(i.rejects))
             },
@@ -173,6 +176,11 @@ class RunSummary:
                 f"  乡镇预警名单 town lists: {self.towns_listed} 个乡镇，共 {rows} 行（户 {households}，"
                 f"非名册人员 {rows - households} 人）→ {out}/towns/"
             )
+            if self.exit_lists:
+                lines.append(
+                    f"  风险消除建议 exit proposals: {len(self.exit_lists)} 个乡镇，共 "
+                    f"{sum(self.exit_lists.values())} 户 → {out}/towns/<乡镇>/{self.quarter}_<乡镇>_风险消除建议名单.xlsx"
+                )
             lines.append(f"  部门交办单 work orders: {self.work_orders} 件 → {out}/departments/")
             lines.append(f"  汇总报告 report → {out}/report.html")
         if self.rejected_by_department:

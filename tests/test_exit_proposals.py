@@ -1,0 +1,103 @@
+"""Leaving monitoring on the sample county (contract: 风险消除建议): the proposals are exactly the
+households the contract's conditions select — computed here independently, in polars, from the
+staged rosters and the published warnings, not by the run's SQL — and each town's workbook holds
+its own proposals, masked, numbered, with the reasons in figures."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import duckdb
+import openpyxl
+import polars as pl
+import pytest
+
+from transforms.settings import DataRoot, Quarter
+
+pytestmark = pytest.mark.slow
+Q2, Q3 = Quarter.parse("2026Q2"), Quarter.parse("2026Q3")
+LINE = 5000.0
+UNABLE = ("丧失劳动力", "无劳动力")
+
+
+def _rosters(root) -> dict[str, pl.DataFrame]:
+    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
+        con.execute(f"set file_search_path = '{root}'")
+        persons = pl.from_arrow(con.sql("select * from stg_roster__persons").to_arrow_table())
+    return {q: persons.filter(pl.col("quarter") == q) for q in ("2026Q2", "2026Q3")}
+
+
+def _heads(persons: pl.DataFrame) -> pl.DataFrame:
+    return persons.sort(pl.col("relation") != "户主").unique("household_id", keep="first")
+
+
+def _expected(root) -> set[str]:
+    rosters = _rosters(root)
+    now, before = _heads(rosters["2026Q3"]), _heads(rosters["2026Q2"])
+    fired = set()
+    for q in (Q2, Q3):
+        warnings = pl.read_parquet(DataRoot(root).out(q) / "warnings.parquet")
+        fired |= set(warnings["household_id"].drop_nulls())
+    since = rosters["2026Q3"].group_by("household_id").agg(pl.col("monitored_since").min())
+    first_seen = {  # the first quarter the warehouse saw it as a 监测户: 2026Q2 here, else 2026Q3
+        h: date(2026, 4, 1) if h in set(before.filter(pl.col("household_type") == "监测户")["household_id"]) else date(2026, 7, 1)
+        for h in now["household_id"]
+    }  # fmt: skip
+    unable = {
+        h
+        for (h,), g in rosters["2026Q3"].partition_by("household_id", as_dict=True).items()
+        if g["labour_status"].is_in(UNABLE).all()
+    }
+    income_before = dict(before.select("household_id", "per_capita_income").iter_rows())
+    chosen = set()
+    for row in now.join(since, on="household_id", suffix="_min").iter_rows(named=True):
+        h = row["household_id"]
+        if row["household_type"] != "监测户" or row["monitoring_type"] is None or row["risk_eliminated"] == "是":
+            continue
+        start = row["monitored_since_min"] or first_seen[h]
+        if start > date(2026, 4, 1):  # six months by 2026-09-30: monitored since 2026-04-01 at the latest
+            continue
+        if float(row["per_capita_income"]) < LINE or float(income_before.get(h, -1)) < LINE:
+            continue
+        if h in fired or h in unable:
+            continue
+        chosen.add(h)
+    return chosen
+
+
+def test_the_proposals_are_exactly_what_the_conditions_select(sample_root, sample_run):
+    proposals = pl.read_parquet(DataRoot(sample_root).out(Q3) / "exit_candidates.parquet")
+    expected = _expected(sample_root)
+    assert set(proposals["household_id"]) == expected and expected
+    assert pl.read_parquet(DataRoot(sample_root).out(Q2) / "exit_candidates.parquet").height == 0  # no Q1 roster
+    # none of them has a warning in either quarter, none is without labour
+    for q in (Q2, Q3):
+        warned = set(pl.read_parquet(DataRoot(sample_root).out(q) / "warnings.parquet")["household_id"].drop_nulls())
+        assert not warned & expected
+
+
+def test_each_town_receives_its_own_proposals_masked_and_numbered(sample_root, sample_run):
+    out = DataRoot(sample_root).out(Q3)
+    proposals = pl.read_parquet(out / "exit_candidates.parquet")
+    seen = {}
+    for path in sorted((out / "towns").rglob("*_风险消除建议名单.xlsx")):
+        town = path.parent.name
+        assert path.name == f"2026Q3_{town}_风险消除建议名单.xlsx"
+        ws = openpyxl.load_workbook(path)["名单"]
+        header = [c.value for c in ws[3]]
+        assert {"核实结果", "已落实帮扶措施", "核实人", "核实日期", "备注"} <= set(header)
+        choices = [v.formula1 for v in ws.data_validations.dataValidation]
+        assert any("同意消除" in c and "暂不消除" in c for c in choices)
+        for r in ws.iter_rows(min_row=4, values_only=True):
+            row = dict(zip(header, r, strict=False))
+            seen[row["消除建议编号"]] = (town, row["户编号"])
+            assert re.fullmatch(r"\d{6}\*{8}[\dX]{4}", row["身份证号（脱敏）"])
+            assert "纳入监测" in row["建议依据"] and "均不低于监测线5,000元" in row["建议依据"]
+            for v in r:
+                assert not (isinstance(v, str) and re.search(r"\d{17}[\dX]", v)), v
+        assert "填表说明" in openpyxl.load_workbook(path).sheetnames
+    expected = {n: (t, h) for n, t, h in proposals.select("proposal_no", "town", "household_id").iter_rows()}
+    assert seen == expected
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert f"{proposals.height:,} 户" in report and "风险消除建议" in report
