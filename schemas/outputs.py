@@ -304,8 +304,8 @@ class ReturnRejectRows(pa.DataFrameModel):
 
     kind: str = pa.Field(
         nullable=True,
-        isin=["verification", "settlement", "identity"],
-        description="verification 乡镇核实、settlement 部门办理、identity 县级身份证号确认；不是退回名单的文件为空",
+        isin=["verification", "settlement", "identity", "exit"],
+        description="verification 乡镇核实、settlement 部门办理、identity 县级身份证号确认、exit 乡镇风险消除核实；不是退回名单的文件为空",
     )
     key: str = pa.Field(nullable=True, description="该行的预警编号、工单编号或建议编号（原样）")
     file: str = pa.Field(description="退回的文件（相对于 returns/）")

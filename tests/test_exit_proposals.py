@@ -101,3 +101,56 @@ def test_each_town_receives_its_own_proposals_masked_and_numbered(sample_root, s
     assert seen == expected
     report = (out / "report.html").read_text(encoding="utf-8")
     assert f"{proposals.height:,} 户" in report and "风险消除建议" in report
+
+
+def test_returned_proposals_are_read_back_with_every_row_accounted_for(tmp_path, sample_root, sample_run, prefect_api):
+    """A town fills its 风险消除建议名单 as people do — agreed, not yet, a choice not offered, no
+    date — and returns it with read-returns: the answers are recorded (kind exit, append-only),
+    the wrong rows refused with reasons, every row counted."""
+    import shutil
+
+    from flows.read_returns import read_returns
+
+    root = tmp_path / "county"
+    shutil.copytree(sample_root, root, symlinks=True)
+    out = DataRoot(root).out(Q3)
+    lists = sorted((out / "towns").rglob("*_风险消除建议名单.xlsx"))
+    path = max(lists, key=lambda p: openpyxl.load_workbook(p)["名单"].max_row)  # the town with most proposals
+    target = root / "returns" / "2026Q3" / "乡镇" / path.name
+    target.parent.mkdir(parents=True)
+    shutil.copy(path, target)
+    wb = openpyxl.load_workbook(target)
+    ws = wb["名单"]
+    header = {c.value: i + 1 for i, c in enumerate(ws[3])}
+    rows = list(range(4, ws.max_row + 1))
+    import json
+    from datetime import timedelta
+
+    published = date.fromisoformat(
+        json.loads((out / "manifest.json").read_text(encoding="utf-8"))["deadlines"]["published_on"]
+    )
+    answers = [("同意消除", "张三", (published + timedelta(days=1)).isoformat()),
+               ("暂不消除", "李四", f"{published + timedelta(days=2):%Y/%-m/%-d}")][: len(rows)]  # fmt: skip
+    for r, (value, who, on) in zip(rows, answers, strict=False):
+        ws.cell(r, header["核实结果"]).value = value
+        ws.cell(r, header["核实人"]).value = who
+        ws.cell(r, header["核实日期"]).value = on
+        ws.cell(r, header["已落实帮扶措施"]).value = "公益性岗位"
+    wb.save(target)
+    (root / "returns" / "2026Q3" / "乡镇" / "错的.xlsx").write_bytes(target.read_bytes())
+    wrong = openpyxl.load_workbook(root / "returns" / "2026Q3" / "乡镇" / "错的.xlsx")
+    ws2 = wrong["名单"]
+    ws2.cell(4, header["核实结果"]).value = "已消除"  # not a choice
+    ws2.cell(4, header["消除建议编号"]).value = "2026Q3-XC-999999"  # never issued
+    wrong.save(root / "returns" / "2026Q3" / "乡镇" / "错的.xlsx")
+
+    read_returns(str(root), "2026Q3", (published + timedelta(days=30)).isoformat())
+    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
+        recorded = con.execute(
+            "select key, value, answered_by from returned_answers where kind = 'exit' order by key, arrival"
+        ).fetchall()
+    numbers = [openpyxl.load_workbook(target)["名单"].cell(r, header["消除建议编号"]).value for r in rows]
+    assert [(k, v) for k, v, _ in recorded][: len(answers)] == [(numbers[i], a[0]) for i, a in enumerate(answers)]
+    refused = pl.read_parquet(root / "followup" / "2026Q3" / "returns_rejects.parquet").filter(pl.col("kind") == "exit")
+    assert set(refused["reason_code"]) >= {"key_unknown"}
+    assert refused.filter(pl.col("reason_code") == "key_unknown")["reason"].str.contains("消除建议编号").all()

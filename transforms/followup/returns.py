@@ -47,6 +47,7 @@ def return_kinds(layout: ExcelLayout) -> tuple[ReturnKind, ...]:
     town = {c.key: c.header for c in layout.town_list.columns}
     order = {c.key: c.header for c in layout.work_orders.columns}
     ids = {c.key: c.header for c in layout.id_suggestions.columns}
+    exits = {c.key: c.header for c in layout.exit_list.columns}
     return (
         ReturnKind(
             "identity",
@@ -81,6 +82,17 @@ def return_kinds(layout: ExcelLayout) -> tuple[ReturnKind, ...]:
             order["done_on"],
             date_required_for=("已办结",),
             extras=(("situation", order["situation"], ()),),
+        ),
+        ReturnKind(
+            "exit",
+            "乡镇风险消除核实",
+            exits["proposal_no"],
+            exits["verification"],
+            tuple(layout.exit_list.verification_choices),
+            exits["verifier"],
+            exits["verified_on"],
+            exits["remarks"],
+            extras=(("help_measures", exits["help_measures"], ()),),
         ),
     )
 
@@ -132,6 +144,7 @@ class Issued:
     work_orders: set[str]
     published_on: date
     suggestions: frozenset[str] = frozenset()  # 建议编号 of the suggestions workbook
+    exit_towns: dict[str, str] = field(default_factory=dict)  # 消除建议编号 -> its town
 
 
 def _clean(text: object) -> str | None:
@@ -202,7 +215,9 @@ def read_returned_file(
         header_row, kind, columns = found
         report.kind = report.kind or kind.kind
         town = (
-            _title_town(cells, header_row, set(issued.listing_towns.values())) if kind.kind == "verification" else None
+            _title_town(cells, header_row, set(issued.listing_towns.values()) | set(issued.exit_towns.values()))
+            if kind.kind in ("verification", "exit")
+            else None
         )
         report.town = report.town or town
         report.ignored += cells.filter(pl.col("row_number") <= header_row).height
@@ -247,15 +262,20 @@ def _refusal(r: SheetReading, values: dict, on: date | None, date_problem: objec
     key, answer = values.get(kind.key), values.get(kind.answer)
     if key is None:
         return kind.key, None, "key_missing", {}
-    if kind.kind == "verification":
-        owner = issued.listing_towns.get(key)
+    if kind.kind in ("verification", "exit"):
+        owner = (issued.listing_towns if kind.kind == "verification" else issued.exit_towns).get(key)
         if owner is None:
-            return kind.key, key, "key_unknown", {"key": key, "what": "预警编号"}
+            return (
+                kind.key,
+                key,
+                "key_unknown",
+                {"key": key, "what": "预警编号" if kind.kind == "verification" else "消除建议编号"},
+            )
         if r.town is not None and owner != r.town:
             return kind.key, key, "other_town", {"owner": owner, "town": r.town}
     elif kind.kind == "identity" and key not in issued.suggestions:
         return kind.key, key, "key_unknown", {"key": key, "what": "建议编号"}
-    elif kind.kind not in ("verification", "identity") and key not in issued.work_orders:
+    elif kind.kind == "settlement" and key not in issued.work_orders:
         return kind.key, key, "key_unknown", {"key": key, "what": "工单编号"}
     if answer is None:
         return kind.answer, None, "answer_missing", {}

@@ -63,11 +63,13 @@ def load_publication(out_dir: Path, con: duckdb.DuckDBPyConnection, quarter: str
         con.sql(read_sql("bookkeeping/work_order_numbers__of_quarter.sql"), params=key).to_arrow_table()
     )
     suggestions = con.execute(read_sql("bookkeeping/id_suggestion_numbers__of_quarter.sql"), key).fetchall()
+    exits = con.execute(read_sql("bookkeeping/exit_numbers__of_quarter.sql"), key).fetchall()
     issued = Issued(
         listing_towns=dict(listing.select("number", "town").iter_rows()),
         work_orders=set(orders["number"]),
         published_on=date.fromisoformat(deadlines["published_on"]),
         suggestions=frozenset(n for (n,) in suggestions),
+        exit_towns={number: town for town, _, number in exits},
     )
     return Publication(
         quarter,
