@@ -154,3 +154,37 @@ def test_returned_proposals_are_read_back_with_every_row_accounted_for(tmp_path,
     refused = pl.read_parquet(root / "followup" / "2026Q3" / "returns_rejects.parquet").filter(pl.col("kind") == "exit")
     assert set(refused["reason_code"]) >= {"key_unknown"}
     assert refused.filter(pl.col("reason_code") == "key_unknown")["reason"].str.contains("消除建议编号").all()
+
+
+def test_risk_returned_after_elimination_is_flagged_in_the_town_lists_and_counted(sample_root, sample_run):
+    """返贫风险: exactly the households the roster says 风险已消除 that a red-making warning (sent)
+    colours red — computed here from the staged roster, warnings.parquet and the catalogue — each
+    flagged first in its town-list row, counted on report.html's first screen."""
+    from transforms.config import load_config
+
+    out = DataRoot(sample_root).out(Q3)
+    roster = _heads(_rosters(sample_root)["2026Q3"])
+    eliminated = set(roster.filter(pl.col("risk_eliminated") == "是")["household_id"])
+    red_making = [r.rule_id for r in load_config().rules if r.red_making]
+    warnings = pl.read_parquet(out / "warnings.parquet")
+    expected = set(
+        warnings.filter(
+            pl.col("listed") & pl.col("rule_id").is_in(red_making) & pl.col("household_id").is_in(eliminated)
+        )["household_id"]
+    )
+    assert expected
+    flagged = set()
+    for path in (out / "towns").rglob("*_预警名单.xlsx"):
+        ws = openpyxl.load_workbook(path)["名单"]
+        header = [c.value for c in ws[3]]
+        for r in ws.iter_rows(min_row=4, values_only=True):
+            if str(r[header.index("预警依据")] or "").startswith("【返贫风险】"):
+                flagged.add(r[header.index("户编号")])
+    assert flagged == expected
+    import json
+
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert sum(manifest["risk_returned"].values()) == len(expected)
+    report = (out / "report.html").read_text(encoding="utf-8")
+    first_screen = report[report.index('<div class="headline">') :][:2000]
+    assert "返贫风险" in first_screen and f"<b>{len(expected):,} 户</b>" in first_screen

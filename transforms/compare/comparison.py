@@ -64,6 +64,8 @@ class Comparison:
     pending_notes: pl.DataFrame | None = None
     # 监测户 proposed for 风险消除 (sql/outputs/out_exit_candidates.sql; schemas.outputs.EXIT_COLUMNS)
     exit_candidates: pl.DataFrame | None = None
+    # 返贫风险: households the roster says 风险已消除 that a red-making warning colours red again
+    risk_returned: pl.DataFrame | None = None
 
 
 def write_comparison_outputs(folder: Path, comparison: Comparison) -> None:
@@ -167,6 +169,7 @@ def _compare(con: duckdb.DuckDBPyConnection, quarter: Quarter, config: CountyCon
     roster_by_cause = _frame(con, read_sql("outputs/out_roster_by_cause.sql"), params)
     listing_basis = _frame(con, read_sql("outputs/out_listing_basis.sql"), params)
     exit_candidates = _frame(con, read_sql("outputs/out_exit_candidates.sql"), params)
+    risk_returned = _frame(con, read_sql("outputs/out_risk_returned.sql"), params)
     order = ["rule_id", "household_id", "id_number"]
     comparison = Comparison(
         warnings=warnings.sort(order, nulls_last=True)
@@ -179,5 +182,6 @@ def _compare(con: duckdb.DuckDBPyConnection, quarter: Quarter, config: CountyCon
         roster_by_cause=roster_by_cause,
         listing_basis=listing_basis,
         exit_candidates=exit_candidates.select(EXIT_COLUMNS),
+        risk_returned=risk_returned,
     )
     return comparison, warnings

@@ -324,6 +324,26 @@ def town_list_rows(
     return {town: frame.drop("town") for (town,), frame in rows.partition_by("town", as_dict=True).items()}
 
 
+def flag_risk_returned(
+    towns: dict[str, pl.DataFrame], returned: pl.DataFrame | None, config: CountyConfig
+) -> dict[str, pl.DataFrame]:
+    """A household back at risk after 消除 (返贫风险, sql/outputs/out_risk_returned.sql) says so
+    first in its row's 预警依据, in the words of rules.yaml listing_reasons.risk_returned."""
+    if returned is None or returned.is_empty():
+        return towns
+    ids = returned["household_id"].to_list()
+    flag = pl.lit(config.listing_reasons["risk_returned"] + "；")
+    return {
+        town: rows.with_columns(
+            pl.when(pl.col("household_id").is_in(ids))
+            .then(pl.concat_str([flag, pl.col("evidence")]))
+            .otherwise(pl.col("evidence"))
+            .alias("evidence")
+        )
+        for town, rows in towns.items()
+    }
+
+
 LISTING_INFIX = "YJ"  # 预警
 COLOUR_ORDER = {"red": 0, "yellow": 1, "green": 2, "candidate": 3}
 

@@ -26,7 +26,12 @@ from transforms.deliver.exit_list import (
 )
 from transforms.deliver.intake_outputs import combine_rejects, inputs_manifest, write_intake_outputs
 from transforms.deliver.list_workbooks import town_list_jobs, work_order_jobs
-from transforms.deliver.lists import assign_listing_numbers, assign_work_order_numbers, town_list_rows
+from transforms.deliver.lists import (
+    assign_listing_numbers,
+    assign_work_order_numbers,
+    flag_risk_returned,
+    town_list_rows,
+)
 from transforms.deliver.report import write_report
 from transforms.deliver.summary import StepClock
 from transforms.intake.department import DepartmentIntake
@@ -85,6 +90,7 @@ def prepare_lists(
         comparison.listing_basis,
         comparison.pending_notes,
     )
+    towns = flag_risk_returned(towns, comparison.risk_returned, config)
     exits = exit_list_rows(
         comparison.exit_candidates, comparison.people, str(quarter), str(quarter.previous()), verify_by
     )
@@ -118,6 +124,7 @@ class RunManifest:
     # one count of what each town received, which report.html and the summary read
     town_lists: dict = field(default_factory=dict)
     exit_lists: dict[str, int] = field(default_factory=dict)  # per town: households proposed for 风险消除
+    risk_returned: dict[str, int] = field(default_factory=dict)  # per town: 返贫风险 households
     last_quarter_loop: dict = field(default_factory=dict)  # counts: how last quarter's lists came back and ended
     # per department: [label, rows with a suggestion for a mistyped identity number, of which recommended]
     id_suggestions: list[list] = field(default_factory=list)
@@ -204,6 +211,9 @@ def run_manifest(
         towns=sorted(plan.towns),
         town_lists=town_list_counts(plan.towns),
         exit_lists={town: rows.height for town, rows in sorted(plan.exits.items())},
+        risk_returned=dict(sorted(comparison.risk_returned.group_by("town").len().iter_rows()))
+        if comparison.risk_returned is not None
+        else {},
         county_list={"path": f"{COUNTY_FOLDER}/{quarter}_县级_乡镇不明人员名单.xlsx", "people": plan.county.height}
         if plan.county is not None
         else {},

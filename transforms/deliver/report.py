@@ -37,7 +37,15 @@ def headline(comparison: Comparison, manifest: dict, department_labels: dict[str
     orders = manifest.get("work_orders_by_department") or {}
     county_list = (manifest.get("county_list") or {}).get("people", 0)
     exits = manifest.get("exit_lists") or {}
+    returned = manifest.get("risk_returned") or {}
     cards = [
+        (
+            "返贫风险",
+            f"{sum(returned.values()):,} 户",
+            "已标注风险消除、本季度又出现红色预警：" + "、".join(f"{t} {n}" for t, n in returned.items())
+            if returned
+            else "本季度无风险消除后再次出现红色预警的户",
+        ),
         ("红色预警", f"{colours.get('red', 0):,} 户", "风险较大，重点核查"),
         ("黄色预警", f"{colours.get('yellow', 0):,} 户", "存在风险，入户核实"),
         ("绿色（有工单）", f"{colours.get('green', 0):,} 户", "部门补办事项"),
