@@ -104,4 +104,5 @@ where monitored_since + interval 6 month <= $quarter_end::date + 1
     and not warned
     and not order_open
     and not nobody_can_work
+    and household_id not in (select household_id from out_exit_agreed_pending)  -- agreed already: the roster is behind
 order by town, village, household_id

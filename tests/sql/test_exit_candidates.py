@@ -132,3 +132,28 @@ def test_nothing_is_proposed_without_a_previous_quarters_roster(county):
     county.stage("roster__persons", Q2, _members())
     proposals = county.compare(Q2).exit_candidates
     assert proposals.height == 0 and isinstance(proposals, pl.DataFrame)
+
+
+@pytest.mark.parametrize(("answer", "roster_updated", "pending", "proposed"), [
+    ("同意消除", False, True, False), ("同意消除", True, False, False), ("暂不消除", False, False, True),
+])  # fmt: skip
+def test_an_agreed_exit_the_roster_has_not_caught_up_with_goes_to_the_county_office(
+    county, answer, roster_updated, pending, proposed
+):
+    """Last quarter's proposal agreed (同意消除) while the roster still says 风险是否消除 否: listed for
+    the county office (已同意消除，名册未更新), not proposed again; once the roster says 是, neither."""
+
+    def answered(c):
+        c.con.execute("insert into exit_numbers values ('2026Q2', '城关镇', 'H1', '2026Q2-XC-000001')")
+        c.con.execute(
+            "insert into returned_answers (quarter, kind, key, value, answered_by, answered_on, arrival, row_number) "
+            "values ('2026Q2', 'exit', '2026Q2-XC-000001', ?, '张三', date '2026-07-20', 1, 4)",
+            [answer],
+        )
+
+    q3 = _members(eliminated="是" if roster_updated else "否")
+    assert (_proposed(county, _members(), q3, before=answered) == ["H1"]) is proposed
+    listed = county.compare(Q3).exit_agreed_pending
+    assert (listed["household_id"].to_list() == ["H1"]) is pending
+    if pending:
+        assert listed.row(0, named=True)["proposal_no"] == "2026Q2-XC-000001"

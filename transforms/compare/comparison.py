@@ -66,6 +66,8 @@ class Comparison:
     exit_candidates: pl.DataFrame | None = None
     # 返贫风险: households the roster says 风险已消除 that a red-making warning colours red again
     risk_returned: pl.DataFrame | None = None
+    # 已同意消除，名册未更新: agreed exits the roster has not caught up with (for the county office)
+    exit_agreed_pending: pl.DataFrame | None = None
 
 
 def write_comparison_outputs(folder: Path, comparison: Comparison) -> None:
@@ -168,6 +170,9 @@ def _compare(con: duckdb.DuckDBPyConnection, quarter: Quarter, config: CountyCon
     people = _frame(con, read_sql("outputs/out_people.sql"), params)
     roster_by_cause = _frame(con, read_sql("outputs/out_roster_by_cause.sql"), params)
     listing_basis = _frame(con, read_sql("outputs/out_listing_basis.sql"), params)
+    pending = read_sql("outputs/out_exit_agreed_pending.sql")
+    execute_model(con, create_table_as_sql("out_exit_agreed_pending", pending, replace=True, temp=True), params)
+    exit_agreed_pending = pl.from_arrow(con.table("out_exit_agreed_pending").to_arrow_table())
     exit_candidates = _frame(con, read_sql("outputs/out_exit_candidates.sql"), params)
     risk_returned = _frame(con, read_sql("outputs/out_risk_returned.sql"), params)
     order = ["rule_id", "household_id", "id_number"]
@@ -183,5 +188,6 @@ def _compare(con: duckdb.DuckDBPyConnection, quarter: Quarter, config: CountyCon
         listing_basis=listing_basis,
         exit_candidates=exit_candidates.select(EXIT_COLUMNS),
         risk_returned=risk_returned,
+        exit_agreed_pending=exit_agreed_pending,
     )
     return comparison, warnings

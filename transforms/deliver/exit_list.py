@@ -81,8 +81,14 @@ def assign_exit_numbers(
     }
 
 
-def write_exit_candidates(folder: Path, candidates: pl.DataFrame, towns: dict[str, pl.DataFrame]) -> None:
-    """exit_candidates.parquet: the proposals, each with its 消除建议编号 (the lists' rows)."""
+def write_exit_candidates(
+    folder: Path, candidates: pl.DataFrame, towns: dict[str, pl.DataFrame], pending: pl.DataFrame | None = None
+) -> None:
+    """exit_candidates.parquet: the proposals, each with its 消除建议编号 (the lists' rows); and
+    county/exit_agreed_pending.parquet: 已同意消除，名册未更新, for the county office."""
+    if pending is not None and pending.height:
+        (folder / "county").mkdir(exist_ok=True)
+        pending.write_parquet(folder / "county" / "exit_agreed_pending.parquet")
     numbers = pl.concat(
         [rows.select("household_id", "proposal_no") for rows in towns.values()]
         or [pl.DataFrame(schema={"household_id": pl.String, "proposal_no": pl.String})]

@@ -125,6 +125,8 @@ class RunManifest:
     town_lists: dict = field(default_factory=dict)
     exit_lists: dict[str, int] = field(default_factory=dict)  # per town: households proposed for 风险消除
     risk_returned: dict[str, int] = field(default_factory=dict)  # per town: 返贫风险 households
+    # 已同意消除，名册未更新: households the county office must mark 风险已消除 in the roster
+    exit_agreed_pending: int = 0
     last_quarter_loop: dict = field(default_factory=dict)  # counts: how last quarter's lists came back and ended
     # per department: [label, rows with a suggestion for a mistyped identity number, of which recommended]
     id_suggestions: list[list] = field(default_factory=list)
@@ -211,6 +213,7 @@ def run_manifest(
         towns=sorted(plan.towns),
         town_lists=town_list_counts(plan.towns),
         exit_lists={town: rows.height for town, rows in sorted(plan.exits.items())},
+        exit_agreed_pending=comparison.exit_agreed_pending.height if comparison.exit_agreed_pending is not None else 0,
         risk_returned=dict(sorted(comparison.risk_returned.group_by("town").len().iter_rows()))
         if comparison.risk_returned is not None
         else {},
@@ -269,7 +272,7 @@ def write_publication(
         write_intake_outputs(folder, intakes, config, q, plan.created, workbook_cache)
         write_comparison_outputs(folder, comparison)
         write_suggestions(folder, comparison.suggestions)
-        write_exit_candidates(folder, comparison.exit_candidates, plan.exits)
+        write_exit_candidates(folder, comparison.exit_candidates, plan.exits, comparison.exit_agreed_pending)
         if docs_dir.exists():
             (folder / "quality").mkdir(exist_ok=True)
             shutil.move(str(docs_dir), folder / "quality" / "data_docs")

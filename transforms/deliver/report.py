@@ -38,6 +38,7 @@ def headline(comparison: Comparison, manifest: dict, department_labels: dict[str
     county_list = (manifest.get("county_list") or {}).get("people", 0)
     exits = manifest.get("exit_lists") or {}
     returned = manifest.get("risk_returned") or {}
+    pending = manifest.get("exit_agreed_pending") or 0
     cards = [
         (
             "返贫风险",
@@ -63,6 +64,8 @@ def headline(comparison: Comparison, manifest: dict, department_labels: dict[str
     ]
     if county_list:
         cards.append(("县级名单", f"{county_list:,} 人", "非名册人员，乡镇不明，由县级核查"))
+    if pending:
+        cards.append(("已同意消除，名册未更新", f"{pending:,} 户", "乡镇已同意风险消除，请县级在名册中标注（county/）"))
     cards.append(
         ("风险消除建议", f"{sum(exits.values()):,} 户", f"{len(exits)} 个乡镇核实后按程序消除" if exits else "本季度无")
     )
