@@ -8,7 +8,15 @@ from html import escape
 
 import polars as pl
 
-from transforms.followup.views import SETTLEMENTS, VERIFICATIONS, orders_view, owners_of, refused_rows
+from transforms.followup.views import (
+    SETTLEMENTS,
+    VERIFICATIONS,
+    department_rows,
+    orders_view,
+    owners_of,
+    refused_rows,
+    town_rows,
+)
 from transforms.kit.deadlines import WorkingCalendar
 from transforms.kit.html import STYLE, bar_chart, drawn, html_table, render_page
 from transforms.settings import quarter_label
@@ -33,45 +41,16 @@ DEPARTMENT_HEADERS = ["部门", "工单数", *SETTLEMENTS, "退回重填", "逾�
 REFUSED_HEADERS = ["乡镇或部门", "文件", "行号", "列", "退回原因（应如何填写）"]
 
 
-def town_rows(rows: pl.DataFrame) -> list[list]:
-    """Per town: list rows, answered, each answer, sent back, overdue."""
-    towns = []
-    for (town,), g in sorted(rows.partition_by("town", as_dict=True).items()):
-        counts = dict(g.group_by("verification").len().iter_rows())
-        answered = sum(counts.get(v, 0) for v in VERIFICATIONS)
-        towns.append(
-            [
-                town,
-                g.height,
-                answered,
-                *[counts.get(v, 0) for v in VERIFICATIONS],
-                int(g["verification_returned"].sum()),
-                int(g["verification_overdue"].sum()),
-            ]
-        )
-    return towns
-
-
-def department_rows(
+def department_rows_with_days(
     followup: pl.DataFrame, department_labels: dict[str, str], calendar: WorkingCalendar, published_on: date
 ) -> list[list]:
-    """Per department: work orders, each answer, sent back, overdue, median working days to settle."""
-    departments = []
-    for (dept,), g in sorted(orders_view(followup).partition_by("department", as_dict=True).items()):
-        counts = dict(g.group_by("settlement").len().iter_rows())
+    """Per department the counts `status` shows too (views.department_rows), and the median
+    working days its settled work orders took."""
+    medians = []
+    for _, g in sorted(orders_view(followup).partition_by("department", as_dict=True).items()):
         taken = [calendar.working_days_between(published_on, d) for d in g["settled_on"].drop_nulls().to_list()]  # few
-        median = sorted(taken)[len(taken) // 2] if taken else ""
-        departments.append(
-            [
-                department_labels.get(dept, dept),
-                g.height,
-                *[counts.get(v, 0) for v in SETTLEMENTS],
-                int(g["settlement_returned"].sum()),
-                int(g["settlement_overdue"].sum()),
-                median,
-            ]
-        )
-    return departments
+        medians.append(sorted(taken)[len(taken) // 2] if taken else "")
+    return [[*row, m] for row, m in zip(department_rows(followup, department_labels), medians, strict=True)]
 
 
 def _bars(row: list, values: list[int], colours: dict[str, str]) -> tuple[str, list[tuple[str, int, str]]]:
@@ -94,7 +73,7 @@ def render_followup_page(
     """followup.html: per town the households answered and how, per department the work orders
     settled and the working days they took; counts only, charts inline."""
     towns = town_rows(rows)
-    departments = department_rows(followup, department_labels, calendar, published_on)
+    departments = department_rows_with_days(followup, department_labels, calendar, published_on)
     # unanswered: the rows less the answered and the sent back
     town_chart = bar_chart(
         "各乡镇核实结果（户）", [_bars(t, [*t[3:7], t[1] - t[2] - t[6]], VERIFICATION_COLOURS) for t in towns]

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms.config import load_config
-from transforms.followup.views import SETTLEMENTS, VERIFICATIONS, orders_view
+from transforms.followup.views import SETTLEMENTS, VERIFICATIONS, department_rows, town_rows
 
 
 def progress_lines(data_root: Path, quarter: str) -> list[str]:
@@ -25,32 +25,8 @@ def progress_lines(data_root: Path, quarter: str) -> list[str]:
     as_of = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["as_of"]
     labels = load_config().department_labels
     rows = pl.read_parquet(folder / "followup_listing.parquet")
-    towns = []
-    for (town,), g in sorted(rows.partition_by("town", as_dict=True).items()):
-        counts = dict(g.group_by("verification").len().iter_rows())
-        answered = sum(counts.get(v, 0) for v in VERIFICATIONS)
-        towns.append(
-            [
-                town,
-                g.height,
-                answered,
-                *[counts.get(v, 0) for v in VERIFICATIONS],
-                int(g["verification_returned"].sum()),
-                int(g["verification_overdue"].sum()),
-            ]
-        )
-    departments = []
-    for (dept,), g in sorted(orders_view(followup).partition_by("department", as_dict=True).items()):
-        counts = dict(g.group_by("settlement").len().iter_rows())
-        departments.append(
-            [
-                labels.get(dept, dept),
-                g.height,
-                *[counts.get(v, 0) for v in SETTLEMENTS],
-                int(g["settlement_returned"].sum()),
-                int(g["settlement_overdue"].sum()),
-            ]
-        )
+    towns = town_rows(rows)
+    departments = department_rows(followup, labels)
     return [
         f"[{quarter}] 截至 as of {as_of}",
         "",

@@ -62,3 +62,39 @@ def refused_rows(rejects: pl.DataFrame | None, owners: dict[str, str] | None = N
         .select(list(schema))
         .cast(schema)
     )
+
+
+def town_rows(rows: pl.DataFrame) -> list[list]:
+    """Per town: list rows, answered, each answer, sent back, overdue."""
+    towns = []
+    for (town,), g in sorted(rows.partition_by("town", as_dict=True).items()):
+        counts = dict(g.group_by("verification").len().iter_rows())
+        answered = sum(counts.get(v, 0) for v in VERIFICATIONS)
+        towns.append(
+            [
+                town,
+                g.height,
+                answered,
+                *[counts.get(v, 0) for v in VERIFICATIONS],
+                int(g["verification_returned"].sum()),
+                int(g["verification_overdue"].sum()),
+            ]
+        )
+    return towns
+
+
+def department_rows(followup: pl.DataFrame, department_labels: dict[str, str]) -> list[list]:
+    """Per department: work orders, each answer, sent back, overdue (the page adds the median days)."""
+    departments = []
+    for (dept,), g in sorted(orders_view(followup).partition_by("department", as_dict=True).items()):
+        counts = dict(g.group_by("settlement").len().iter_rows())
+        departments.append(
+            [
+                department_labels.get(dept, dept),
+                g.height,
+                *[counts.get(v, 0) for v in SETTLEMENTS],
+                int(g["settlement_returned"].sum()),
+                int(g["settlement_overdue"].sum()),
+            ]
+        )
+    return departments
