@@ -188,3 +188,25 @@ def test_risk_returned_after_elimination_is_flagged_in_the_town_lists_and_counte
     report = (out / "report.html").read_text(encoding="utf-8")
     first_screen = report[report.index('<div class="headline">') :][:2000]
     assert "返贫风险" in first_screen and f"<b>{len(expected):,} 户</b>" in first_screen
+
+
+@pytest.mark.parametrize("q", [Q2, Q3])
+def test_risk_returned_is_raised_for_exactly_the_households_the_planted_data_makes(sample_root, sample_run, q):
+    """Against the independent oracle (tests/oracle.py, from what the generator planted): the
+    households its roster marks 风险是否消除 是 on which a red-making rule fires are exactly the
+    返贫风险 the run counted, town by town."""
+    import json
+
+    from .oracle import WORK_ORDER_ONLY, _clean, expected_warnings
+
+    roster = _clean(sample_root, q, "roster__persons")
+    eliminated = dict(
+        roster.filter(pl.col("risk_eliminated") == "是").select("household_id", "town").unique().iter_rows()
+    )
+    red = expected_warnings(sample_root, q).filter(~pl.col("rule_id").is_in(list(WORK_ORDER_ONLY)))
+    planted = {h for h in red["household_id"].drop_nulls() if h in eliminated}
+    by_town: dict[str, int] = {}
+    for h in planted:
+        by_town[eliminated[h]] = by_town.get(eliminated[h], 0) + 1
+    manifest = json.loads((DataRoot(sample_root).out(q) / "manifest.json").read_text(encoding="utf-8"))
+    assert planted and manifest["risk_returned"] == dict(sorted(by_town.items()))

@@ -175,3 +175,25 @@ def test_the_follow_up_counts_are_the_rows_counted():
         "warnings": 4, "listed": 3, "verified": 1, "verification_overdue": 1, "work_orders": 2, "settled": 1,
         "settlement_overdue": 1, "verification_returned": 1, "settlement_returned": 1,
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("with_date", [False, True])
+def test_a_roster_with_or_without_its_monitoring_date_column_is_read(tmp_path, config, with_date):
+    """纳入监测时间 is optional (contract): a roster exported without the column is read whole, the
+    date empty; with it (识别时间 is the same column), the date is read."""
+    from transforms.intake.department import take_in_department
+
+    header = "户编号,证件号码,姓名,与户主关系,乡镇（街道）,行政村（社区）,户类型,监测对象类别,风险是否消除,家庭人口数,家庭人均纯收入（元）,劳动技能,主要风险类型"
+    from transforms.intake.cells import id_check_char
+
+    person = "43112519800101123" + id_check_char("43112519800101123")
+    row = f"H-A,{person},张大山,户主,城关镇,东街,监测户,边缘易致贫户,否,1,8000,普通劳动力,因病"
+    if with_date:
+        header, row = header + ",识别时间", row + ",2025年3月1日"
+    folder = tmp_path / "inbox" / "监测对象名册"
+    folder.mkdir(parents=True)
+    (folder / "名册.csv").write_text(header + "\n" + row + "\n", encoding="utf-8")
+    intake = take_in_department("roster", sorted(folder.iterdir()), tmp_path / "inbox", config)
+    accepted = intake.accepted["roster__persons"]
+    assert intake.rejects.height == 0 and accepted.height == 1
+    assert accepted["monitored_since"].to_list() == [date(2025, 3, 1) if with_date else None]
