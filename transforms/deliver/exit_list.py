@@ -14,11 +14,11 @@ import polars as pl
 from schemas.outputs import EXIT_COLUMNS, ExitCandidateRows
 from transforms.config import CountyConfig
 from transforms.config_files import ExcelLayout
+from transforms.deliver.list_workbooks import town_workbook_jobs
 from transforms.deliver.lists import people_names, yuan
 from transforms.kit.masking import mask_id
 from transforms.kit.numbering import allocate
 from transforms.kit.workbook import SheetJob
-from transforms.settings import quarter_label
 
 EXIT_INFIX = "XC"  # 消除
 
@@ -108,22 +108,9 @@ def exit_list_jobs(
     deadline: date,
     created: datetime | None = None,
 ) -> list[SheetJob]:
-    """One workbook per town with proposals: its own households only."""
+    """One 风险消除建议名单 per town with proposals: its own households only."""
     spec = layout.exit_list
-    return [
-        SheetJob(
-            folder / "towns" / town / f"{quarter}_{town}_风险消除建议名单.xlsx",
-            title=spec.title.format(county=config.county_name, quarter=quarter_label(quarter), town=town),
-            note=spec.note.format(deadline=f"{deadline:%Y年%-m月%-d日}", return_to=spec.return_to),
-            columns=spec.columns,
-            rows=rows,
-            colours=layout.colours,
-            choices={"verification": spec.verification_choices},
-            created=created,
-            printing=layout.print,
-            freeze_through=spec.freeze_through,
-            sign_off=spec.sign_off,
-            instructions=tuple(spec.instructions),
-        )
-        for town, rows in sorted(towns.items())
-    ]
+    choices = {"verification": spec.verification_choices}
+    return town_workbook_jobs(
+        folder, quarter, config, layout, spec, "风险消除建议名单", towns, deadline, choices, created
+    )

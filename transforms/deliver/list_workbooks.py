@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from transforms.config import CountyConfig
-from transforms.config_files import ExcelLayout
+from transforms.config_files import ExcelLayout, SheetLayout
 from transforms.deliver.lists import labelled, list_status, people_names
 from transforms.kit.workbook import SheetJob
 from transforms.settings import quarter_label
@@ -20,22 +20,39 @@ def town_list_jobs(
     quarter: str,
     config: CountyConfig,
     layout: ExcelLayout,
-    towns: dict[str, list[dict]],
+    towns: dict[str, pl.DataFrame],
     deadline: date,
     created: datetime | None = None,
 ) -> list[SheetJob]:
-    """One workbook per town: its own households only."""
+    """One 预警名单 per town: its own households only (the key: `listing_no`, 预警编号)."""
     spec = layout.town_list
+    choices = {"verification": spec.verification_choices, "propose_monitoring": spec.monitoring_choices}
+    return town_workbook_jobs(folder, quarter, config, layout, spec, "预警名单", towns, deadline, choices, created)
+
+
+def town_workbook_jobs(
+    folder: Path,
+    quarter: str,
+    config: CountyConfig,
+    layout: ExcelLayout,
+    spec: SheetLayout,
+    kind: str,
+    towns: dict[str, pl.DataFrame],
+    deadline: date,
+    choices: dict[str, list[str]],
+    created: datetime | None = None,
+) -> list[SheetJob]:
+    """One workbook of `spec` per town (`towns/<town>/<quarter>_<town>_<kind>.xlsx`): its title,
+    return note with the deadline, columns, dropdowns, sign-off, print set-up and 填表说明."""
     return [
         SheetJob(
-            folder / "towns" / town / f"{quarter}_{town}_预警名单.xlsx",
+            folder / "towns" / town / f"{quarter}_{town}_{kind}.xlsx",
             title=spec.title.format(county=config.county_name, quarter=quarter_label(quarter), town=town),
             note=spec.note.format(deadline=f"{deadline:%Y年%-m月%-d日}", return_to=spec.return_to),
             columns=spec.columns,
             rows=rows,
             colours=layout.colours,
-            # (the key: `listing_no`, 预警编号)
-            choices={"verification": spec.verification_choices, "propose_monitoring": spec.monitoring_choices},
+            choices=choices,
             created=created,
             printing=layout.print,
             freeze_through=spec.freeze_through,
